@@ -1,0 +1,7 @@
+"""CLI commands, one module per capability; each defines ``register(subparsers)``."""
+
+
+def library_setup_hook(args) -> None:
+    """First-run step of the digital library (fills an empty catalogue with demo publications).
+
+    Replaced by the library commands once the catalogue exists; until then nothing to do."""

@@ -1,0 +1,133 @@
+"""Set-up and running: setup, init, check-config, hash-pin, run, screenshot."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import shutil
+import sys
+from pathlib import Path
+
+from kiosk.core import config as config_mod
+from kiosk.core import db as db_mod
+from kiosk.core.errors import KioskError
+from kiosk.core.logs import setup_logging
+from kiosk.core.staff import hash_pin
+from kiosk.runtime import open_runtime
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("setup", help="first run: create the config from the example if missing, then init")
+    p.set_defaults(func=cmd_setup)
+    p = sub.add_parser("init", help="create or upgrade the database schema (backs up SQLite first)")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("check-config", help="validate the config file: prints OK or the problems")
+    p.set_defaults(func=cmd_check_config)
+    p = sub.add_parser("hash-pin", help="read a staff PIN (not echoed) and print its hash for the config")
+    p.set_defaults(func=cmd_hash_pin)
+    p = sub.add_parser("run", help="start the kiosk")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("screenshot", help="render one screen to a PNG and exit (needs a display, e.g. Xvfb)")
+    p.add_argument("screen", nargs="?", help="screen name (see --list)")
+    p.add_argument("--out", type=Path, help="PNG file to write")
+    p.add_argument("--lang", choices=("id", "en"), help="language (default: the config's)")
+    p.add_argument("--list", action="store_true", help="list the screen names")
+    p.set_defaults(func=cmd_screenshot)
+
+
+def example_path(config_path: Path) -> Path:
+    return config_path.parent / config_mod.EXAMPLE_NAME
+
+
+def cmd_setup(args) -> int:
+    path: Path = args.config
+    if not path.exists():
+        example = example_path(path)
+        if not example.exists():
+            raise KioskError(f"{path}: missing, and no {example} to copy it from")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(example, path)
+        print(f"created {path} from {example.name} — edit it for this office (then `kiosk check-config`)")
+    cmd_init(args)
+    from kiosk.commands import library_setup_hook
+    library_setup_hook(args)
+    return 0
+
+
+def cmd_init(args) -> int:
+    settings = config_mod.load(args.config)
+    setup_logging(settings.storage.data_dir, settings.storage.log_level, to_stderr=False)
+    db = db_mod.open_database(settings)
+    applied = db_mod.migrate(db, settings)
+    db_mod.ensure_lockers(settings)
+    version = db_mod.current_version(db)
+    if applied:
+        print(f"database schema upgraded to version {version} ({', '.join(applied)})")
+    else:
+        print(f"database schema up to date (version {version})")
+    db.close()
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    try:
+        config_mod.load(args.config)
+    except config_mod.ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+def cmd_hash_pin(args) -> int:
+    pin = getpass.getpass("Staff PIN (4–12 digits): ")
+    if getpass.getpass("Again: ") != pin:
+        raise KioskError("the two PINs differ")
+    try:
+        print(hash_pin(pin))
+    except ValueError as exc:
+        raise KioskError(str(exc)) from None
+    print("paste it into the config as:  staff_pin_hash = \"…\"  under [kiosk]", file=sys.stderr)
+    return 0
+
+
+def _configure_ui(args, *, windowed: bool) -> None:
+    settings = config_mod.load(args.config)
+    setup_logging(settings.storage.data_dir, "DEBUG" if args.debug else settings.storage.log_level)
+    from kiosk.ui.bootstrap import configure_kivy
+
+    configure_kivy(width=settings.kiosk.width, height=settings.kiosk.height,
+                   fullscreen=settings.kiosk.fullscreen and not windowed,
+                   kivy_home=settings.storage.data_dir / "kivy")
+
+
+def cmd_run(args) -> int:
+    _configure_ui(args, windowed=False)
+    runtime = open_runtime(args.config)
+    from kiosk.ui.app import KioskApp
+
+    try:
+        KioskApp(runtime).run()
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_screenshot(args) -> int:
+    _configure_ui(args, windowed=True)
+    if args.list:
+        from kiosk.ui.screens import discover
+
+        for cls in discover():
+            print(cls.screen_name)
+        return 0
+    if not args.screen or not args.out:
+        raise KioskError("screenshot needs SCREEN and --out FILE.png (or --list)")
+    runtime = open_runtime(args.config)
+    from kiosk.ui.screenshot import take_screenshot
+
+    try:
+        take_screenshot(runtime, args.screen, args.out, args.lang)
+    finally:
+        runtime.close()
+    print(args.out)
+    return 0

@@ -1,0 +1,1 @@
+"""The domain in plain Python. Nothing under kiosk.core may import kivy (a test enforces it)."""

@@ -1,0 +1,658 @@
+"""The kiosk's one config file: schema, validation and typed settings.
+
+Every key is a dataclass field whose metadata holds its check and its help text, so the
+schema, the typed getters and the validation come from one table (pibooth's lesson).
+Validation collects *all* errors, each naming the file, the line, the key and what is
+allowed, and the kiosk refuses to start with any of them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from kiosk.core.errors import KioskError
+
+EXAMPLE_NAME = "kiosk.example.toml"
+
+
+class ConfigError(KioskError):
+    """The config file cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# --- checks: each turns a raw TOML value into the typed value or raises ValueError ---
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return '"%s"' % value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+class Check:
+    def __call__(self, value: Any) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Int(Check):
+    low: int
+    high: int
+
+    def __call__(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+            raise ValueError(f"must be an integer between {self.low} and {self.high}, got {_shown(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Check):
+    low: float
+    high: float
+
+    def __call__(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.low <= value <= self.high:
+            raise ValueError(f"must be a number between {self.low:g} and {self.high:g}, got {_shown(value)}")
+        return float(value)
+
+
+class Bool(Check):
+    def __call__(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, got {_shown(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Text(Check):
+    """A string; ``pattern`` (full match) and ``choices`` narrow it, ``what`` names the form."""
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+    what: str = ""
+    max_len: int = 500
+
+    def __call__(self, value: Any) -> str:
+        if self.choices is not None:
+            if value not in self.choices:
+                allowed = " | ".join(f'"{c}"' for c in self.choices)
+                raise ValueError(f"must be one of {allowed}, got {_shown(value)}")
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"must be a text in quotes, got {_shown(value)}")
+        if len(value) > self.max_len:
+            raise ValueError(f"must be at most {self.max_len} characters long")
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            raise ValueError(f"must be {self.what or 'of the form ' + self.pattern}, got {_shown(value)}")
+        return value
+
+
+class TimeZone(Check):
+    def __call__(self, value: Any) -> str:
+        try:
+            ZoneInfo(Text()(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                'must be an IANA time zone such as "Asia/Jakarta" (WIB), "Asia/Makassar" (WITA) '
+                f'or "Asia/Jayapura" (WIT), got {_shown(value)}') from None
+        return value
+
+
+class Colour(Check):
+    def __call__(self, value: Any) -> tuple[float, float, float, float]:
+        text = Text(pattern=r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?", what='a colour like "#0B4F8A"')(value)
+        channels = [int(text[i:i + 2], 16) / 255 for i in range(1, len(text), 2)]
+        return tuple(channels + [1.0] * (4 - len(channels)))  # type: ignore[return-value]
+
+
+class FilePath(Check):
+    """A path (empty = none); relative paths are resolved against the config file's folder."""
+
+    def __call__(self, value: Any) -> Path | None:
+        text = Text()(value)
+        return Path(text).expanduser() if text else None
+
+
+@dataclass(frozen=True)
+class ListOf(Check):
+    item: Check
+    min_items: int = 0
+    unique: bool = False
+
+    def __call__(self, value: Any) -> tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"must be a list in [brackets], got {_shown(value)}")
+        if len(value) < self.min_items:
+            raise ValueError(f"must list at least {self.min_items} item(s)")
+        items = []
+        for n, raw in enumerate(value, 1):
+            try:
+                items.append(self.item(raw))
+            except ValueError as exc:
+                raise ValueError(f"item {n}: {exc}") from None
+        if self.unique and len(set(items)) != len(items):
+            raise ValueError("must not list the same item twice")
+        return tuple(items)
+
+
+@dataclass(frozen=True)
+class Tables(Check):
+    """An array of tables (``[[services]]``) or of inline tables, each validated as ``cls``."""
+    cls: type
+    min_items: int = 0
+    unique_key: str | None = None
+
+    def __call__(self, value: Any) -> tuple:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError("must be a list of tables")
+        if len(value) < self.min_items:
+            raise ValueError(f"must list at least {self.min_items} item(s)")
+        return tuple(value)  # each table is checked field by field by _build
+
+
+def setting(default: Any, check: Check, help: str) -> Any:
+    """Declare one config key: its default, its check and the help shown in the example file."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: default, metadata={"check": check, "help": help})
+    return field(default=default, metadata={"check": check, "help": help})
+
+
+def required(check: Check, help: str) -> Any:
+    return field(metadata={"check": check, "help": help, "required": True})
+
+
+# --- the schema ---
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    name: str = setting("BPS Kota Contoh", Text(), "Office name shown on every screen and ticket")
+    address: str = setting("Jl. Contoh No. 1, Kota Contoh", Text(), "Street address, printed on tickets")
+    timezone: str = setting("Asia/Jakarta", TimeZone(),
+                            "IANA zone: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)")
+    logo: Path | None = setting("../assets/logo.png", FilePath(), "Logo image (PNG), relative to this file")
+    phone: str = setting("", Text(), "Office phone shown to visitors")
+    email: str = setting("", Text(), "Office e-mail shown to visitors")
+    website: str = setting("", Text(), "Office website shown to visitors")
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    primary: tuple = setting("#0B4F8A", Colour(), "Main colour: headers, main buttons")
+    accent: tuple = setting("#F28C28", Colour(), "Accent colour: highlights, the queue number")
+    success: tuple = setting("#2E8B57", Colour(), "Colour for confirmations")
+    danger: tuple = setting("#C0392B", Colour(), "Colour for errors and warnings")
+    background: tuple = setting("#F3F6FA", Colour(), "Screen background")
+    surface: tuple = setting("#FFFFFF", Colour(), "Cards and fields")
+    text: tuple = setting("#1B2733", Colour(), "Body text")
+
+
+ROLES = ("lobby", "library")
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    name: str = setting("kiosk-1", Text(pattern=r"[A-Za-z0-9_.-]{1,40}", what="letters, digits, - _ . (max 40)"),
+                        "This kiosk's name, stored with every record it makes")
+    language: str = setting("id", Text(choices=("id", "en")), "Default language of the screens: id | en")
+    fullscreen: bool = setting(False, Bool(), "true on the lobby kiosk: fullscreen, no borders; false = a window (set-up, testing)")
+    width: int = setting(1920, Int(640, 7680), "Screen width in pixels")
+    height: int = setting(1080, Int(480, 4320), "Screen height in pixels")
+    idle_timeout_s: int = setting(120, Int(15, 3600),
+                                  "Seconds without a touch before asking \"Masih di sana?\"")
+    idle_warning_s: int = setting(20, Int(5, 120),
+                                  "Seconds the \"Masih di sana?\" countdown lasts before the screen is wiped")
+    failsafe_return_s: int = setting(20, Int(5, 600),
+                                     "Seconds the error screen stays before returning to the welcome screen")
+    staff_pin_hash: str = setting("", Text(pattern=r"(scrypt\$\d+\$\d+\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64})?",
+                                           what="a hash made by `kiosk hash-pin` (or empty)"),
+                                  "Staff PIN hash from `kiosk hash-pin`; empty = staff panel locked")
+    roles: tuple = setting(["lobby", "library"], ListOf(Text(choices=ROLES), min_items=1, unique=True),
+                           "Journeys this kiosk offers: \"lobby\" (queue, guestbook, locker, survey), \"library\"")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = setting("sqlite:///data/kiosk.db",
+                       Text(pattern=r"(sqlite:///.+|sqlite:///:memory:|postgres(ql)?://.+)",
+                            what="sqlite:///PATH or postgresql://user:password@host:port/dbname"),
+                       "sqlite:///data/kiosk.db (relative to this file) or postgresql://user:pw@host/db")
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: Path | None = setting("data", FilePath(), "Folder for logs, backups, keys and outbox files")
+    log_level: str = setting("INFO", Text(choices=("DEBUG", "INFO", "WARNING", "ERROR")), "Log level")
+
+
+PRINTER_KINDS = ("dummy", "network", "usb", "serial", "file", "cups", "none")
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    kind: str = setting("dummy", Text(choices=PRINTER_KINDS),
+                        "dummy (writes .bin + .png to folder) | network | usb | serial | file | cups | none")
+    host: str = setting("", Text(), "network: printer IP address or host name")
+    port: int = setting(9100, Int(1, 65535), "network: TCP port (raw printing is 9100)")
+    timeout_s: float = setting(5.0, Number(0.5, 60), "Seconds to wait for the printer before giving up")
+    usb_vendor: str = setting("", Text(pattern=r"(0x[0-9a-fA-F]{4})?", what='a hex id like "0x04b8"'),
+                              "usb: vendor id, e.g. \"0x04b8\"")
+    usb_product: str = setting("", Text(pattern=r"(0x[0-9a-fA-F]{4})?", what='a hex id like "0x0202"'),
+                               "usb: product id, e.g. \"0x0202\"")
+    device: str = setting("", Text(), "serial / file: device path, e.g. /dev/ttyUSB0 or /dev/usb/lp0")
+    baudrate: int = setting(9600, Int(1200, 921600), "serial: baud rate")
+    cups_printer: str = setting("", Text(), "cups: printer name as CUPS knows it")
+    profile: str = setting("default", Text(), "python-escpos printer profile, e.g. TM-T88V (\"default\" if unsure)")
+    paper_width_mm: int = setting(80, Int(58, 80), "Paper width: 58 or 80")
+    folder: Path | None = setting("data/printer", FilePath(), "dummy: folder for each ticket's bytes and preview")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    code: str = required(Text(pattern=r"[A-Z]", what="one capital letter"), "Service code used on the CLI")
+    prefix: str = required(Text(pattern=r"[A-Z]{1,2}", what="one or two capital letters"), "Ticket prefix")
+    name_id: str = required(Text(), "Service name in Indonesian")
+    name_en: str = required(Text(), "Service name in English")
+    counter: str = setting("", Text(), "Counter / desk that serves it (optional)")
+
+
+DEFAULT_SERVICES = [
+    {"code": "A", "prefix": "A", "name_id": "Perpustakaan", "name_en": "Library", "counter": "1"},
+    {"code": "B", "prefix": "B", "name_id": "Konsultasi Statistik", "name_en": "Statistical Consultation",
+     "counter": "2"},
+    {"code": "C", "prefix": "C", "name_id": "Penjualan Produk Statistik", "name_en": "Statistical Product Sales",
+     "counter": "3"},
+    {"code": "D", "prefix": "D", "name_id": "Rekomendasi Kegiatan Statistik",
+     "name_en": "Statistical Activity Recommendation", "counter": "4"},
+]
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    service_standard_min: int = setting(5, Int(1, 240),
+                                        "Service standard: minutes from guestbook to being called")
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str = required(Text(pattern=r"[a-z0-9_]{1,30}", what="lower-case letters, digits, _"),
+                         "Stored code (do not change once used)")
+    id: str = required(Text(), "Label in Indonesian")
+    en: str = required(Text(), "Label in English")
+
+
+def _choices(*rows: tuple[str, str, str]) -> list[dict]:
+    return [{"code": c, "id": i, "en": e} for c, i, e in rows]
+
+
+@dataclass(frozen=True)
+class GuestbookSettings:
+    genders: tuple = setting(_choices(("l", "Laki-laki", "Male"), ("p", "Perempuan", "Female")),
+                             Tables(Choice, min_items=1, unique_key="code"), "Gender choices")
+    age_groups: tuple = setting(_choices(
+        ("u20", "< 20 tahun", "under 20"), ("20_29", "20–29 tahun", "20–29"), ("30_39", "30–39 tahun", "30–39"),
+        ("40_49", "40–49 tahun", "40–49"), ("50_59", "50–59 tahun", "50–59"), ("60p", "≥ 60 tahun", "60 and over")),
+        Tables(Choice, min_items=1, unique_key="code"), "Age groups")
+    educations: tuple = setting(_choices(
+        ("sd", "SD ke bawah", "Primary or less"), ("smp", "SMP", "Junior high"), ("sma", "SMA/SMK", "Senior high"),
+        ("d123", "D1/D2/D3", "Diploma"), ("s1", "D4/S1", "Bachelor"), ("s2", "S2", "Master"),
+        ("s3", "S3", "Doctorate")),
+        Tables(Choice, min_items=1, unique_key="code"), "Highest education")
+    occupations: tuple = setting(_choices(
+        ("pelajar", "Pelajar/Mahasiswa", "Student"), ("pns", "PNS/TNI/Polri", "Civil servant/military/police"),
+        ("swasta", "Pegawai swasta", "Private employee"), ("wirausaha", "Wiraswasta", "Self-employed"),
+        ("peneliti", "Peneliti/Dosen", "Researcher/Lecturer"), ("lainnya", "Lainnya", "Other")),
+        Tables(Choice, min_items=1, unique_key="code"), "Occupations")
+    institution_types: tuple = setting(_choices(
+        ("pemerintah", "Instansi pemerintah", "Government"), ("universitas", "Perguruan tinggi", "University"),
+        ("swasta", "Swasta", "Private company"), ("sekolah", "Sekolah", "School"),
+        ("internasional", "Lembaga internasional", "International organisation"),
+        ("perorangan", "Perorangan", "Individual"), ("lainnya", "Lainnya", "Other")),
+        Tables(Choice, min_items=1, unique_key="code"), "Institution types")
+    purposes: tuple = setting(_choices(
+        ("tugas_sekolah", "Tugas sekolah/kuliah", "School or university assignment"),
+        ("skripsi", "Skripsi/tesis/disertasi", "Thesis"), ("penelitian", "Penelitian", "Research"),
+        ("perencanaan", "Perencanaan pemerintah", "Government planning"), ("bisnis", "Bisnis", "Business"),
+        ("pribadi", "Keperluan pribadi", "Personal"), ("lainnya", "Lainnya", "Other")),
+        Tables(Choice, min_items=1, unique_key="code"), "Purpose of the visit / intended use of the data")
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    retention_days: int = setting(365, Int(30, 3650),
+                                  "Days personal data is kept before `kiosk privacy purge` anonymises it")
+    notice_version: str = setting("2026-1", Text(), "Version of the privacy notice; change it when the text changes")
+    contact: str = setting("Petugas PST / PST staff", Text(), "Who visitors contact about their data")
+
+
+@dataclass(frozen=True)
+class LockerSettings:
+    prefix: str = setting("L", Text(pattern=r"[A-Z]{0,3}", what="up to three capital letters"),
+                          "Locker label prefix")
+    count: int = setting(20, Int(0, 999), "Number of lockers (0 = no lockers): labels L01 … L20")
+
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    documents_dir: Path | None = setting("data/library", FilePath(), "Folder holding the imported publications")
+    thumbnails_dir: Path | None = setting("data/thumbnails", FilePath(), "Cache of cover thumbnails")
+    demo_on_first_run: bool = setting(True, Bool(), "`make run` fills an empty catalogue with demo publications")
+
+
+MAIL_SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    enabled: bool = setting(False, Bool(), "Send softcopies by e-mail (false = keep them in the outbox)")
+    host: str = setting("localhost", Text(), "SMTP server")
+    port: int = setting(587, Int(1, 65535), "SMTP port (587 starttls, 465 ssl, 25 none)")
+    security: str = setting("starttls", Text(choices=MAIL_SECURITY), "starttls | ssl | none")
+    username: str = setting("", Text(), "SMTP user name (empty = no login)")
+    password: str = setting("", Text(), "SMTP password (prefer password_file)")
+    password_file: Path | None = setting("", FilePath(), "File holding the SMTP password (readable by the kiosk only)")
+    from_address: str = setting("perpustakaan@example.go.id",
+                                Text(pattern=r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", what="an e-mail address"),
+                                "Sender address")
+    max_attachment_mb: int = setting(20, Int(1, 100), "Largest attachment the server accepts, in MB")
+    timeout_s: float = setting(20.0, Number(1, 300), "Seconds to wait for the SMTP server")
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str = required(Text(), "Channel name shown to visitors")
+    contact: str = required(Text(), "Address, site or number")
+
+
+@dataclass(frozen=True)
+class ComplaintSettings:
+    channels: tuple = setting([
+        {"name": "Kotak saran di ruang PST", "contact": "Lobi PST"},
+        {"name": "SP4N-LAPOR!", "contact": "https://www.lapor.go.id"},
+        {"name": "Pengaduan BPS", "contact": "https://pengaduan.bps.go.id"},
+        {"name": "E-mail", "contact": "pst@example.go.id"},
+    ], Tables(Channel), "Official complaint channels shown on tickets and the complaint screen")
+
+
+@dataclass(frozen=True)
+class Settings:
+    office: OfficeSettings
+    theme: ThemeSettings
+    kiosk: KioskSettings
+    database: DatabaseSettings
+    storage: StorageSettings
+    printer: PrinterSettings
+    services: tuple
+    queue: QueueSettings
+    guestbook: GuestbookSettings
+    privacy: PrivacySettings
+    lockers: LockerSettings
+    library: LibrarySettings
+    mail: MailSettings
+    complaints: ComplaintSettings
+    source: Path  # the file these settings came from
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent
+
+    def service(self, code: str) -> ServiceSettings:
+        for s in self.services:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+
+SECTIONS: dict[str, type] = {
+    "office": OfficeSettings, "theme": ThemeSettings, "kiosk": KioskSettings, "database": DatabaseSettings,
+    "storage": StorageSettings, "printer": PrinterSettings, "queue": QueueSettings,
+    "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
+    "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
+}
+ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
+
+
+# --- loading ---
+
+class _Problems:
+    """Collects problems, finding each key's line in the file so staff can jump to it."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.lines, self.items = path, text.splitlines(), []
+
+    def line_of(self, dotted: str) -> int | None:
+        parts = [re.sub(r"\[\d+\]", "", p) for p in dotted.split(".")]
+        section, key = ".".join(parts[:-1]), parts[-1]
+        current = ""
+        for n, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            header = re.fullmatch(r"\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?", line)
+            if header:
+                current = header.group(1)
+                if not section and current == key:
+                    return n
+                continue
+            if re.match(rf"{re.escape(key)}\s*=", line) and (current == section or not section):
+                return n
+        return None
+
+    def add(self, dotted: str, message: str) -> None:
+        line = self.line_of(dotted)
+        where = f"{self.path}:{line}" if line else f"{self.path}"
+        self.items.append(f"{where}: {dotted}: {message}")
+
+
+def _build(cls: type, raw: dict, prefix: str, problems: _Problems) -> Any:
+    """One section (or one table of an array) → its settings object, or None after problems."""
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in known:
+            near = _closest(key, known)
+            problems.add(f"{prefix}.{key}", "unknown key" + (f' (did you mean "{near}"?)' if near else ""))
+    values, ok = {}, True
+    for name, f in known.items():
+        check: Check = f.metadata["check"]
+        dotted = f"{prefix}.{name}"
+        if name in raw:
+            value = raw[name]
+        elif f.metadata.get("required"):
+            problems.add(dotted, "is required")
+            ok = False
+            continue
+        else:  # defaults are written as TOML values and go through the same check
+            value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        try:
+            checked = check(value)
+        except ValueError as exc:
+            problems.add(dotted, str(exc))
+            ok = False
+            continue
+        if isinstance(check, Tables):
+            checked = _build_tables(check, checked, dotted, problems)
+        values[name] = checked
+    return cls(**values) if ok else None
+
+
+def _build_tables(check: Tables, rows: Iterable[dict], dotted: str, problems: _Problems) -> tuple:
+    built = tuple(_build(check.cls, row, f"{dotted}[{n}]", problems) for n, row in enumerate(rows, 1))
+    if check.unique_key:
+        seen: set = set()
+        for n, item in enumerate(built, 1):
+            key = getattr(item, check.unique_key, None)
+            if key in seen:
+                problems.add(f"{dotted}[{n}].{check.unique_key}", f'"{key}" is used twice')
+            seen.add(key)
+    return built
+
+
+def _closest(key: str, known: Iterable[str]) -> str | None:
+    import difflib
+    hits = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    return hits[0] if hits else None
+
+
+def _resolve_paths(obj: Any, base: Path) -> Any:
+    if not dataclasses.is_dataclass(obj):
+        return obj
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, Path) and not value.is_absolute():
+            changes[f.name] = (base / value).resolve()
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def parse(text: str, path: Path) -> Settings:
+    """Validate config text; ``path`` names the file in messages and anchors relative paths."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib puts "(at line N, column M)" in its message; lead with the line for editors.
+        m = re.search(r"at line (\d+), column (\d+)", str(exc))
+        where = f"{path}:{m.group(1)}:{m.group(2)}" if m else str(path)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError([f"{where}: TOML syntax error: {reason}"]) from None
+    problems = _Problems(path, text)
+    for key, value in raw.items():
+        if key not in SECTIONS and key not in ARRAY_SECTIONS:
+            near = _closest(key, [*SECTIONS, *ARRAY_SECTIONS])
+            problems.add(key, "unknown section" + (f' (did you mean "[{near}]"?)' if near else ""))
+        elif key in SECTIONS and not isinstance(value, dict):
+            problems.add(key, f"must be a section [{key}]")
+    sections = {}
+    for name, cls in SECTIONS.items():
+        raw_section = raw.get(name, {})
+        sections[name] = _build(cls, raw_section if isinstance(raw_section, dict) else {}, name, problems)
+    for name, (cls, default) in ARRAY_SECTIONS.items():
+        check = Tables(cls, min_items=1, unique_key="code")
+        try:
+            rows = check(raw.get(name, default))
+        except ValueError as exc:
+            problems.add(name, str(exc))
+            rows = ()
+        sections[name] = _build_tables(check, rows, name, problems)
+        prefixes = [s.prefix for s in sections[name] if s is not None]
+        if len(set(prefixes)) != len(prefixes):
+            problems.add(name, "two services share one ticket prefix")
+    if problems.items:
+        raise ConfigError(problems.items)
+    base = path.resolve().parent
+    resolved = {k: (_resolve_paths(v, base) if not isinstance(v, tuple) else v) for k, v in sections.items()}
+    return Settings(source=path.resolve(), **resolved)
+
+
+def load(path: Path | str) -> Settings:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found (copy config/{EXAMPLE_NAME} to start)"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+    return parse(text, path)
+
+
+def sqlite_path(settings: Settings) -> Path | None:
+    """The SQLite file the database URL points at (relative to the config), or None."""
+    url = settings.database.url
+    if not url.startswith("sqlite:///"):
+        return None
+    rest = url[len("sqlite:///"):]
+    if rest == ":memory:":
+        return None
+    p = Path(rest).expanduser()
+    return p if p.is_absolute() else (settings.base_dir / p).resolve()
+
+
+def schema_keys() -> dict[str, list[str]]:
+    """Every section and its keys, for tests and docs."""
+    keys = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in SECTIONS.items()}
+    keys.update({name: [f.name for f in dataclasses.fields(cls)] for name, (cls, _) in ARRAY_SECTIONS.items()})
+    return keys
+
+
+
+# --- the commented example file, generated from the schema ---
+
+SECTION_NOTES = {
+    "office": "Kantor — nama, alamat, zona waktu, logo / The office",
+    "theme": "Warna tampilan (kode hex) / Screen colours (hex codes)",
+    "kiosk": "Kios ini — bahasa, layar, batas diam, PIN petugas / This kiosk",
+    "database": "Basis data — SQLite (satu kios) atau PostgreSQL (beberapa kios) / Database",
+    "storage": "Folder data dan log / Data folder and logging",
+    "printer": "Printer karcis antrean (ESC/POS) / Queue ticket printer",
+    "queue": "Standar layanan / Service standard",
+    "guestbook": "Pilihan di buku tamu (code disimpan, label ditampilkan) / Guestbook choices",
+    "privacy": "Perlindungan data pribadi / Privacy",
+    "lockers": "Loker penitipan tas / Bag lockers",
+    "library": "Perpustakaan digital / Digital library",
+    "mail": "Pengiriman softcopy lewat e-mail (SMTP) / E-mail delivery",
+    "complaints": "Saluran pengaduan resmi / Official complaint channels",
+    "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
+}
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return "[\n" + "".join(f"  {_toml_value(v)},\n" for v in value) + "]"
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(value)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def render_example() -> str:
+    out = [
+        "# PST library kiosk — config / konfigurasi kios PST",
+        "# Copy to kiosk.toml and edit. Check with:  kiosk --config config/kiosk.toml check-config",
+        "# Salin ke kiosk.toml lalu ubah. Periksa dengan perintah di atas sebelum menjalankan kios.",
+        "# Relative paths are relative to this file's folder. Unknown keys are errors (typos show up).",
+        "# This file is generated from kiosk/core/config.py: python -m kiosk.core.config > config/kiosk.example.toml",
+        "",
+    ]
+    for name, cls in SECTIONS.items():
+        out += [f"# {SECTION_NOTES[name]}", f"[{name}]"]
+        for f in dataclasses.fields(cls):
+            out.append(f"# {f.metadata['help']}")
+            out.append(f"{f.name} = {_toml_value(_default(f))}")
+        out.append("")
+    for name, (cls, rows) in ARRAY_SECTIONS.items():
+        out.append(f"# {SECTION_NOTES[name]}")
+        for f in dataclasses.fields(cls):
+            out.append(f"#   {f.name}: {f.metadata['help']}")
+        for row in rows:
+            out.append(f"[[{name}]]")
+            out += [f"{k} = {_toml_value(v)}" for k, v in row.items()]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_example())

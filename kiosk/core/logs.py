@@ -1,0 +1,49 @@
+"""Logging to a rotating file in the data folder and to stderr (journald under systemd).
+
+Personal data never goes to the log in full: use ``mask_email`` / ``mask_id``."""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True) -> Path | None:
+    root = logging.getLogger()
+    root.setLevel(level)
+    for h in list(root.handlers):
+        if getattr(h, "_kiosk", False):
+            root.removeHandler(h)
+    handlers: list[logging.Handler] = []
+    log_file = None
+    if data_dir is not None:
+        log_file = data_dir / "logs" / "kiosk.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
+    if to_stderr:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for h in handlers:
+        h.setFormatter(logging.Formatter(FORMAT))
+        h._kiosk = True  # type: ignore[attr-defined]
+        root.addHandler(h)
+    return log_file
+
+
+def mask_email(email: str) -> str:
+    """``andi.saputra@gmail.com`` → ``a***@gmail.com``."""
+    local, _, domain = (email or "").partition("@")
+    if not domain:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_id(number: str, keep_start: int = 4, keep_end: int = 4) -> str:
+    """``3271011234560001`` → ``3271********0001``."""
+    n = len(number)
+    if n <= keep_start + keep_end:
+        return "*" * n
+    return number[:keep_start] + "*" * (n - keep_start - keep_end) + number[-keep_end:]

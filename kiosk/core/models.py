@@ -1,0 +1,233 @@
+"""The one schema of the kiosk's records.
+
+Timestamps are naive UTC (see ``kiosk.core.clock.to_utc_naive``). Personal data lives in
+``Visitor`` only; ``Visit`` keeps an anonymous copy of the profile (gender, age group,
+education, occupation, institution type) so reports survive the privacy purge.
+"""
+from __future__ import annotations
+
+from peewee import (
+    AutoField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
+    ForeignKeyField, IntegerField, Model, SmallIntegerField, TextField,
+)
+
+database = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    name = CharField()
+    applied_at = DateTimeField()
+
+
+class Ticket(BaseModel):
+    """A queue number: unique per service per local day, across every kiosk on the database."""
+    id = AutoField()
+    service_code = CharField(max_length=2)
+    day = DateField()                      # the office's local date the number belongs to
+    seq = IntegerField()                   # 1, 2, 3 … within (service_code, day)
+    number = CharField(max_length=8)       # "A-007"
+    kiosk = CharField(max_length=40)
+    language = CharField(max_length=2, default="id")
+    status = CharField(max_length=10, default="waiting")  # waiting | called | served | no_show
+    counter = CharField(max_length=20, default="")
+    issued_at = DateTimeField()
+    called_at = DateTimeField(null=True)
+    served_at = DateTimeField(null=True)
+    no_show_at = DateTimeField(null=True)
+    printed_at = DateTimeField(null=True)
+    print_failed = BooleanField(default=False)
+    print_error = TextField(default="")
+    reprints = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("service_code", "day", "seq"), True),)
+
+
+class Visitor(BaseModel):
+    """A person; personal fields are nulled by the privacy purge."""
+    id = AutoField()
+    full_name = CharField(max_length=120, null=True)
+    email = CharField(max_length=254, null=True, index=True)
+    phone = CharField(max_length=20, null=True)          # E.164, "+6281234567890"
+    gender = CharField(max_length=30, default="")
+    age_group = CharField(max_length=30, default="")
+    birth_year = SmallIntegerField(null=True)
+    education = CharField(max_length=30, default="")
+    occupation = CharField(max_length=30, default="")
+    institution_name = CharField(max_length=160, default="")
+    institution_type = CharField(max_length=30, default="")
+    created_at = DateTimeField()
+    last_visit_at = DateTimeField()
+    anonymised_at = DateTimeField(null=True)
+
+
+class Locker(BaseModel):
+    id = AutoField()
+    label = CharField(max_length=10, unique=True)
+    active = BooleanField(default=True)
+
+
+class Visit(BaseModel):
+    """One visit: links visitor, ticket, consent and locker, with the times the standard needs."""
+    id = AutoField()
+    visitor = ForeignKeyField(Visitor, null=True, backref="visits", on_delete="SET NULL")
+    ticket = ForeignKeyField(Ticket, null=True, backref="visits", on_delete="SET NULL")
+    kiosk = CharField(max_length=40)
+    language = CharField(max_length=2, default="id")
+    service_code = CharField(max_length=2, default="")
+    purpose = CharField(max_length=30, default="")
+    purpose_detail = TextField(default="")
+    # Anonymous profile copied at check-in, kept after the purge for reports.
+    gender = CharField(max_length=30, default="")
+    age_group = CharField(max_length=30, default="")
+    education = CharField(max_length=30, default="")
+    occupation = CharField(max_length=30, default="")
+    institution_type = CharField(max_length=30, default="")
+    # ID card: never the number itself (masked form + keyed hash only).
+    id_type = CharField(max_length=20, default="")
+    id_number_masked = CharField(max_length=40, default="")
+    id_number_hash = CharField(max_length=64, default="")
+    consent_at = DateTimeField(null=True)
+    consent_version = CharField(max_length=20, default="")
+    started_at = DateTimeField()
+    guestbook_completed_at = DateTimeField(null=True)
+    ended_at = DateTimeField(null=True)
+    anonymised_at = DateTimeField(null=True)
+
+
+class LockerAssignment(BaseModel):
+    """Who holds which locker; at most one open assignment per locker (partial unique index)."""
+    id = AutoField()
+    locker = ForeignKeyField(Locker, backref="assignments")
+    visit = ForeignKeyField(Visit, backref="locker_assignments", on_delete="CASCADE")
+    assigned_at = DateTimeField()
+    released_at = DateTimeField(null=True)
+    id_card_held = BooleanField(default=True)
+    id_card_returned_at = DateTimeField(null=True)
+
+
+LockerAssignment.add_index(
+    LockerAssignment.index(LockerAssignment.locker, unique=True, name="lockerassignment_one_open")
+    .where(LockerAssignment.released_at.is_null()))
+
+
+class Publication(BaseModel):
+    id = AutoField()
+    title = CharField(max_length=300)
+    subtitle = CharField(max_length=300, default="")
+    subject = CharField(max_length=100, default="", index=True)
+    year = SmallIntegerField(null=True, index=True)
+    catalogue_number = CharField(max_length=40, default="")
+    publication_number = CharField(max_length=40, default="")
+    issn = CharField(max_length=20, default="")
+    isbn = CharField(max_length=20, default="")
+    language = CharField(max_length=10, default="id")
+    abstract = TextField(default="")
+    page_count = IntegerField(default=0)
+    file_path = CharField(max_length=500)
+    file_size = IntegerField(default=0)
+    content_hash = CharField(max_length=64, unique=True)
+    thumbnail_path = CharField(max_length=500, default="")
+    hardcopy_location = CharField(max_length=60, default="")   # "Rak B-3"; empty = digital only
+    softcopy_allowed = BooleanField(default=True)
+    read_only = BooleanField(default=False)
+    imported_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class SoftcopyRequest(BaseModel):
+    id = AutoField()
+    number = CharField(max_length=24, unique=True)     # "SC-20261124-0007"
+    visit = ForeignKeyField(Visit, null=True, backref="softcopy_requests", on_delete="SET NULL")
+    name = CharField(max_length=120, null=True)
+    email = CharField(max_length=254, null=True)
+    purpose = TextField(default="")
+    language = CharField(max_length=2, default="id")
+    terms_accepted_at = DateTimeField()
+    status = CharField(max_length=16, default="queued")  # queued | sent | too_large | failed
+    created_at = DateTimeField()
+
+
+class SoftcopyItem(BaseModel):
+    id = AutoField()
+    request = ForeignKeyField(SoftcopyRequest, backref="items", on_delete="CASCADE")
+    publication = ForeignKeyField(Publication, backref="softcopy_items")
+    file_path = CharField(max_length=500, default="")   # the watermarked copy
+    file_size = IntegerField(default=0)
+
+
+class OutboxMail(BaseModel):
+    """A message stored before sending, so a restart never loses or repeats it."""
+    id = AutoField()
+    message_id = CharField(max_length=200, unique=True)
+    request = ForeignKeyField(SoftcopyRequest, null=True, backref="mails", on_delete="SET NULL")
+    to_address = CharField(max_length=254)
+    subject = CharField(max_length=300)
+    eml_path = CharField(max_length=500)               # the whole message, as sent
+    size = IntegerField(default=0)
+    status = CharField(max_length=12, default="queued")  # queued | sending | sent | failed | too_large
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField()
+    last_error = TextField(default="")
+    created_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+
+
+class SurveyResponse(BaseModel):
+    """One SKM response: the 9 elements (1–4) in the regulation's order."""
+    id = AutoField()
+    visit = ForeignKeyField(Visit, null=True, unique=True, backref="survey", on_delete="SET NULL")
+    kiosk = CharField(max_length=40)
+    language = CharField(max_length=2, default="id")
+    u1 = SmallIntegerField()
+    u2 = SmallIntegerField()
+    u3 = SmallIntegerField()
+    u4 = SmallIntegerField()
+    u5 = SmallIntegerField()
+    u6 = SmallIntegerField()
+    u7 = SmallIntegerField()
+    u8 = SmallIntegerField()
+    u9 = SmallIntegerField()
+    comment = TextField(default="")
+    gender = CharField(max_length=30, default="")
+    age_group = CharField(max_length=30, default="")
+    education = CharField(max_length=30, default="")
+    occupation = CharField(max_length=30, default="")
+    created_at = DateTimeField()
+
+
+class Complaint(BaseModel):
+    id = AutoField()
+    reference = CharField(max_length=24, unique=True)   # "ADU-20261124-0003"
+    visit = ForeignKeyField(Visit, null=True, backref="complaints", on_delete="SET NULL")
+    kiosk = CharField(max_length=40)
+    category = CharField(max_length=20)
+    text = TextField()
+    contact = CharField(max_length=254, default="")
+    language = CharField(max_length=2, default="id")
+    status = CharField(max_length=10, default="open")   # open | closed
+    created_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+    closing_note = TextField(default="")
+
+
+class StaffEvent(BaseModel):
+    """Audit trail of staff actions and PIN failures (rate limiting survives restarts)."""
+    id = AutoField()
+    kiosk = CharField(max_length=40)
+    kind = CharField(max_length=30)     # pin_ok | pin_failed | exit | reload_config | …
+    detail = TextField(default="")
+    at = DateTimeField(index=True)
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    SchemaVersion, Ticket, Visitor, Locker, Visit, LockerAssignment, Publication, SoftcopyRequest,
+    SoftcopyItem, OutboxMail, SurveyResponse, Complaint, StaffEvent,
+)

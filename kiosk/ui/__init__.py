@@ -1,0 +1,1 @@
+"""Kivy only: the app conductor, one screen per step (``screens/``), shared widgets."""

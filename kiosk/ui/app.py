@@ -1,0 +1,257 @@
+"""The conductor: builds the screens once, switches between them, and guards the visitor.
+
+It owns the cross-cutting behaviour only — language, idle reset, failsafe, staff gesture,
+close/Esc refusal. What a step does lives in its screen and in ``kiosk.core``.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import DictProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.core import config as config_mod
+from kiosk.core.clock import local, zone_label
+from kiosk.core.config import Settings
+from kiosk.core.idle import IdleState, IdleWatch
+from kiosk.core.journey import journeys_for, next_step
+from kiosk.core.session import VisitorSession
+from kiosk.core.staff import PinGate
+from kiosk.runtime import Runtime
+from kiosk.ui import screens as screens_pkg
+from kiosk.ui.root import KioskRoot
+from kiosk.ui.widgets import common, keyboard  # noqa: F401  (registers the classes the kv rules name)
+from kiosk.ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+UI_DIR = Path(__file__).parent
+_loaded_kv: set[str] = set()
+
+
+def load_kv_once(path: Path) -> None:
+    # Builder rules accumulate: loading a file twice (tests build many apps) doubles them.
+    key = str(path.resolve())
+    if key not in _loaded_kv and path.exists():
+        Builder.load_file(key)
+        _loaded_kv.add(key)
+
+
+class _Failsafe(ExceptionHandler):
+    def __init__(self, app: "KioskApp"):
+        self.app_ref = weakref.ref(app)
+
+    def handle_exception(self, inst: BaseException) -> int:
+        app = self.app_ref()
+        if app is None or isinstance(inst, (KeyboardInterrupt, SystemExit)):
+            return ExceptionManager.RAISE
+        app.show_failsafe(inst)
+        return ExceptionManager.PASS
+
+
+class KioskApp(App):
+    lang = StringProperty("id")
+    colors = DictProperty({})
+    office_name = StringProperty("")
+    clock_text = StringProperty("")
+    current_screen = StringProperty("welcome")
+
+    def __init__(self, runtime: Runtime, initial_screen: str = "welcome", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.runtime = runtime
+        self.initial_screen = initial_screen
+        self.worker = Worker()
+        self.session = VisitorSession()
+        self._keyboard_target: weakref.ref | None = None
+        self._failsafe = _Failsafe(self)
+        self._failsafe_event = None
+        self.idle = IdleWatch(runtime.clock, 120, 20)
+        self.pin_gate = PinGate("", runtime.clock)
+        self.apply_settings(runtime.settings)
+
+    # --- settings and theme ---
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.runtime.settings = settings
+        theme = settings.theme
+        self.colors = {name: getattr(theme, name) for name in
+                       ("primary", "accent", "success", "danger", "background", "surface", "text")}
+        self.office_name = settings.office.name
+        self.title = settings.office.name
+        self.idle.timeout_s = settings.kiosk.idle_timeout_s
+        self.idle.warning_s = settings.kiosk.idle_warning_s
+        self.pin_gate.stored_hash = settings.kiosk.staff_pin_hash
+        if self.session.visit_id is None and self.session.ticket_id is None:
+            self.lang = settings.kiosk.language
+            self.session.language = self.lang
+
+    @property
+    def logo_path(self) -> str:
+        logo = self.settings.office.logo
+        return str(logo) if logo is not None and logo.exists() else ""
+
+    def reload_config(self) -> list[str]:
+        """Re-read the config; on any problem keep the running settings and return the problems."""
+        try:
+            fresh = config_mod.load(self.settings.source)
+        except config_mod.ConfigError as exc:
+            return exc.problems
+        self.apply_settings(fresh)
+        return []
+
+    @staticmethod
+    def tint_of(color, strength: float) -> tuple:
+        """``color`` laid over white at ``strength`` (soft backgrounds derived from the theme)."""
+        r, g, b = color[:3]
+        return (1 - (1 - r) * strength, 1 - (1 - g) * strength, 1 - (1 - b) * strength, 1)
+
+    def button_colors(self, style: str, pressed: bool) -> tuple[tuple, tuple]:
+        c = self.colors
+        bg, fg = {
+            "primary": (c["primary"], c["surface"]),
+            "accent": (c["accent"], c["surface"]),
+            "success": (c["success"], c["surface"]),
+            "danger": (c["danger"], c["surface"]),
+            "light": (c["surface"], c["primary"]),
+            "ghost": ((0, 0, 0, 0), c["primary"]),
+        }.get(style, (c["primary"], c["surface"]))
+        if pressed:
+            bg = tuple(v * 0.82 for v in bg[:3]) + (bg[3] if bg[3] else 0.12,)
+        return bg, fg
+
+    # --- building ---
+
+    def build(self):
+        for kv in sorted((UI_DIR / "widgets").glob("*.kv")):
+            load_kv_once(kv)
+        load_kv_once(UI_DIR / "app.kv")
+        root = KioskRoot()
+        self.manager: ScreenManager = root.ids.manager
+        self.manager.transition = NoTransition()
+        for screen_cls in screens_pkg.discover():
+            load_kv_once(Path(screens_pkg.module_file(screen_cls)).with_suffix(".kv"))
+            self.manager.add_widget(screen_cls(name=screen_cls.screen_name))
+        self.manager.bind(current=self._on_screen_changed)
+        Window.clearcolor = self.colors["background"]
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Window.bind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
+        ExceptionManager.add_handler(self._failsafe)
+        self._tick_event = Clock.schedule_interval(lambda dt: self.tick(), 1)
+        self.tick()
+        self.go(self.initial_screen if self.initial_screen in self.manager.screen_names else "welcome")
+        return root
+
+    def on_stop(self):
+        ExceptionManager.remove_handler(self._failsafe)
+        Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Window.unbind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
+        self._tick_event.cancel()
+        self.worker.shutdown()
+
+    # --- navigation ---
+
+    @property
+    def available_screens(self) -> set[str]:
+        return set(self.manager.screen_names)
+
+    def journeys(self):
+        return [j for j in journeys_for(self.settings.kiosk.roles) if j.key in self.available_screens]
+
+    def go(self, name: str) -> None:
+        if name not in self.manager.screen_names:
+            log.warning("no screen %r in this build; going to welcome", name)
+            name = "welcome"
+        self.manager.current = name
+
+    def go_next(self, current: str) -> None:
+        self.go(next_step(current, self.available_screens))
+
+    def _on_screen_changed(self, manager, name):
+        self.current_screen = name
+        self.idle.touch()
+
+    def finish_visit(self) -> None:
+        """Back to welcome with nothing of this visitor left on any screen or in memory."""
+        self.session = VisitorSession(language=self.settings.kiosk.language)
+        self.lang = self.settings.kiosk.language
+        self._keyboard_target = None
+        for screen in self.manager.screens:
+            screen.clear()
+        self.root.ids.idle_overlay.dismiss()
+        self.go("welcome")
+
+    # --- language ---
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self.session.language = lang
+        for screen in self.manager.screens:
+            screen.on_language(lang)
+
+    # --- on-screen keyboard ---
+
+    def set_keyboard_target(self, widget) -> None:
+        self._keyboard_target = weakref.ref(widget)
+
+    def keyboard_target(self):
+        return self._keyboard_target() if self._keyboard_target is not None else None
+
+    # --- idle reset ---
+
+    def _on_activity(self, *args) -> bool:
+        self.idle.touch()
+        return False
+
+    def tick(self) -> None:
+        """Once a second: the header clock and the idle countdown."""
+        zone = self.settings.office.timezone
+        now = local(self.runtime.clock.now(), zone)
+        self.clock_text = "%s %s" % (format_datetime(now, "EEEE, d MMMM y  ·  HH:mm", locale=self.lang),
+                                     zone_label(zone, now))
+        if self.manager.current in ("welcome", "failsafe"):
+            self.idle.touch()   # nothing personal on screen: nothing to wipe
+            return
+        status = self.idle.status()
+        overlay = self.root.ids.idle_overlay
+        if status.state is IdleState.ACTIVE:
+            overlay.dismiss()
+        elif status.state is IdleState.WARNING:
+            overlay.show(status.seconds_left)
+        else:
+            log.info("idle timeout on screen %s: visitor data cleared", self.manager.current)
+            self.finish_visit()
+
+    # --- failsafe, Esc and close ---
+
+    def show_failsafe(self, exc: BaseException) -> None:
+        log.error("uncaught error on screen %s", getattr(self.manager, "current", "?"), exc_info=exc)
+        try:
+            self.session = VisitorSession(language=self.lang)
+            self.manager.current = "failsafe"
+            self.manager.get_screen("failsafe").start(self.settings.kiosk.failsafe_return_s)
+        except Exception:  # the failsafe itself must not take the kiosk down
+            log.exception("failsafe screen failed")
+
+    def _refuse_close(self, *args, **kwargs) -> bool:
+        log.info("close request ignored (the kiosk is closed from the staff panel)")
+        return True
+
+    def _on_keyboard(self, window, key, *args) -> bool:
+        return key == 27    # Esc / Android back: swallowed, never quits
+
+    def exit_kiosk(self) -> None:
+        log.info("kiosk stopped by staff")
+        self.stop()

@@ -1,0 +1,40 @@
+"""``kiosk screenshot``: start the app on one screen, let it draw, save the window, stop."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+from kiosk.core.errors import KioskError
+from kiosk.runtime import Runtime
+from kiosk.ui.app import KioskApp
+
+
+def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None = None) -> Path:
+    app = KioskApp(runtime, initial_screen=screen)
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+
+    def prepare(dt):
+        if screen not in app.manager.screen_names:
+            problems.append(f"no screen named {screen!r}; see `kiosk screenshot --list`")
+            app.stop()
+            return
+        if lang:
+            app.set_language(lang)
+        app.manager.get_screen(screen).screenshot_setup()
+        Clock.schedule_once(capture, 0.6)   # a few frames: textures and layouts settle
+
+    def capture(dt):
+        saved = Window.screenshot(name=str(out.with_suffix("")) + "-tmp.png")
+        shutil.move(saved, out)
+        app.stop()
+
+    Clock.schedule_once(prepare, 0.2)
+    app.run()
+    if problems:
+        raise KioskError(problems[0])
+    return out

@@ -1,0 +1,114 @@
+"""Themed building blocks: no default grey Kivy widget reaches the visitor."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import (
+    BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.stacklayout import StackLayout
+from kivy.uix.textinput import TextInput
+
+
+class Icon(Label):
+    icon = StringProperty("")
+
+
+class KButton(ButtonBehavior, BoxLayout):
+    """A large rounded button with an optional icon; ``style`` picks the theme colours."""
+    text = StringProperty("")
+    icon = StringProperty("")
+    style = StringProperty("primary")     # primary | accent | success | danger | light | ghost
+    font_size = NumericProperty(0)
+    radius = NumericProperty(0)
+
+
+class Tile(ButtonBehavior, BoxLayout):
+    """A big card-shaped choice (welcome journeys, services)."""
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    icon = StringProperty("")
+    badge = StringProperty("")
+    tint = ColorProperty(None, allownone=True)
+
+
+class Card(BoxLayout):
+    pass
+
+
+class KTextInput(TextInput):
+    """A large text field that the on-screen keyboard types into.
+
+    It stays focused when the visitor touches a key of the on-screen keyboard, and tells the
+    app it is the keyboard's target when it gains focus."""
+    error = StringProperty("")
+    keyboard_layout = StringProperty("text")   # text | email | number
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.unfocus_on_touch = False
+
+    def on_focus(self, instance, focused):
+        if focused:
+            app = App.get_running_app()
+            if app is not None and hasattr(app, "set_keyboard_target"):
+                app.set_keyboard_target(self)
+
+
+class Field(BoxLayout):
+    """Label above, input, and the validation message below in the visitor's language."""
+    label = StringProperty("")
+    hint = StringProperty("")
+    error = StringProperty("")
+
+    def add_widget(self, widget, *args, **kwargs):
+        # The rule adds the label and the message; a field's input goes between them.
+        if len(self.children) >= 2 and not args and "index" not in kwargs:
+            return super().add_widget(widget, index=1)
+        return super().add_widget(widget, *args, **kwargs)
+
+
+class LongPressArea(ButtonBehavior, BoxLayout):
+    """Fires ``on_long_press`` after ``hold_s`` seconds of holding (the hidden staff gesture)."""
+    hold_s = NumericProperty(2.5)
+    __events__ = ("on_long_press",)
+
+    def on_press(self):
+        self._ev = Clock.schedule_once(lambda dt: self.dispatch("on_long_press"), self.hold_s)
+
+    def on_release(self):
+        ev = getattr(self, "_ev", None)
+        if ev is not None:
+            ev.cancel()
+
+    def on_long_press(self):
+        pass
+
+
+class Pill(ButtonBehavior, Label):
+    selected = BooleanProperty(False)
+
+
+class ChoicePills(StackLayout):
+    """Pills for a single choice (gender, age group …) that wrap; ``value`` is the chosen code."""
+    choices = ListProperty([])      # [(code, label), …]
+    value = StringProperty("")
+
+    def on_choices(self, *args):
+        self.clear_widgets()
+        for code, label in self.choices:
+            pill = Pill(text=label)
+            pill.code = code
+            pill.bind(on_release=self._choose)
+            self.add_widget(pill)
+        self.on_value()
+
+    def _choose(self, pill):
+        self.value = pill.code
+
+    def on_value(self, *args):
+        for pill in self.children:
+            pill.selected = pill.code == self.value

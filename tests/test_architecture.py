@@ -1,0 +1,42 @@
+"""The core is plain Python: it must import and work with kivy impossible to import."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from helpers import REPO
+
+BLOCKER = textwrap.dedent("""
+    import importlib.abc, sys
+
+    class NoKivy(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "kivy" or name.startswith("kivy."):
+                raise ImportError(f"kiosk.core must not import kivy (tried {name})")
+            return None
+
+    sys.meta_path.insert(0, NoKivy())
+""")
+
+
+def test_core_devices_and_cli_import_without_kivy():
+    code = BLOCKER + textwrap.dedent("""
+        import importlib, pkgutil
+        import kiosk.core, kiosk.devices, kiosk.commands
+        for pkg in (kiosk.core, kiosk.devices, kiosk.commands):
+            for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+                importlib.import_module(info.name)
+        import kiosk.cli
+        kiosk.cli.build_parser()
+        assert "kivy" not in sys.modules
+        print("clean")
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "clean"
+
+
+def test_the_blocker_really_blocks():
+    run = subprocess.run([sys.executable, "-c", BLOCKER + "import kivy.app"], capture_output=True, text=True)
+    assert run.returncode != 0 and "must not import kivy" in run.stderr

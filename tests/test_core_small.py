@@ -1,0 +1,81 @@
+"""Staff PIN, idle policy, journey order, clock helpers, masking, translations."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.core.clock import UTC, FakeClock, local_day_bounds, zone_label
+from kiosk.core.idle import IdleState, IdleWatch
+from kiosk.core.journey import LOBBY_STEPS, journeys_for, next_step
+from kiosk.core.logs import mask_email, mask_id
+from kiosk.core.staff import PinGate, hash_pin, verify_pin
+from kiosk.i18n import LANGUAGES, gettext_for
+from kiosk.i18n.extract import untranslated
+
+
+def test_pin_hash_round_trip_and_no_plain_text():
+    stored = hash_pin("2468")
+    assert "2468" not in stored and stored.startswith("scrypt$")
+    assert verify_pin("2468", stored) and not verify_pin("2469", stored)
+    assert not verify_pin("2468", "garbage")
+    with pytest.raises(ValueError):
+        hash_pin("12a4")
+
+
+def test_pin_gate_locks_after_three_failures_and_backs_off():
+    clock = FakeClock()
+    gate = PinGate(hash_pin("1357"), clock)
+    assert [gate.attempt("0000").locked_for_s for _ in range(2)] == [0, 0]
+    assert gate.attempt("0000").locked_for_s == 30
+    assert gate.attempt("1357") .ok is False          # locked: not even checked
+    clock.advance(30)
+    assert gate.attempt("0000").locked_for_s == 60     # doubles
+    clock.advance(60)
+    assert gate.attempt("1357").ok
+
+
+def test_idle_watch_states():
+    clock = FakeClock()
+    watch = IdleWatch(clock, timeout_s=60, warning_s=15)
+    clock.advance(59)
+    assert watch.status().state is IdleState.ACTIVE
+    clock.advance(1)
+    status = watch.status()
+    assert status.state is IdleState.WARNING and status.seconds_left == 15
+    watch.touch()
+    assert watch.status().state is IdleState.ACTIVE
+    clock.advance(75)
+    assert watch.status().state is IdleState.EXPIRED
+
+
+def test_journeys_and_steps():
+    assert [j.key for j in journeys_for(("library",))] == ["library"]
+    assert next_step("service", {"ticket", "guestbook"}) == "ticket"
+    assert next_step("ticket", {"ticket", "survey"}) == "survey"      # skips steps not built
+    assert next_step("thanks", set(LOBBY_STEPS)) == "welcome"
+
+
+def test_local_day_is_the_offices_day():
+    # 2026-11-24 17:30 UTC is already 25 November in Jakarta (UTC+7)
+    start, end, day = local_day_bounds(dt.datetime(2026, 11, 24, 17, 30, tzinfo=UTC), "Asia/Jakarta")
+    assert day == dt.date(2026, 11, 25)
+    assert start == dt.datetime(2026, 11, 24, 17, 0) and end == dt.datetime(2026, 11, 25, 17, 0)
+    assert zone_label("Asia/Makassar", dt.datetime.now(UTC)) == "WITA"
+
+
+def test_masking():
+    assert mask_email("andi.saputra@gmail.com") == "a***@gmail.com"
+    assert mask_id("3271011234560001") == "3271********0001"
+
+
+def test_every_visible_string_is_translated_to_indonesian():
+    gaps = untranslated("id")
+    assert not gaps, "untranslated msgids (python -m kiosk.i18n.extract):\n" + "\n".join(
+        f"  {where[0]}: {msgid!r}" for msgid, where in gaps.items())
+
+
+def test_catalogs_load_for_both_languages():
+    assert set(LANGUAGES) == {"id", "en"}
+    assert gettext_for("id", "Welcome") == "Selamat datang"
+    assert gettext_for("en", "Welcome") == "Welcome"

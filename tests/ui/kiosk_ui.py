@@ -1,0 +1,96 @@
+"""A real Kivy window (under Xvfb) driving the real app: build it, tap widgets, type keys."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from kivy.tests.common import GraphicUnitTest, UnitTestTouch
+
+from kiosk.core.clock import FakeClock
+from helpers import make_runtime
+
+WIDTH, HEIGHT = 1920, 1080
+
+
+class KioskUITest(GraphicUnitTest):
+    """Subclasses call ``self.start(...)`` and then tap, type and assert."""
+
+    @pytest.fixture(autouse=True)
+    def _tmp(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+
+    def start(self, screen: str = "welcome", extra: str = "", replace: dict[str, str] | None = None):
+        from kiosk.ui.app import KioskApp
+
+        self.clock = FakeClock()
+        self.runtime = make_runtime(self.tmp_path, clock=self.clock, extra=extra, replace=replace)
+        self.Window.size = (WIDTH, HEIGHT)
+        self.app = KioskApp(self.runtime, initial_screen=screen)
+        self.app.root = self.app.build()
+        self.render(self.app.root)
+        self.advance_frames(3)
+        return self.app
+
+    def tearDown(self, fake=False):
+        app = getattr(self, "app", None)
+        if app is not None and not fake:
+            app.dispatch("on_stop")   # also clears kv's cached `app` (ProxyApp)
+            self.runtime.close()
+        super().tearDown(fake)
+
+    # --- acting as a visitor ---
+
+    def tap(self, widget, frames: int = 2) -> None:
+        self.advance_frames(1)   # let a screen that was just switched to lay itself out
+        assert widget.get_root_window() is not None, f"{widget!r} is not on screen"
+        assert not widget.disabled, f"{widget!r} is disabled"
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.advance_frames(frames)
+
+    def hold(self, widget, seconds: float) -> None:
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.advance_frames(1)
+            time.sleep(0.02)
+        touch.touch_up()
+        self.advance_frames(2)
+
+    def screen(self, name: str | None = None):
+        return self.app.manager.get_screen(name or self.app.manager.current)
+
+    def find_text(self, text: str, root=None):
+        """The first visible widget (depth first) whose ``text`` is exactly ``text``."""
+        root = root or self.app.root
+        for w in root.walk(restrict=True):
+            if getattr(w, "text", None) == text and w.get_root_window() is not None:
+                return w
+        raise AssertionError(f"no widget with text {text!r} on screen {self.app.manager.current!r}")
+
+    def all_texts(self, root=None) -> list[str]:
+        root = root or self.app.root
+        return [w.text for w in root.walk(restrict=True) if isinstance(getattr(w, "text", None), str)]
+
+    def type_on_keyboard(self, keyboard, text: str) -> None:
+        """Press the on-screen keyboard's keys one by one, as a visitor would."""
+        from kiosk.ui.widgets.keyboard import Key
+
+        keys = [w for w in keyboard.walk(restrict=True) if isinstance(w, Key)]
+        for ch in text:
+            if ch == " ":
+                key = next(k for k in keys if k.action == "space")
+            elif ch.isalpha() and ch.isupper():
+                self.tap(next(k for k in keys if k.action == "shift"), frames=1)
+                keys = [w for w in keyboard.walk(restrict=True) if isinstance(w, Key)]
+                key = next(k for k in keys if k.key == ch.lower())
+            else:
+                key = next((k for k in keys if k.key == ch), None)
+                assert key is not None, f"no key {ch!r} on the on-screen keyboard ({keyboard.layout})"
+            self.tap(key, frames=1)
+            keys = [w for w in keyboard.walk(restrict=True) if isinstance(w, Key)]

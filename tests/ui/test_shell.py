@@ -1,0 +1,171 @@
+"""The app shell in a real window: welcome in both languages, idle reset, failsafe, Esc,
+staff gesture and PIN."""
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+
+from kiosk.core.models import StaffEvent
+from kiosk.core.staff import hash_pin
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.widgets.common import KTextInput
+from kiosk.ui.widgets.keyboard import OnScreenKeyboard
+from ui.kiosk_ui import KioskUITest
+
+PIN_HASH = hash_pin("2468")
+
+Builder.load_string("""
+<FormForTest>:
+    BoxLayout:
+        orientation: 'vertical'
+        KTextInput:
+            id: name
+        OnScreenKeyboard:
+            id: keyboard
+""")
+
+
+class FormForTest(KioskScreen):
+    screen_name = ""   # added by the test only
+
+
+class ShellTest(KioskUITest):
+
+    def test_welcome_renders_in_indonesian_then_english(self):
+        app = self.start()
+        assert app.manager.current == "welcome"
+        texts = self.all_texts()
+        assert "Selamat datang" in texts
+        assert "Semua layanan GRATIS, tidak dipungut biaya.\nDilayani paling lama 5 menit setelah mengisi buku tamu." \
+            in texts
+        assert "Welcome" not in texts
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        assert app.lang == "en"
+        texts = self.all_texts()
+        assert "Welcome" in texts and "Selamat datang" not in texts
+        assert "to the library of BPS Kota Contoh" in texts
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_id)
+        assert "Selamat datang" in self.all_texts()
+
+    def test_idle_timeout_warns_then_wipes_a_typed_field(self):
+        app = self.start()
+        form = FormForTest(name="form")
+        app.manager.add_widget(form)
+        app.go("form")
+        self.advance_frames(2)
+        self.tap(form.ids.name)
+        assert app.keyboard_target() is form.ids.name.__self__
+        self.type_on_keyboard(form.ids.keyboard, "Siti Aminah")
+        assert form.ids.name.text == "Siti Aminah"
+        app.session.visitor_name = "Siti Aminah"
+
+        self.clock.advance(app.settings.kiosk.idle_timeout_s - 1)
+        app.tick()
+        assert not app.root.ids.idle_overlay.visible
+        self.clock.advance(2)
+        app.tick()
+        self.advance_frames(2)
+        assert app.root.ids.idle_overlay.visible
+        assert "Masih di sana?" in self.all_texts()
+        assert app.manager.current == "form" and form.ids.name.text == "Siti Aminah"
+
+        self.clock.advance(app.settings.kiosk.idle_warning_s)
+        app.tick()
+        self.advance_frames(2)
+        assert app.manager.current == "welcome"
+        assert form.ids.name.text == ""
+        assert app.session.visitor_name == "" and app.keyboard_target() is None
+        assert not app.root.ids.idle_overlay.visible
+
+    def test_still_here_keeps_the_visitor(self):
+        app = self.start()
+        form = FormForTest(name="form")
+        app.manager.add_widget(form)
+        app.go("form")
+        form.ids.name.text = "Budi"
+        self.clock.advance(app.settings.kiosk.idle_timeout_s + 1)
+        app.tick()
+        self.advance_frames(2)
+        self.tap(app.root.ids.idle_overlay.ids.still_here)
+        assert not app.root.ids.idle_overlay.visible
+        self.clock.advance(app.settings.kiosk.idle_warning_s)
+        app.tick()
+        assert app.manager.current == "form" and form.ids.name.text == "Budi"
+
+    def test_failsafe_catches_an_exception_in_a_screen_callback(self):
+        app = self.start()
+        welcome = self.screen("welcome")
+
+        def broken(*args):
+            raise RuntimeError("printer driver exploded")
+
+        welcome.open_journey = broken
+        # Run the real event loop, so the exception takes the path it takes in the lobby.
+        Clock.schedule_once(lambda dt: welcome.open_journey(None), 0)
+        self.render(app.root, framecount=6)
+        assert app.manager.current == "failsafe"
+        texts = self.all_texts()
+        assert "Maaf, terjadi gangguan." in texts and "Silakan hubungi petugas." in texts
+        self.tap(self.screen("failsafe").ids.back)
+        assert app.manager.current == "welcome"
+
+    def test_escape_and_close_request_do_not_stop_the_app(self):
+        app = self.start()
+        stopped = []
+        app.bind(on_stop=lambda *a: stopped.append(True))
+        assert Window.dispatch("on_keyboard", 27, 0, "", []) is True
+        assert Window.dispatch("on_request_close") is True
+        self.advance_frames(2)
+        assert not stopped
+        assert app.manager.current == "welcome"
+
+    def test_staff_long_press_and_pin(self):
+        app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})
+        corner = app.root.ids.header.ids.staff_corner
+        self.tap(corner)                       # a short tap does nothing
+        assert app.manager.current == "welcome"
+        corner.hold_s = 0.3
+        self.hold(corner, 0.5)
+        assert app.manager.current == "staff_pin"
+        pin = self.screen("staff_pin")
+        for digit in "1111":
+            self.tap(self.find_text(digit, pin))
+        self.tap(pin.ids.ok)
+        assert app.manager.current == "staff_pin" and pin.message == "PIN salah."
+        for digit in "2468":
+            self.tap(self.find_text(digit, pin))
+        self.tap(pin.ids.ok)
+        assert app.manager.current == "staff"
+        kinds = [e.kind for e in StaffEvent.select().order_by(StaffEvent.id)]
+        assert kinds == ["pin_failed", "pin_ok"]
+        self.tap(self.screen("staff").ids.reload)
+        assert self.screen("staff").message == "Konfigurasi dimuat ulang."
+
+    def test_wrong_pins_lock_the_pad(self):
+        app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})
+        app.go("staff_pin")
+        pin = self.screen("staff_pin")
+        for _ in range(3):
+            pin.entered = "0000"
+            self.tap(pin.ids.ok)
+        assert "Terlalu banyak PIN salah" in pin.message
+        pin.entered = "2468"                   # even the right PIN waits out the lock
+        self.tap(pin.ids.ok)
+        assert app.manager.current == "staff_pin"
+        self.clock.advance(31)
+        pin.entered = "2468"
+        self.tap(pin.ids.ok)
+        assert app.manager.current == "staff"
+
+    def test_reload_with_a_broken_config_keeps_running_settings(self):
+        app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})
+        app.go("staff")
+        source = app.settings.source
+        source.write_text(source.read_text().replace("idle_timeout_s = 120", 'idle_timeout_s = "abc"'))
+        self.tap(self.screen("staff").ids.reload)
+        staff = self.screen("staff")
+        assert staff.message.startswith("Konfigurasi TIDAK dimuat ulang")
+        assert any('kiosk.idle_timeout_s: must be an integer between 15 and 3600, got "abc"' in p
+                   for p in staff.problems)
+        assert app.settings.kiosk.idle_timeout_s == 120
