@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hash-pin", help="read a staff PIN (not echoed) and print its hash for the config")
     p.set_defaults(func=cmd_hash_pin)
     p = sub.add_parser("run", help="start the kiosk")
+    # For benchmarks/startup_bench.py: print "first-frame" once the first frame is on screen, then quit.
+    p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("screenshot", help="render one screen to a PNG and exit (needs a display, e.g. Xvfb)")
     p.add_argument("screen", nargs="?", help="screen name (see --list)")
@@ -101,12 +104,23 @@ def _configure_ui(args, *, windowed: bool) -> None:
 
 
 def cmd_run(args) -> int:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("kiosk: no DISPLAY set — on a machine without a screen use `xvfb-run make run`", file=sys.stderr)
     _configure_ui(args, windowed=False)
     runtime = open_runtime(args.config)
     from kiosk.ui.app import KioskApp
 
+    app = KioskApp(runtime)
+    if args.exit_after_first_frame:
+        from kivy.core.window import Window
+
+        def first_frame(*_):
+            print("first-frame", flush=True)
+            app.stop()
+            return True
+        app.bind(on_start=lambda *_: Window.bind(on_flip=first_frame))
     try:
-        KioskApp(runtime).run()
+        app.run()
     finally:
         runtime.close()
     return 0

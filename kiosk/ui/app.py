@@ -118,9 +118,10 @@ class KioskApp(App):
         r, g, b = color[:3]
         return (1 - (1 - r) * strength, 1 - (1 - g) * strength, 1 - (1 - b) * strength, 1)
 
-    def button_colors(self, style: str, pressed: bool) -> tuple[tuple, tuple]:
+    def button_colors(self, style: str, pressed: bool, disabled: bool = False) -> tuple[tuple, tuple]:
         c = self.colors
         bg, fg = {
+            "soft": (self.tint_of(c["primary"], .12), c["primary"]),
             "primary": (c["primary"], c["surface"]),
             "accent": (c["accent"], c["surface"]),
             "success": (c["success"], c["surface"]),
@@ -130,6 +131,8 @@ class KioskApp(App):
         }.get(style, (c["primary"], c["surface"]))
         if pressed:
             bg = tuple(v * 0.82 for v in bg[:3]) + (bg[3] if bg[3] else 0.12,)
+        if disabled:   # faded, but still in the theme's colours
+            bg, fg = bg[:3] + (bg[3] * .4,), fg[:3] + (fg[3] * .5,)
         return bg, fg
 
     # --- building ---
@@ -198,6 +201,7 @@ class KioskApp(App):
     def set_language(self, lang: str) -> None:
         self.lang = lang
         self.session.language = lang
+        self.update_clock()
         for screen in self.manager.screens:
             screen.on_language(lang)
 
@@ -215,12 +219,15 @@ class KioskApp(App):
         self.idle.touch()
         return False
 
-    def tick(self) -> None:
-        """Once a second: the header clock and the idle countdown."""
+    def update_clock(self) -> None:
         zone = self.settings.office.timezone
         now = local(self.runtime.clock.now(), zone)
         self.clock_text = "%s %s" % (format_datetime(now, "EEEE, d MMMM y  ·  HH:mm", locale=self.lang),
                                      zone_label(zone, now))
+
+    def tick(self) -> None:
+        """Once a second: the header clock and the idle countdown."""
+        self.update_clock()
         if self.manager.current in ("welcome", "failsafe"):
             self.idle.touch()   # nothing personal on screen: nothing to wipe
             return

@@ -45,6 +45,7 @@ class ShellTest(KioskUITest):
         texts = self.all_texts()
         assert "Welcome" in texts and "Selamat datang" not in texts
         assert "to the library of BPS Kota Contoh" in texts
+        assert app.clock_text.startswith("Tuesday, 24 November 2026")    # FakeClock: 24 Nov 09:00 WIB
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_id)
         assert "Selamat datang" in self.all_texts()
 

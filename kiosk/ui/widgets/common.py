@@ -21,7 +21,7 @@ class KButton(ButtonBehavior, BoxLayout):
     """A large rounded button with an optional icon; ``style`` picks the theme colours."""
     text = StringProperty("")
     icon = StringProperty("")
-    style = StringProperty("primary")     # primary | accent | success | danger | light | ghost
+    style = StringProperty("primary")     # primary | accent | success | danger | light | soft | ghost
     font_size = NumericProperty(0)
     radius = NumericProperty(0)
 
