@@ -247,6 +247,9 @@ class PrinterSettings:
     host: str = setting("", Text(), "network: printer IP address or host name")
     port: int = setting(9100, Int(1, 65535), "network: TCP port (raw printing is 9100)")
     timeout_s: float = setting(5.0, Number(0.5, 60), "Seconds to wait for the printer before giving up")
+    status_check: bool = setting(True, Bool(),
+                                 "network / usb / serial: ask the printer for online + paper before and after "
+                                 "each ticket (false only for a forwarder that never answers)")
     usb_vendor: str = setting("", Text(pattern=r"(0x[0-9a-fA-F]{4})?", what='a hex id like "0x04b8"'),
                               "usb: vendor id, e.g. \"0x04b8\"")
     usb_product: str = setting("", Text(pattern=r"(0x[0-9a-fA-F]{4})?", what='a hex id like "0x0202"'),
