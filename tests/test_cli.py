@@ -1,0 +1,62 @@
+"""Staff commands, run as staff run them (a separate process)."""
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+from kiosk.core.logs import setup_logging
+from kiosk.core.staff import verify_pin
+from helpers import REPO, write_config
+
+
+def kiosk(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
+                          input=input, cwd=REPO, timeout=120)
+
+
+def test_setup_creates_the_config_then_init_is_idempotent(tmp_path):
+    example = REPO / "config" / "kiosk.example.toml"
+    (tmp_path / "kiosk.example.toml").write_text(example.read_text().replace(
+        "demo_on_first_run = true", "demo_on_first_run = false"))
+    config = tmp_path / "kiosk.toml"
+    first = kiosk("--config", str(config), "setup")
+    assert first.returncode == 0, first.stderr
+    assert config.exists() and "created" in first.stdout
+    assert "upgraded to version 1" in first.stdout
+    again = kiosk("--config", str(config), "init")
+    assert again.returncode == 0 and "up to date (version 1)" in again.stdout
+    assert (tmp_path / "data" / "kiosk.db").exists()
+
+
+def test_hash_pin_reads_twice_and_prints_a_verifiable_hash():
+    run = kiosk("hash-pin", input="482916\n482916\n")
+    assert run.returncode == 0, run.stderr
+    stored = run.stdout.strip().splitlines()[-1]
+    assert verify_pin("482916", stored) and "482916" not in stored
+    mismatch = kiosk("hash-pin", input="1234\n4321\n")
+    assert mismatch.returncode == 1 and "the two PINs differ" in mismatch.stderr
+
+
+def test_typed_errors_are_one_line_without_traceback(tmp_path):
+    run = kiosk("--config", str(tmp_path / "missing.toml"), "init")
+    assert run.returncode == 1
+    assert "file not found" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_log_goes_to_a_rotating_file_in_the_data_folder(tmp_path):
+    log_file = setup_logging(tmp_path, "INFO", to_stderr=False)
+    logging.getLogger("kiosk.test").info("ticket A-001 printed")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert log_file == tmp_path / "logs" / "kiosk.log"
+    assert "ticket A-001 printed" in log_file.read_text()
+    setup_logging(None, "WARNING", to_stderr=False)   # detach the file again for the other tests
+
+
+def test_screenshot_list_names_every_screen(tmp_path):
+    config = write_config(tmp_path)
+    run = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "kiosk", "--config", str(config),
+                          "screenshot", "--list"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert {"welcome", "failsafe", "staff_pin", "staff"} <= set(run.stdout.split())
