@@ -128,3 +128,11 @@ def test_check_config_command(tmp_path):
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 1
     assert "kiosk.idle_timeout_s: must be an integer between 15 and 3600, got 99999" in run.stderr
+
+
+def test_problem_in_the_third_service_points_at_its_own_line(tmp_path):
+    text = EXAMPLE.read_text().replace('prefix = "C"', 'prefix = "c"')
+    line = text.splitlines().index('prefix = "c"') + 1
+    problems = problems_for(tmp_path, text)
+    assert any(p.startswith(f"{tmp_path / 'kiosk.toml'}:{line}: services[3].prefix: must be one or two capital")
+               for p in problems), problems

@@ -436,18 +436,24 @@ class _Problems:
         self.path, self.lines, self.items = path, text.splitlines(), []
 
     def line_of(self, dotted: str) -> int | None:
-        parts = [re.sub(r"\[\d+\]", "", p) for p in dotted.split(".")]
-        section, key = ".".join(parts[:-1]), parts[-1]
-        current = ""
+        """The line of ``section.key`` or ``services[3].key`` (the 3rd ``[[services]]`` table)."""
+        parts = dotted.split(".")
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
+        section, index = (m.group(1), int(m.group(2))) if m else (".".join(parts[:-1]), 0)
+        key = parts[-1] if len(parts) > 1 else ""
+        current, seen = "", 0
         for n, raw in enumerate(self.lines, 1):
             line = raw.strip()
-            header = re.fullmatch(r"\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?", line)
+            header = re.fullmatch(r"(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?", line)
             if header:
-                current = header.group(1)
-                if not section and current == key:
-                    return n
+                current = header.group(2)
+                if current == section:
+                    seen += 1
+                    if not key and (not index or seen == index):
+                        return n
                 continue
-            if re.match(rf"{re.escape(key)}\s*=", line) and (current == section or not section):
+            if key and current == section and (not index or seen == index) \
+                    and re.match(rf"{re.escape(key)}\s*=", line):
                 return n
         return None
 
