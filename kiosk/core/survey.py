@@ -1,0 +1,231 @@
+"""The Survei Kepuasan Masyarakat (SKM) of PermenPAN-RB No. 14 Tahun 2017 and its IKM arithmetic.
+
+Nine elements (unsur) in the regulation's order, each answered on a 1–4 scale. The index:
+
+    NRR per element   = sum of that element's scores / number of respondents
+    NRR weighted      = NRR × 1/9  (the nine elements weigh the same)
+    IKM               = Σ NRR weighted × 25          (a value between 25 and 100)
+
+The regulation's worked example writes the weight as 0.111, which understates every IKM by
+0.1 %; we use the exact 1/9 (the issue asks for it), so IKM = 25 × (all scores) / (9 × respondents).
+The arithmetic is done with exact fractions; the IKM is then rounded **half up to two
+decimals, and the rounded value is what is banded** (88.305 → 88.31 → A). NRRs are shown
+rounded to three decimals, the weighted NRRs to four, but never rounded before the IKM is made.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+from peewee import IntegrityError
+
+from kiosk.core import models
+from kiosk.core.clock import Clock, to_utc_naive
+from kiosk.core.db import write_transaction
+from kiosk.core.errors import KioskError, NotFound, ValidationError
+from kiosk.i18n import N_
+
+ELEMENT_COUNT = 9
+COMMENT_MAX = 1000
+TWO_PLACES = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Element:
+    number: int          # U1 … U9
+    name_id: str         # the regulation's own name (reports are published in Indonesian)
+    name: str            # msgid: the element's name in English
+    question: str        # msgid: the question in plain English; Indonesian in survey.po
+
+    @property
+    def code(self) -> str:
+        return f"U{self.number}"
+
+    @property
+    def field(self) -> str:
+        return f"u{self.number}"
+
+
+ELEMENTS: tuple[Element, ...] = (
+    Element(1, "Persyaratan", N_("Requirements"),
+            N_("Are the requirements for this service reasonable for what you came for?")),
+    Element(2, "Sistem, Mekanisme, dan Prosedur", N_("Systems, mechanisms and procedures"),
+            N_("How easy is the procedure of this service?")),
+    Element(3, "Waktu Penyelesaian", N_("Completion time"),
+            N_("How fast were you served?")),
+    Element(4, "Biaya/Tarif", N_("Cost / fees"),
+            N_("Were the fees charged in line with the rules? (PST services are free of charge.)")),
+    Element(5, "Produk Spesifikasi Jenis Pelayanan", N_("Service products"),
+            N_("Did you get what the service standard promises (data, publications, consultation)?")),
+    Element(6, "Kompetensi Pelaksana", N_("Staff competence"),
+            N_("How capable were the staff in helping you?")),
+    Element(7, "Perilaku Pelaksana", N_("Staff behaviour"),
+            N_("How polite and friendly were the staff?")),
+    Element(8, "Penanganan Pengaduan, Saran dan Masukan", N_("Handling of complaints, suggestions and feedback"),
+            N_("How well are complaints, suggestions and feedback handled here?")),
+    Element(9, "Sarana dan Prasarana", N_("Facilities and infrastructure"),
+            N_("How good are the facilities (room, seats, computers, toilets, parking)?")),
+)
+assert len(ELEMENTS) == ELEMENT_COUNT
+
+
+@dataclass(frozen=True)
+class Answer:
+    score: int
+    label_id: str      # the regulation's wording, for reports
+    label: str         # msgid
+    icon: str          # kiosk.ui.icons name
+    tone: str          # theme colour name for the face
+
+
+SCALE: tuple[Answer, ...] = (
+    Answer(1, "Tidak baik", N_("Poor"), "face-angry", "danger"),
+    Answer(2, "Kurang baik", N_("Fair"), "face-frown", "accent"),
+    Answer(3, "Baik", N_("Good"), "face-smile", "primary"),
+    Answer(4, "Sangat baik", N_("Very good"), "face-grin", "success"),
+)
+
+
+@dataclass(frozen=True)
+class Grade:
+    letter: str        # A | B | C | D
+    name_id: str       # "Sangat Baik" …, as published
+    name: str          # msgid
+    low: Decimal       # lowest two-decimal IKM in the band
+
+
+# Nilai interval konversi (PermenPAN-RB 14/2017), highest band first.
+GRADES: tuple[Grade, ...] = (
+    Grade("A", "Sangat Baik", N_("Very good"), Decimal("88.31")),
+    Grade("B", "Baik", N_("Good"), Decimal("76.61")),
+    Grade("C", "Kurang Baik", N_("Fair"), Decimal("65.00")),
+    Grade("D", "Tidak Baik", N_("Poor"), Decimal("25.00")),
+)
+
+
+class AlreadyAnswered(KioskError):
+    """This visit already has its survey response (one per visit)."""
+    visitor_message = N_("You have already rated this visit. Thank you!")
+
+
+def round_ikm(value: Fraction | Decimal) -> Decimal:
+    """Half up to two decimals: the value that is published and banded."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def grade_for(ikm: Decimal | Fraction | float | str) -> Grade:
+    """The band of an IKM, after rounding it to two decimals (88.305 → 88.31 → A)."""
+    value = round_ikm(ikm if isinstance(ikm, (Decimal, Fraction)) else Decimal(str(ikm)))
+    if not Decimal("25.00") <= value <= Decimal("100.00"):
+        raise ValueError(f"an IKM lies between 25.00 and 100.00, got {value}")
+    for grade in GRADES:
+        if value >= grade.low:
+            return grade
+    raise AssertionError("unreachable: D starts at 25.00")
+
+
+@dataclass(frozen=True)
+class IkmResult:
+    respondents: int
+    totals: tuple[int, ...]                 # sum of scores per element, U1 … U9
+    nrr: tuple[Fraction, ...]               # exact mean score per element (empty when no respondents)
+    ikm_exact: Fraction | None
+    ikm: Decimal | None                     # rounded half up to 0.01; None for an empty period
+    grade: Grade | None
+
+    @property
+    def empty(self) -> bool:
+        return self.respondents == 0
+
+    def nrr_shown(self, index: int, places: int = 3) -> Decimal:
+        return _to_decimal(self.nrr[index], places)
+
+    def weighted_shown(self, index: int, places: int = 4) -> Decimal:
+        return _to_decimal(self.nrr[index] / ELEMENT_COUNT, places)
+
+    def element_ikm(self, index: int) -> Decimal:
+        """One element's NRR on the 25–100 scale (NRR × 25), to see which element pulls down."""
+        return round_ikm(self.nrr[index] * 25)
+
+
+def _to_decimal(value: Fraction, places: int) -> Decimal:
+    q = Decimal(1).scaleb(-places)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def compute_ikm(rows: Iterable[Sequence[int]]) -> IkmResult:
+    """The IKM of the given answer rows (each nine scores 1–4, U1 … U9)."""
+    totals = [0] * ELEMENT_COUNT
+    n = 0
+    for row in rows:
+        scores = check_scores(row)
+        for i, s in enumerate(scores):
+            totals[i] += s
+        n += 1
+    if n == 0:
+        return IkmResult(0, tuple(totals), (), None, None, None)
+    nrr = tuple(Fraction(t, n) for t in totals)
+    exact = sum(nrr, Fraction(0)) / ELEMENT_COUNT * 25
+    ikm = round_ikm(exact)
+    return IkmResult(n, tuple(totals), nrr, exact, ikm, grade_for(ikm))
+
+
+def check_scores(scores: Sequence[int]) -> tuple[int, ...]:
+    if len(scores) != ELEMENT_COUNT:
+        raise ValidationError({"answers": N_("Please answer all nine questions.")})
+    out = []
+    for s in scores:
+        if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 4:
+            raise ValidationError({"answers": N_("Please answer all nine questions.")})
+        out.append(s)
+    return tuple(out)
+
+
+def has_response(visit_id: int | None) -> bool:
+    if visit_id is None:
+        return False
+    return models.SurveyResponse.select().where(models.SurveyResponse.visit == visit_id).exists()
+
+
+def submit_response(clock: Clock, kiosk: str, scores: Sequence[int], *, visit_id: int | None = None,
+                    language: str = "id", comment: str = "") -> models.SurveyResponse:
+    """Store one response. With a visit: its anonymous profile is copied and a second response
+    for the same visit raises ``AlreadyAnswered`` (the unique index settles a race between kiosks)."""
+    answers = check_scores(scores)
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": N_("The comment is too long (at most 1000 characters).")})
+    db = models.database.obj
+    try:
+        with write_transaction(db):
+            profile: dict[str, str] = {}
+            if visit_id is not None:
+                visit = models.Visit.get_or_none(models.Visit.id == visit_id)
+                if visit is None:
+                    raise NotFound(f"visit {visit_id} does not exist")
+                if has_response(visit_id):
+                    raise AlreadyAnswered(f"visit {visit_id} already has a survey response")
+                profile = {k: getattr(visit, k) for k in ("gender", "age_group", "education", "occupation")}
+            return models.SurveyResponse.create(
+                visit=visit_id, kiosk=kiosk, language=language, comment=comment,
+                created_at=to_utc_naive(clock.now()),
+                **{e.field: s for e, s in zip(ELEMENTS, answers)}, **profile)
+    except IntegrityError:
+        if visit_id is not None and has_response(visit_id):
+            raise AlreadyAnswered(f"visit {visit_id} already has a survey response") from None
+        raise
+
+
+def responses_between(start: dt.datetime, end: dt.datetime):
+    """Responses with ``start <= created_at < end`` (naive UTC bounds)."""
+    r = models.SurveyResponse
+    return r.select().where((r.created_at >= start) & (r.created_at < end)).order_by(r.created_at)
+
+
+def scores_of(response: models.SurveyResponse) -> tuple[int, ...]:
+    return tuple(getattr(response, e.field) for e in ELEMENTS)
