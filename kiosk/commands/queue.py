@@ -1,0 +1,142 @@
+"""Queue commands for staff: ``kiosk ticket`` and ``kiosk queue status|call|done|no-show``.
+
+They run the same ``kiosk.core.queue`` functions as the touchscreen, on the same database and
+printer, so a number taken here is never taken again on a kiosk.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kiosk.core import queue
+from kiosk.core.clock import zone_label
+from kiosk.runtime import Runtime, open_runtime
+
+EXIT_NOT_PRINTED = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ticket", help="issue a queue number and print it (exit 3: issued but not printed)",
+                       description="Issue the next number of SERVICE_CODE and print it; the number goes to "
+                                   "stdout. Exit 0 printed, 3 issued but not printed (reason on stderr).")
+    p.add_argument("service", nargs="?", metavar="SERVICE_CODE", help="service code from [[services]], e.g. A")
+    p.add_argument("--lang", choices=("id", "en"), default="id", help="ticket language (default id)")
+    p.add_argument("--reprint", metavar="NUMBER", help="print today's ticket NUMBER again, e.g. A-007")
+    p.set_defaults(func=cmd_ticket)
+
+    q = sub.add_parser("queue", help="today's queue: status, call the next number, done, no-show")
+    qsub = q.add_subparsers(dest="queue_command", metavar="ACTION")
+    qsub.required = True
+    s = qsub.add_parser("status", help="per service: waiting, called, served today, median wait; "
+                                       "the service-standard share and who waits too long now")
+    s.set_defaults(func=cmd_status)
+    c = qsub.add_parser("call", help="call the next waiting number of a service; prints it")
+    c.add_argument("service", metavar="SERVICE_CODE")
+    c.add_argument("--counter", default="", help="counter / desk number shown with the call")
+    c.set_defaults(func=cmd_call)
+    d = qsub.add_parser("done", help="mark a number served")
+    d.add_argument("number", metavar="NUMBER")
+    d.set_defaults(func=cmd_done)
+    n = qsub.add_parser("no-show", help="mark a called number as not present")
+    n.add_argument("number", metavar="NUMBER")
+    n.set_defaults(func=cmd_no_show)
+
+
+def _runtime(args) -> Runtime:
+    return open_runtime(args.config)
+
+
+def cmd_ticket(args) -> int:
+    if bool(args.service) == bool(args.reprint):
+        raise queue.QueueError("give a SERVICE_CODE to issue a number, or --reprint NUMBER (not both)")
+    rt = _runtime(args)
+    try:
+        if args.reprint:
+            ticket, result = queue.reprint_ticket(rt.settings, rt.clock, rt.printer, args.reprint)
+        else:
+            issued, result = queue.take_ticket(rt.settings, rt.clock, rt.printer, args.service, args.lang)
+            ticket = issued.ticket
+        print(ticket.number)
+        if not result.printed:
+            print(f"kiosk: {ticket.number} issued but not printed: {result.error} "
+                  f"(reprint with: kiosk ticket --reprint {ticket.number})", file=sys.stderr)
+            return EXIT_NOT_PRINTED
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_call(args) -> int:
+    rt = _runtime(args)
+    try:
+        ticket = queue.call_next(rt.settings, rt.clock, args.service, args.counter)
+        if ticket is None:
+            print(f"kiosk: nobody is waiting for {args.service.upper()}", file=sys.stderr)
+            return 0
+        print(ticket.number + (f"  → counter {ticket.counter}" if ticket.counter else ""))
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_done(args) -> int:
+    rt = _runtime(args)
+    try:
+        print(f"{queue.mark_served(rt.settings, rt.clock, args.number).number} served")
+        return 0
+    finally:
+        rt.close()
+
+
+def cmd_no_show(args) -> int:
+    rt = _runtime(args)
+    try:
+        print(f"{queue.mark_no_show(rt.settings, rt.clock, args.number).number} marked no-show")
+        return 0
+    finally:
+        rt.close()
+
+
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def format_status(st: queue.QueueStatus, zone: str) -> str:
+    lines = [f"Queue {st.day.isoformat()}  (service standard: called within {st.standard_min} min "
+             f"of the guestbook, or of the ticket when there is no guestbook)", ""]
+    head = f"{'':2} {'service':<34} {'issued':>6} {'waiting':>7} {'called':>6} {'served':>6} {'no-show':>7} {'median wait':>12}"
+    lines.append(head)
+    for s in st.services:
+        lines.append(f"{s.code:2} {s.name[:34]:<34} {s.issued:>6} {s.waiting:>7} {s.called:>6} {s.served:>6} "
+                     f"{s.no_show:>7} {_minutes(s.median_wait_min) + ' min':>12}")
+    lines.append("")
+    if st.share_within is None:
+        lines.append(f"Within {st.standard_min} min: no visitor called yet today")
+    else:
+        lines.append(f"Within {st.standard_min} min: {st.within_standard} of {st.decided} "
+                     f"({st.share_within:.0%}) — of those called today, plus those now waiting past the standard")
+    if st.late:
+        lines.append(f"Waiting longer than {st.standard_min} min now:")
+        for t in st.late:
+            since = f"{t.since:%H:%M} {zone_label(zone, t.since)}"
+            lines.append(f"  {t.number:<8} {t.waited_min:5.1f} min  since {since} "
+                         f"({'guestbook' if t.from_guestbook else 'ticket'})")
+    else:
+        lines.append(f"Nobody is waiting longer than {st.standard_min} min now.")
+    return "\n".join(lines)
+
+
+def cmd_status(args) -> int:
+    rt = _runtime(args)
+    try:
+        st = queue.queue_status(rt.settings, rt.clock)
+        print(format_status(st, rt.settings.office.timezone))
+        printer = rt.printer.status()
+        online = {True: "online", False: "OFFLINE", None: "status unknown"}[printer.online]
+        print(f"\nPrinter ({rt.printer.describe()}): {online}"
+              + (f", paper {printer.paper}" if printer.paper else "")
+              + (f" — {printer.detail}" if printer.detail and printer.online is False else ""))
+        return 0
+    finally:
+        rt.close()
+

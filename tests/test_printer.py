@@ -1,0 +1,304 @@
+"""The ticket printer on real bytes and real loopback sockets.
+
+A small fake ESC/POS network printer runs in a thread on 127.0.0.1: it stores what arrives and
+answers real-time status requests (DLE EOT n) like a printer with paper does — or refuses,
+never reads, or hangs up mid-ticket.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.core import queue
+from kiosk.core.models import Ticket
+from kiosk.devices import printer as printer_mod
+from kiosk.devices.printer import (
+    DummyPrinter, FilePrinter, NoPrinter, PrinterError, make_printer, preview_png, render, ticket_job,
+)
+
+STATUS_OK = b"\x12"          # online, paper adequate
+DLE_EOT = b"\x10\x04"
+
+
+class FakeNetworkPrinter:
+    """A TCP 'printer' on a free loopback port.
+
+    mode: "ok" (reads all, answers status), "silent" (accepts, never reads), "drop" (reads
+    ``drop_after`` bytes of the ticket then closes), "offline" / "no_paper" (answers so)."""
+
+    def __init__(self, mode: str = "ok", drop_after: int = 60):
+        self.mode, self.drop_after = mode, drop_after
+        self.received = bytearray()
+        self.connections = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _answer(self, request: bytes) -> bytes:
+        n = request[2] if len(request) > 2 else 1
+        if self.mode == "offline" and n == 1:
+            return b"\x1a"       # bit 3: offline
+        if self.mode == "no_paper" and n == 4:
+            return b"\x72"       # paper-end sensors
+        return STATUS_OK
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            if self.mode == "silent":
+                self._held.append(conn)     # keep it open, read nothing
+                continue
+            self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(2)
+        ticket_bytes = 0
+        with conn:
+            while True:
+                try:
+                    chunk = conn.recv(4096)
+                except (socket.timeout, OSError):
+                    return
+                if not chunk:
+                    return
+                if chunk.startswith(DLE_EOT) and len(chunk) <= 3:
+                    conn.sendall(self._answer(chunk))
+                    continue
+                if self.mode == "drop":
+                    keep = max(0, self.drop_after - ticket_bytes)
+                    self.received += chunk[:keep]
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    return          # linger 0: the close sends RST, as a printer losing power would
+                self.received += chunk
+                ticket_bytes += len(chunk)
+                # the status request sent after the ticket may arrive glued to its tail
+                if chunk.endswith(DLE_EOT + b"\x01") or chunk.endswith(DLE_EOT + b"\x04"):
+                    conn.sendall(self._answer(chunk[-3:]))
+
+    def close(self) -> None:
+        self._stop.set()
+        for c in self._held:
+            c.close()
+        self.sock.close()
+        self.thread.join(2)
+
+
+@pytest.fixture
+def fake_printer():
+    servers = []
+
+    def start(mode="ok", **kw):
+        s = FakeNetworkPrinter(mode, **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def network_settings(runtime, port: int, **changes):
+    return dataclasses.replace(runtime.settings.printer, kind="network", host="127.0.0.1", port=port,
+                               timeout_s=0.5, **changes)
+
+
+def free_closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# --- layout on real bytes ---
+
+def test_dummy_ticket_bytes_hold_number_service_time_qr_and_cut(runtime, tmp_path):
+    printer = DummyPrinter(dataclasses.replace(runtime.settings.printer, folder=tmp_path / "out"))
+    issued = queue.issue_ticket(runtime.settings, runtime.clock, "B")
+    result = queue.print_ticket(runtime.settings, runtime.clock, printer, issued.ticket)
+    assert result.printed
+    files = sorted((tmp_path / "out").iterdir())
+    assert [f.name for f in files] == ["ticket-20261124-B-001.bin", "ticket-20261124-B-001.png"]
+    data = files[0].read_bytes()
+    assert data.startswith(b"\x1b@")                              # printer reset first
+    assert b"B-001" in data
+    assert re.search(rb"\x1d!\x55[^\n]*B-001\n", data)           # the number at 6x6
+    assert b"Konsultasi Statistik" in data
+    assert b"24-11-2026 09:00 WIB" in data                        # FakeClock 02:00 UTC, Asia/Jakarta
+    assert b"Tidak ada antrean sebelum Anda" in data
+    assert b"Silakan mengisi buku tamu" in data
+    qr_store = b"\x1d(k" + bytes([len(f"PST-TICKET:{issued.ticket.id}:2026-11-24:B-001") + 3, 0]) + b"1P0"
+    assert qr_store + f"PST-TICKET:{issued.ticket.id}:2026-11-24:B-001".encode() in data
+    assert b"\x1d(k\x03\x001Q0" in data                           # print the stored QR (native)
+    assert b"GRATIS" in data and b"SP4N-LAPOR!" in data
+    assert data.endswith(b"\x1bd\x06\x1dV\x00")                   # feed, then a full cut, last
+    ticket = Ticket.get_by_id(issued.ticket.id)
+    assert ticket.printed_at is not None and not ticket.print_failed
+    with Image.open(files[1]) as img:
+        assert img.format == "PNG" and img.width == 576 + 32 and img.height > 600
+
+
+def test_english_ticket_and_waiting_ahead(runtime, tmp_path):
+    printer = DummyPrinter(dataclasses.replace(runtime.settings.printer, folder=tmp_path))
+    for _ in range(3):
+        queue.issue_ticket(runtime.settings, runtime.clock, "A")
+    issued = queue.issue_ticket(runtime.settings, runtime.clock, "A", language="en")
+    assert issued.waiting_ahead == 3 and issued.ticket.number == "A-004"
+    queue.print_ticket(runtime.settings, runtime.clock, printer, issued.ticket)
+    data = (tmp_path / "ticket-20261124-A-004.bin").read_bytes()
+    assert b"Library" in data and b"3 people are waiting ahead of you" in data
+    assert b"Please fill in the guestbook" in data and b"Perpustakaan" not in data
+
+
+def test_58mm_paper_keeps_the_number_on_one_line(runtime):
+    text = queue.ticket_text(runtime.settings, queue.issue_ticket(runtime.settings, runtime.clock, "D").ticket, 0)
+    data = render(ticket_job(text, paper_width_mm=58))
+    assert re.search(rb"\x1d!\x33[^\n]*D-001\n", data)           # 4x4 on 32 columns
+    assert all(len(line) <= 32 for line in data.split(b"\n") if b"\x1b" not in line and b"\x1d" not in line)
+
+
+def test_image_qr_for_profiles_without_native_qr(runtime):
+    text = queue.ticket_text(runtime.settings, queue.issue_ticket(runtime.settings, runtime.clock, "A").ticket, 0)
+    data = render(ticket_job(text, native_qr=False))
+    assert b"1P0" not in data and b"\x1dv0" in data               # raster image instead
+
+
+def test_preview_draws_the_bytes(tmp_path):
+    def job(p):
+        p.set(align="center", custom_size=True, width=4, height=4)
+        p.textln("X-1")
+        p.qr("hello", native=True)
+        p.cut()
+
+    out = preview_png(render(job), tmp_path / "p.png", 58)
+    with Image.open(out) as img:
+        assert img.width == 384 + 32
+        assert img.convert("L").getextrema()[0] == 0              # something black was drawn
+
+
+def test_escpos_capabilities_cache_is_a_fixed_folder():
+    render(lambda p: p.textln("x"))
+    folder = Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"])
+    assert folder.is_dir() and any(folder.glob("*.capabilities.pickle"))
+
+
+def test_make_printer_picks_the_kind(runtime):
+    p = runtime.settings.printer
+    assert isinstance(runtime.printer, DummyPrinter)
+    assert isinstance(make_printer(dataclasses.replace(p, kind="none")), NoPrinter)
+    assert type(make_printer(dataclasses.replace(p, kind="network"))).__name__ == "NetworkPrinter"
+    assert make_printer(dataclasses.replace(p, kind="dummy")).status().ready
+
+
+def test_unknown_profile_is_a_printer_error(runtime):
+    with pytest.raises(PrinterError, match="profile"):
+        render(lambda p: p.textln("x"), profile="No-Such-Printer-9000")
+
+
+# --- network kind against loopback servers ---
+
+def test_network_bytes_arrive(runtime, fake_printer):
+    server = fake_printer("ok")
+    runtime.printer = make_printer(network_settings(runtime, server.port))
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock, runtime.printer, "C")
+    assert result.printed, result.error
+    assert b"C-001" in server.received and server.received.rstrip(b"\x10\x04\x01").endswith(b"\x1dV\x00")
+    assert runtime.printer.status() == printer_mod.PrinterStatus(True, "ok", runtime.printer.describe())
+
+
+def test_network_refused_keeps_number_and_reprint_works(runtime, fake_printer):
+    refused = make_printer(network_settings(runtime, free_closed_port()))
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock, refused, "A")
+    assert not result.printed and result.error.reason == "refused"
+    ticket = Ticket.get_by_id(issued.ticket.id)
+    assert ticket.number == "A-001" and ticket.print_failed and "cannot connect" in ticket.print_error
+    assert ticket.printed_at is None
+
+    server = fake_printer("ok")
+    good = make_printer(network_settings(runtime, server.port))
+    again, result = queue.reprint_ticket(runtime.settings, runtime.clock, good, "A-001")
+    assert result.printed and b"A-001" in server.received
+    ticket = Ticket.get_by_id(issued.ticket.id)
+    assert not ticket.print_failed and ticket.print_error == "" and ticket.reprints == 1
+    assert ticket.printed_at is not None
+    # the next visitor still gets the next number
+    assert queue.issue_ticket(runtime.settings, runtime.clock, "A").ticket.number == "A-002"
+
+
+def test_network_printer_that_never_reads_times_out(runtime, fake_printer):
+    server = fake_printer("silent")
+    printer = make_printer(network_settings(runtime, server.port))
+    start = time.monotonic()
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock, printer, "B")
+    elapsed = time.monotonic() - start
+    assert not result.printed and result.error.reason == "timeout"
+    assert elapsed < 2.0                                          # the 0.5 s timeout, not the library's 60 s
+    assert Ticket.get_by_id(issued.ticket.id).print_failed
+
+
+def test_network_printer_that_hangs_up_mid_ticket(runtime, fake_printer):
+    server = fake_printer("drop", drop_after=60)
+    printer = make_printer(network_settings(runtime, server.port))
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock, printer, "D")
+    assert not result.printed and result.error.reason in ("dropped", "timeout")
+    assert 0 < len(server.received) <= 60
+    ticket = Ticket.get_by_id(issued.ticket.id)
+    assert ticket.print_failed and ticket.number == "D-001" and ticket.status == "waiting"
+
+
+@pytest.mark.parametrize("mode,reason", [("offline", "offline"), ("no_paper", "no_paper")])
+def test_network_printer_offline_or_without_paper_is_not_sent_the_ticket(runtime, fake_printer, mode, reason):
+    server = fake_printer(mode)
+    printer = make_printer(network_settings(runtime, server.port))
+    with pytest.raises(PrinterError) as err:
+        printer.send(lambda p: p.textln("A-001"), "t")
+    assert err.value.reason == reason and b"A-001" not in server.received
+
+
+def test_status_check_off_sends_without_asking(runtime, fake_printer):
+    server = fake_printer("silent")
+    printer = make_printer(network_settings(runtime, server.port, status_check=False))
+    printer.send(lambda p: p.textln("A-009"), "t")                # kernel buffers take it; no answer needed
+
+
+# --- file and none kinds ---
+
+def test_file_kind_appends_bytes_and_times_out_on_a_fifo_without_reader(runtime, tmp_path):
+    target = tmp_path / "lp0"
+    FilePrinter(dataclasses.replace(runtime.settings.printer, kind="file", device=str(target))) \
+        .send(lambda p: p.textln("A-001"), "t")
+    assert b"A-001" in target.read_bytes()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(PrinterError) as err:
+        FilePrinter(dataclasses.replace(runtime.settings.printer, kind="file", device=str(fifo), timeout_s=0.5)) \
+            .send(lambda p: p.textln("A-001"), "t")
+    assert err.value.reason == "refused"
+
+
+def test_no_printer_kind_is_not_a_failure(runtime):
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock,
+                                       make_printer(dataclasses.replace(runtime.settings.printer, kind="none")), "A")
+    assert not result.printed and result.error.reason == "off"
+    assert not Ticket.get_by_id(issued.ticket.id).print_failed
