@@ -1,0 +1,268 @@
+"""Queue numbering, calling and the service-standard figures (SQLite file database)."""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from kiosk import cli
+from kiosk.core import queue
+from kiosk.core.clock import UTC, FakeClock
+from kiosk.core.errors import NotFound
+from kiosk.core.models import Ticket, Visit
+from helpers import make_runtime, write_config
+
+
+def issue(rt, code="A", **kw):
+    return queue.issue_ticket(rt.settings, rt.clock, code, **kw).ticket
+
+
+# --- numbering ---
+
+def test_numbers_count_per_service_from_001(runtime):
+    got = [issue(runtime, c).number for c in "AABAC"]
+    assert got == ["A-001", "A-002", "B-001", "A-003", "C-001"]
+    t = Ticket.get(Ticket.number == "A-003")
+    assert (t.service_code, t.seq, t.status, t.kiosk, str(t.day)) == ("A", 3, "waiting", "kiosk-1", "2026-11-24")
+    assert t.issued_at == dt.datetime(2026, 11, 24, 2, 0)          # naive UTC
+
+
+def test_waiting_ahead_counts_only_waiting_of_the_same_service(runtime):
+    issue(runtime, "A"), issue(runtime, "A"), issue(runtime, "B")
+    queue.call_next(runtime.settings, runtime.clock, "A")
+    issued = queue.issue_ticket(runtime.settings, runtime.clock, "A")
+    assert issued.ticket.number == "A-003" and issued.waiting_ahead == 1
+    assert queue.waiting_counts(runtime.settings, runtime.clock) == {"A": 2, "B": 1, "C": 0, "D": 0}
+
+
+def test_daily_reset_at_local_midnight_not_utc(runtime, clock):
+    clock.set(dt.datetime(2026, 11, 24, 16, 59, 58, tzinfo=UTC))    # 23:59:58 WIB
+    assert issue(runtime).number == "A-001"
+    assert issue(runtime).number == "A-002"
+    clock.advance(3)                                               # 00:00:01 WIB, still 17:00 UTC on the 24th
+    t = issue(runtime)
+    assert t.number == "A-001" and str(t.day) == "2026-11-25"
+    clock.set(dt.datetime(2026, 11, 25, 23, 0, tzinfo=UTC))        # 06:00 WIB on the 26th
+    assert issue(runtime).number == "A-001"
+
+
+def test_daily_reset_follows_the_configured_zone(tmp_path):
+    clock = FakeClock(dt.datetime(2026, 11, 24, 15, 59, 59, tzinfo=UTC))    # 23:59:59 WITA
+    rt = make_runtime(tmp_path, clock=clock, replace={'timezone = "Asia/Jakarta"': 'timezone = "Asia/Makassar"'})
+    try:
+        assert issue(rt).number == "A-001"
+        clock.advance(2)
+        t = issue(rt)
+        assert t.number == "A-001" and str(t.day) == "2026-11-25"
+    finally:
+        rt.close()
+
+
+def test_unknown_service_names_the_known_ones(runtime):
+    with pytest.raises(queue.QueueError, match=r"unknown service 'Z'.*A \(Library\)"):
+        issue(runtime, "Z")
+    assert Ticket.select().count() == 0
+    assert issue(runtime, "b").number == "B-001"                   # codes are case-insensitive
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 8 * 3600)), min_size=1, max_size=25))
+def test_numbers_are_consecutive_per_service_and_day(runtime, steps):
+    Ticket.delete().execute()
+    runtime.clock.set(dt.datetime(2026, 11, 24, 0, 0, tzinfo=UTC))
+    for code, seconds in steps:
+        runtime.clock.advance(seconds)
+        issue(runtime, code)
+    by_key: dict = {}
+    for t in Ticket.select().order_by(Ticket.id):
+        by_key.setdefault((t.service_code, t.day), []).append(t)
+    for (code, _), tickets in by_key.items():
+        assert [t.seq for t in tickets] == list(range(1, len(tickets) + 1))
+        assert [t.number for t in tickets] == [f"{code}-{n:03d}" for n in range(1, len(tickets) + 1)]
+
+
+# --- several processes at the same instant ---
+
+def issue_burst(config_path: str, code: str, count: int, start_at: float, out) -> None:
+    """Child process: open the kiosk's runtime like a second kiosk would, wait for the start, issue."""
+    from kiosk.core import queue as q
+    from kiosk.runtime import open_runtime
+
+    rt = open_runtime(config_path, migrate=False)
+    try:
+        while time.time() < start_at:
+            time.sleep(0.001)
+        numbers = [q.issue_ticket(rt.settings, rt.clock, code, kiosk=f"p{multiprocessing.current_process().pid}")
+                   .ticket.number for _ in range(count)]
+        out.put(numbers)
+    except BaseException as exc:  # report any failure to the parent rather than hang it
+        out.put(repr(exc))
+    finally:
+        rt.close()
+
+
+def run_bursts(config_path: Path, processes: int = 4, each: int = 50, code: str = "A") -> list[str]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 2.0          # time for the interpreters to start, then all at once
+    procs = [ctx.Process(target=issue_burst, args=(str(config_path), code, each, start_at, out))
+             for _ in range(processes)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    errors = [r for r in results if isinstance(r, str)]
+    assert not errors, errors
+    return [n for r in results for n in r]
+
+
+def test_four_processes_issue_200_distinct_consecutive_numbers(runtime):
+    numbers = run_bursts(runtime.settings.source)
+    assert len(numbers) == 200 and len(set(numbers)) == 200
+    assert sorted(numbers) == [f"A-{n:03d}" for n in range(1, 201)]
+    # each process saw its own numbers rising
+    rows = list(Ticket.select().where(Ticket.service_code == "A").order_by(Ticket.seq))
+    assert [t.seq for t in rows] == list(range(1, 201))
+    assert len({t.kiosk for t in rows}) == 4
+
+
+# --- calling, done, no-show ---
+
+def test_call_next_takes_the_lowest_waiting_number(runtime):
+    for _ in range(3):
+        issue(runtime, "B")
+    runtime.clock.advance(60)
+    first = queue.call_next(runtime.settings, runtime.clock, "B", counter="2")
+    assert first.number == "B-001" and first.status == "called" and first.counter == "2"
+    assert first.called_at == dt.datetime(2026, 11, 24, 2, 1)
+    second = queue.call_next(runtime.settings, runtime.clock, "B")
+    assert second.number == "B-002" and second.counter == "2"      # the service's own counter from config
+    queue.mark_no_show(runtime.settings, runtime.clock, "B-002")
+    assert queue.call_next(runtime.settings, runtime.clock, "B").number == "B-003"
+    assert queue.call_next(runtime.settings, runtime.clock, "B") is None
+
+
+def test_done_and_no_show_follow_the_rules(runtime):
+    issue(runtime, "C"), issue(runtime, "C")
+    queue.call_next(runtime.settings, runtime.clock, "C")
+    runtime.clock.advance(300)
+    done = queue.mark_served(runtime.settings, runtime.clock, "c-1")
+    assert done.status == "served" and done.served_at == dt.datetime(2026, 11, 24, 2, 5)
+    with pytest.raises(queue.QueueError, match="C-001 is already served"):
+        queue.mark_no_show(runtime.settings, runtime.clock, "C-001")
+    gone = queue.mark_no_show(runtime.settings, runtime.clock, "C002")
+    assert gone.status == "no_show" and gone.no_show_at is not None and gone.called_at is not None
+    with pytest.raises(NotFound, match="no ticket C-009 today"):
+        queue.mark_served(runtime.settings, runtime.clock, "C-009")
+    with pytest.raises(queue.QueueError, match="not a ticket number"):
+        queue.mark_served(runtime.settings, runtime.clock, "hello")
+    with pytest.raises(queue.QueueError, match="no service has the prefix 'Q'"):
+        queue.mark_served(runtime.settings, runtime.clock, "Q-001")
+
+
+def test_yesterdays_waiting_tickets_are_not_called_today(runtime, clock):
+    issue(runtime, "A")
+    clock.advance(24 * 3600)
+    assert queue.call_next(runtime.settings, runtime.clock, "A") is None
+    with pytest.raises(NotFound):
+        queue.mark_served(runtime.settings, runtime.clock, "A-001")
+
+
+# --- the 5-minute standard ---
+
+def test_status_counts_from_the_guestbook_when_a_visit_links_the_ticket(runtime, clock):
+    s = runtime.settings
+    a1 = issue(runtime, "A")                       # 09:00 WIB
+    a2 = issue(runtime, "A")
+    b1 = issue(runtime, "B")
+    Visit.create(ticket=a2, kiosk="k", started_at=a2.issued_at,
+                 guestbook_completed_at=a2.issued_at + dt.timedelta(minutes=6))
+    clock.advance(4 * 60)
+    queue.call_next(s, clock, "A")                 # A-001: 4 min after issue → within
+    clock.advance(6 * 60)                          # 09:10
+    queue.call_next(s, clock, "A")                 # A-002: 4 min after its guestbook (09:06) → within
+    st_ = queue.queue_status(s, clock)
+    assert (st_.within_standard, st_.decided) == (2, 3)         # B-001 has waited 10 min: late
+    assert [(t.number, round(t.waited_min), t.from_guestbook) for t in st_.late] == [("B-001", 10, False)]
+    assert st_.late[0].since.strftime("%H:%M") == "09:00"
+    a = st_.services[0]
+    assert (a.code, a.issued, a.waiting, a.called, a.median_wait_min) == ("A", 2, 0, 2, 4.0)
+    b = st_.services[1]
+    assert (b.waiting, b.called, b.median_wait_min) == (1, 0, None)
+    clock.advance(2 * 60)
+    queue.call_next(s, clock, "B")                 # 12 min: called late
+    queue.mark_served(s, clock, "A-001")
+    st_ = queue.queue_status(s, clock)
+    assert (st_.within_standard, st_.decided, st_.late) == (2, 3, [])
+    assert st_.share_within == pytest.approx(2 / 3)
+    assert st_.services[0].served == 1 and st_.services[1].median_wait_min == 12.0
+    del a1, b1
+
+
+def test_status_of_an_empty_day(runtime):
+    st_ = queue.queue_status(runtime.settings, runtime.clock)
+    assert st_.share_within is None and st_.late == [] and all(s.issued == 0 for s in st_.services)
+
+
+# --- the CLI, same code path ---
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_cli_ticket_prints_the_number_and_exit_codes(tmp_path, capsys):
+    path = write_config(tmp_path)
+    assert cli.main(["--config", str(path), "ticket", "A"]) == 0
+    assert capsys.readouterr().out == "A-001\n"
+    assert cli.main(["--config", str(path), "ticket", "a", "--lang", "en"]) == 0
+    assert capsys.readouterr().out == "A-002\n"
+    assert b"Library" in next((tmp_path / "data" / "printer").glob("*A-002.bin")).read_bytes()
+    assert cli.main(["--config", str(path), "ticket", "Z"]) == 1
+    assert "unknown service 'Z'" in capsys.readouterr().err
+
+
+def test_cli_ticket_exit_3_when_not_printed_then_reprint(tmp_path, capsys):
+    bad = write_config(tmp_path, replace={'kind = "dummy"': 'kind = "network"', 'host = ""': 'host = "127.0.0.1"',
+                                          "port = 9100": f"port = {closed_port()}", "timeout_s = 5.0": "timeout_s = 1.0"})
+    assert cli.main(["--config", str(bad), "ticket", "D"]) == 3
+    out = capsys.readouterr()
+    assert out.out == "D-001\n"
+    assert "D-001 issued but not printed" in out.err and "kiosk ticket --reprint D-001" in out.err
+    good = write_config(tmp_path)                  # same folder, same database, dummy printer
+    assert cli.main(["--config", str(good), "ticket", "--reprint", "d-001"]) == 0
+    assert capsys.readouterr().out == "D-001\n"
+    assert list((tmp_path / "data" / "printer").glob("ticket-*-D-001-reprint1.bin"))
+    assert cli.main(["--config", str(good), "ticket"]) == 1
+
+
+def test_cli_queue_call_done_no_show_status(tmp_path, capsys):
+    path = str(write_config(tmp_path))
+    for code in "AAB":
+        cli.main(["--config", path, "ticket", code])
+    capsys.readouterr()
+    assert cli.main(["--config", path, "queue", "call", "A", "--counter", "3"]) == 0
+    assert capsys.readouterr().out.strip() == "A-001  → counter 3"
+    assert cli.main(["--config", path, "queue", "done", "A-001"]) == 0
+    assert capsys.readouterr().out.strip() == "A-001 served"
+    assert cli.main(["--config", path, "queue", "no-show", "A-002"]) == 0
+    assert cli.main(["--config", path, "queue", "done", "A-002"]) == 1
+    assert "A-002 is already marked no-show" in capsys.readouterr().err
+    assert cli.main(["--config", path, "queue", "call", "C"]) == 0
+    assert "nobody is waiting for C" in capsys.readouterr().err
+    assert cli.main(["--config", path, "queue", "status"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"A\s+Perpustakaan\s+2\s+0\s+0\s+1\s+1\s+0\.0 min", out), out
+    assert re.search(r"B\s+Konsultasi Statistik\s+1\s+1\s+0\s+0\s+0\s+- min", out), out
+    assert "Within 5 min: 2 of 2 (100%)" in out
+    assert "Printer (dummy" in out and "online, paper ok" in out
