@@ -1,0 +1,68 @@
+"""The queue on a real PostgreSQL server: several kiosks (processes) issuing at the same instant."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from kiosk.core import queue
+from kiosk.core.models import Ticket, Visit
+from helpers import make_runtime
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from test_queue import run_bursts
+
+pytestmark = pytest.mark.postgres
+
+SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
+
+
+@pytest.fixture
+def pg_runtime(tmp_path, postgres_url, clock):  # noqa: F811
+    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"'})
+    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    yield rt
+    rt.close()
+
+
+def test_four_processes_issue_200_distinct_consecutive_numbers_on_postgres(pg_runtime):
+    numbers = run_bursts(pg_runtime.settings.source)
+    assert len(set(numbers)) == 200
+    assert sorted(numbers) == [f"A-{n:03d}" for n in range(1, 201)]
+    rows = list(Ticket.select().where(Ticket.service_code == "A").order_by(Ticket.seq))
+    assert [t.seq for t in rows] == list(range(1, 201)) and len({t.kiosk for t in rows}) == 4
+
+
+def test_two_desks_calling_at_once_get_different_people(pg_runtime):
+    rt = pg_runtime
+    for _ in range(10):
+        queue.issue_ticket(rt.settings, rt.clock, "B")
+    called: list[str] = []
+
+    def desk(counter: str) -> None:
+        for _ in range(5):
+            t = queue.call_next(rt.settings, rt.clock, "B", counter)
+            if t is not None:
+                called.append(t.number)
+        rt.db.close()          # each thread's own connection
+
+    threads = [threading.Thread(target=desk, args=(c,)) for c in ("1", "2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(called) == [f"B-{n:03d}" for n in range(1, 11)]
+
+
+def test_status_and_guestbook_start_on_postgres(pg_runtime, clock):
+    rt = pg_runtime
+    t = queue.issue_ticket(rt.settings, clock, "C").ticket
+    Visit.create(ticket=t, kiosk="k", started_at=t.issued_at,
+                 guestbook_completed_at=t.issued_at + dt.timedelta(minutes=3))
+    clock.advance(10 * 60)
+    st = queue.queue_status(rt.settings, clock)
+    assert [(x.number, round(x.waited_min), x.from_guestbook) for x in st.late] == [("C-001", 7, True)]
+    queue.call_next(rt.settings, clock, "C")
+    queue.mark_served(rt.settings, clock, "C-001")
+    st = queue.queue_status(rt.settings, clock)
+    assert (st.within_standard, st.decided, st.services[2].served) == (0, 1, 1)
