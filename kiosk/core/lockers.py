@@ -1,0 +1,146 @@
+"""Bag lockers: assign the next free one, release it, and the staff's lists.
+
+"Never two visitors on one locker" rests on the database, not on this code: a partial unique
+index allows one open assignment per locker. On SQLite the write transaction (BEGIN IMMEDIATE)
+already serialises kiosks; on PostgreSQL two kiosks can pick the same free locker, one insert
+fails on the index, and that kiosk simply tries the next free locker.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from peewee import JOIN, Database, IntegrityError
+
+from kiosk.core.clock import Clock, to_utc_naive
+from kiosk.core.db import write_transaction
+from kiosk.core.errors import KioskError, NotFound
+from kiosk.core.identity import StoredId
+from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from kiosk.i18n import N_
+
+log = logging.getLogger(__name__)
+
+MSG_FULL = N_("All lockers are taken, please contact the staff")
+ATTEMPTS = 20
+
+
+class LockersFull(KioskError):
+    visitor_message = MSG_FULL
+
+    def __init__(self) -> None:
+        super().__init__("all lockers are taken")
+
+
+class NotInUse(KioskError):
+    pass
+
+
+def _open_locker_ids():
+    return (LockerAssignment.select(LockerAssignment.locker)
+            .where(LockerAssignment.released_at.is_null()))
+
+
+def free_count() -> int:
+    return Locker.select().where(Locker.active & Locker.id.not_in(_open_locker_ids())).count()
+
+
+def open_assignment_of(visit_id: int) -> LockerAssignment | None:
+    return (LockerAssignment.select(LockerAssignment, Locker).join(Locker)
+            .where((LockerAssignment.visit == visit_id) & LockerAssignment.released_at.is_null()).first())
+
+
+def assign(db: Database, clock: Clock, visit_id: int, card: StoredId | None) -> str:
+    """Give the visit the next free locker (lowest label) and record the ID card held; the label.
+
+    Asking twice for the same visit returns its locker (a double tap takes no second locker).
+    Raises LockersFull when none is free."""
+    for _attempt in range(ATTEMPTS):
+        try:
+            with write_transaction(db):
+                current = open_assignment_of(visit_id)
+                if current is not None:
+                    return current.locker.label
+                locker = (Locker.select()
+                          .where(Locker.active & Locker.id.not_in(_open_locker_ids()))
+                          .order_by(Locker.label).first())
+                if locker is None:
+                    raise LockersFull()
+                now = to_utc_naive(clock.now())
+                LockerAssignment.create(locker=locker, visit=visit_id, assigned_at=now,
+                                        id_card_held=card is not None)
+                if card is not None:
+                    (Visit.update(id_type=card.id_type, id_number_masked=card.masked, id_number_hash=card.hash)
+                     .where(Visit.id == visit_id).execute())
+        except IntegrityError:
+            log.info("locker taken by another kiosk at the same moment; trying the next one")
+            continue
+        log.info("locker %s assigned to visit %s (ID card held: %s)", locker.label, visit_id,
+                 "yes" if card else "no")
+        return locker.label
+    raise KioskError("could not assign a locker (too many concurrent attempts); please try again")
+
+
+def release(db: Database, clock: Clock, label: str, id_card_returned: bool = True) -> LockerAssignment:
+    """Free ``label``; records when the ID card was handed back. The released assignment."""
+    with write_transaction(db):
+        locker = Locker.get_or_none(Locker.label == label.strip().upper())
+        if locker is None:
+            raise NotFound(f"no locker {label!r} (see `kiosk lockers list`)")
+        current = (LockerAssignment.select()
+                   .where((LockerAssignment.locker == locker) & LockerAssignment.released_at.is_null()).first())
+        if current is None:
+            raise NotInUse(f"locker {locker.label} is not in use")
+        now = to_utc_naive(clock.now())
+        current.released_at = now
+        if current.id_card_held and id_card_returned:
+            current.id_card_returned_at = now
+        current.save()
+    log.info("locker %s released (ID card returned: %s)", locker.label,
+             "yes" if current.id_card_returned_at else "no")
+    return current
+
+
+@dataclass(frozen=True)
+class LockerStatus:
+    label: str
+    active: bool
+    since: dt.datetime | None          # naive UTC; None = free
+    visit_id: int | None
+    visitor_name: str
+    ticket_number: str
+    id_type: str
+    id_number_masked: str
+    id_card_held: bool
+
+    @property
+    def occupied(self) -> bool:
+        return self.since is not None
+
+
+def statuses(only_occupied: bool = False) -> list[LockerStatus]:
+    """Every locker (by label) with who holds it, since when, and whether we hold their ID card."""
+    open_rows = {
+        a.locker_id: a for a in
+        LockerAssignment.select(LockerAssignment, Visit, Visitor, Ticket)
+        .join(Visit).join(Visitor, on=(Visit.visitor == Visitor.id), join_type=JOIN.LEFT_OUTER)
+        .switch(Visit).join(Ticket, on=(Visit.ticket == Ticket.id), join_type=JOIN.LEFT_OUTER)
+        .where(LockerAssignment.released_at.is_null())
+    }
+    out = []
+    for locker in Locker.select().order_by(Locker.label):
+        a = open_rows.get(locker.id)
+        if a is None:
+            if only_occupied or not locker.active:
+                continue
+            out.append(LockerStatus(locker.label, locker.active, None, None, "", "", "", "", False))
+            continue
+        visit = a.visit
+        visitor = visit.visitor if visit.visitor_id else None
+        ticket = visit.ticket if visit.ticket_id else None
+        out.append(LockerStatus(
+            locker.label, locker.active, a.assigned_at, visit.id,
+            (visitor.full_name or "") if visitor else "", ticket.number if ticket else "",
+            visit.id_type, visit.id_number_masked, a.id_card_held and a.id_card_returned_at is None))
+    return out
