@@ -1,0 +1,104 @@
+"""Step 1 of a lobby visit: choose a PST service and take a queue number.
+
+The number is taken by ``kiosk.core.queue.issue_ticket`` in the worker (a database write may
+wait on another kiosk's lock); the ticket screen then shows it and prints it.
+"""
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.core import queue
+from kiosk.core.errors import KioskError
+from kiosk.ui.i18n import _
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+
+class ServiceTile(ButtonBehavior, BoxLayout):
+    """One service: its ticket letter, its name in both languages, its counter and who waits."""
+    code = StringProperty("")
+    prefix = StringProperty("")
+    name_id = StringProperty("")
+    name_en = StringProperty("")
+    counter = StringProperty("")
+    waiting = NumericProperty(-1)      # -1: not known yet
+
+
+class ServiceScreen(KioskScreen):
+    screen_name = "service"
+    busy = BooleanProperty(False)
+    message = StringProperty("")
+    waiting = DictProperty({})
+    _sample_counts = False
+
+    def on_kv_post(self, base_widget):
+        self.build_tiles()
+
+    def build_tiles(self) -> None:
+        grid = self.ids.tiles
+        grid.clear_widgets()
+        for s in self.app.settings.services:
+            tile = ServiceTile(code=s.code, prefix=s.prefix, name_id=s.name_id, name_en=s.name_en,
+                               counter=s.counter)
+            tile.bind(on_release=lambda t: self.choose(t.code))
+            grid.add_widget(tile)
+        grid.cols = 1 if len(self.app.settings.services) <= 2 else 2
+
+    def tiles(self) -> list[ServiceTile]:
+        return [w for w in reversed(self.ids.tiles.children) if isinstance(w, ServiceTile)]
+
+    def on_pre_enter(self, *args):
+        self.message, self.busy = "", False
+        if {t.code for t in self.tiles()} != {s.code for s in self.app.settings.services}:
+            self.build_tiles()      # the config was reloaded with other services
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        runtime = self.app.runtime
+
+        def counts():
+            result = queue.waiting_counts(runtime.settings, runtime.clock)
+            runtime.printer   # noqa: B018  (made now, off the UI thread, so the first ticket prints sooner)
+            return result
+
+        self.app.worker.submit(counts, self._show_counts, lambda exc: None)
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        if self._sample_counts:
+            return      # a screenshot shows its sample figures, not the live database's
+        self.waiting = counts
+        for tile in self.tiles():
+            tile.waiting = counts.get(tile.code, -1)
+
+    def choose(self, code: str) -> None:
+        if self.busy:
+            return          # a second tap while the number is being taken
+        self.busy, self.message = True, ""
+        runtime, lang = self.app.runtime, self.app.lang
+        self.app.worker.submit(lambda: queue.issue_ticket(runtime.settings, runtime.clock, code, lang),
+                               self._issued, self._not_issued)
+
+    def _issued(self, issued: queue.Issued) -> None:
+        self.busy = False
+        self.app.session.ticket_id = issued.ticket.id
+        self.app.session.language = issued.ticket.language
+        self.app.manager.get_screen("ticket").show(issued)
+        self.app.go("ticket")
+
+    def _not_issued(self, exc: BaseException) -> None:
+        self.busy = False
+        if not isinstance(exc, KioskError):
+            log.error("issuing a ticket failed", exc_info=exc)
+        self.message = _("Sorry, no number could be issued right now. Please ask the staff.")
+
+    def clear(self) -> None:
+        self.message, self.busy = "", False
+
+    def screenshot_setup(self) -> None:
+        self._show_counts({"A": 3, "B": 1, "C": 0, "D": 2})
+        self._sample_counts = True

@@ -1,0 +1,97 @@
+"""Step 2: the visitor's number, very large, while the ticket prints off the UI thread.
+
+Printing goes through ``kiosk.core.queue.print_ticket`` in the worker; whatever the printer
+does, the number stays on screen. On a failure the visitor is told to note the number (or ask
+staff) and can try printing again.
+"""
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import NumericProperty, StringProperty
+
+from kiosk.core import queue
+from kiosk.ui.i18n import _
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+# state: "" (nothing shown) | printing | printed | failed | off (this kiosk prints no tickets)
+
+
+class TicketScreen(KioskScreen):
+    screen_name = "ticket"
+    number = StringProperty("")
+    name_id = StringProperty("")
+    name_en = StringProperty("")
+    counter = StringProperty("")
+    ahead = NumericProperty(0)
+    state = StringProperty("")
+    ticket_id = NumericProperty(0)
+
+    def show(self, issued: queue.Issued) -> None:
+        """Show a just-issued ticket and start printing it."""
+        t = issued.ticket
+        service = queue.service_for(self.app.settings, t.service_code)
+        self.ticket_id = t.id
+        self.number, self.name_id, self.name_en = t.number, service.name_id, service.name_en
+        self.counter = service.counter
+        self.ahead = issued.waiting_ahead
+        self._print(t, reprint=False)
+
+    def _print(self, ticket, reprint: bool) -> None:
+        self.state = "printing"
+        runtime, ticket_id = self.app.runtime, ticket.id
+
+        def job():
+            return queue.print_ticket(runtime.settings, runtime.clock, runtime.printer, ticket, reprint=reprint)
+
+        self.app.worker.submit(job, lambda result: self._printed(ticket_id, result),
+                               lambda exc: self._print_crashed(ticket_id, exc))
+        self._ticket = ticket
+
+    def _printed(self, ticket_id: int, result: queue.PrintResult) -> None:
+        if ticket_id != self.ticket_id:
+            return              # the visitor left (idle reset) before the printer answered
+        if result.printed:
+            self.state = "printed"
+        else:
+            self.state = "off" if result.error is not None and result.error.reason == "off" else "failed"
+
+    def _print_crashed(self, ticket_id: int, exc: BaseException) -> None:
+        # Not a printer error (those come back in the result): log it, keep the number on screen.
+        log.error("printing ticket %s crashed", ticket_id, exc_info=exc)
+        if ticket_id == self.ticket_id:
+            self.state = "failed"
+
+    def reprint(self) -> None:
+        if self.state != "printing" and getattr(self, "_ticket", None) is not None:
+            self._print(self._ticket, reprint=True)
+
+    def ahead_text(self, ahead: int, lang: str) -> str:
+        if ahead == 0:
+            return _(queue.T_NOBODY_AHEAD)
+        if ahead == 1:
+            return _(queue.T_ONE_AHEAD)
+        return _(queue.T_MANY_AHEAD).format(count=ahead)
+
+    def next_label(self, lang: str) -> str:
+        if "guestbook" in self.app.available_screens:
+            return _("Continue to the guestbook")
+        return _("Done")
+
+    def go_on(self) -> None:
+        self.app.go_next(self.screen_name)
+
+    def clear(self) -> None:
+        self.ticket_id, self.number, self.state, self.ahead = 0, "", "", 0
+        self.name_id = self.name_en = self.counter = ""
+        self._ticket = None
+
+    def screenshot_setup(self) -> None:
+        service = self.app.settings.services[0]
+        self.ticket_id = -1
+        self.number = f"{service.prefix}-007"
+        self.name_id, self.name_en, self.counter = service.name_id, service.name_en, service.counter
+        self.ahead = 3
+        self.state = "printed"
