@@ -1,0 +1,120 @@
+"""A visitor takes a queue number on the real window: tiles, the ticket screen, the printer."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from kiosk.core.models import Ticket
+from kiosk.devices.printer import make_printer
+from kiosk.ui.screens.service import ServiceTile
+from kiosk.ui.widgets.common import Tile
+from test_printer import FakeNetworkPrinter, free_closed_port
+from ui.kiosk_ui import KioskUITest
+
+
+class QueueUITest(KioskUITest):
+
+    def wait_for(self, condition, seconds: float = 10.0) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.advance_frames(1)
+            if condition():
+                return
+            time.sleep(0.01)
+        raise AssertionError("condition not met in time")
+
+    def service_tile(self, code: str) -> ServiceTile:
+        return next(t for t in self.screen("service").tiles() if t.code == code)
+
+    def network_printer(self, port: int, timeout_s: float = 0.5):
+        return make_printer(dataclasses.replace(self.runtime.settings.printer, kind="network", host="127.0.0.1",
+                                                port=port, timeout_s=timeout_s))
+
+    def test_tapping_a_service_shows_and_prints_the_same_number(self):
+        app = self.start()
+        welcome_tile = next(w for w in app.root.walk(restrict=True) if isinstance(w, Tile)
+                            and getattr(w, "journey", None) == "service")
+        self.tap(welcome_tile)
+        assert app.manager.current == "service"
+        service = self.screen("service")
+        self.wait_for(lambda: self.service_tile("A").waiting == 0)
+        texts = self.all_texts()
+        assert "Pilih layanan" in texts and "Perpustakaan" in texts and "Tidak ada antrean" in texts
+
+        self.tap(self.service_tile("A"))
+        self.wait_for(lambda: app.manager.current == "ticket" and self.screen("ticket").state == "printed")
+        ticket_screen = self.screen("ticket")
+        assert ticket_screen.ids.number.text == "A-001"
+        assert "Silakan ambil karcis Anda" in self.all_texts()
+        assert "Tidak ada antrean sebelum Anda" in self.all_texts()
+        printed = list((self.tmp_path / "data" / "printer").glob("*.bin"))
+        assert len(printed) == 1 and b"A-001" in printed[0].read_bytes()
+        ticket = Ticket.get_by_id(app.session.ticket_id)
+        assert ticket.number == "A-001" and ticket.language == "id" and ticket.printed_at is not None
+
+        # a second visitor sees one person waiting ahead of them
+        app.go("service")
+        self.wait_for(lambda: self.service_tile("A").waiting == 1)
+        assert "1 orang menunggu" in self.all_texts()
+        self.tap(self.service_tile("A"))
+        self.wait_for(lambda: ticket_screen.number == "A-002" and ticket_screen.state == "printed")
+        assert "1 orang menunggu sebelum Anda" in self.all_texts()
+        self.tap(ticket_screen.ids.next)
+        assert app.manager.current in ("guestbook", "welcome")
+        assert service.busy is False
+
+    def test_printer_failure_keeps_the_number_and_reprint_works_in_english(self):
+        app = self.start()
+        self.runtime.printer = self.network_printer(free_closed_port())
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        app.go("service")
+        self.advance_frames(2)
+        self.tap(self.service_tile("B"))
+        ticket_screen = self.screen("ticket")
+        self.wait_for(lambda: ticket_screen.state == "failed")
+        assert ticket_screen.ids.number.text == "B-001"
+        texts = self.all_texts()
+        assert "Printer problem — please note your number, or ask the staff." in texts
+        assert "Statistical Consultation" in texts
+        ticket = Ticket.get_by_id(app.session.ticket_id)
+        assert ticket.print_failed and ticket.language == "en"
+
+        self.runtime.printer = make_printer(self.runtime.settings.printer)     # staff fixed it: dummy again
+        self.tap(ticket_screen.ids.reprint)
+        self.wait_for(lambda: ticket_screen.state == "printed")
+        assert "Please take your ticket" in self.all_texts()
+        ticket = Ticket.get_by_id(ticket.id)
+        assert not ticket.print_failed and ticket.reprints == 1
+        printed = list((self.tmp_path / "data" / "printer").glob("*B-001*.bin"))
+        assert len(printed) == 1 and b"Statistical Consultation" in printed[0].read_bytes()
+
+    def test_a_printer_that_hangs_does_not_freeze_the_screen(self):
+        app = self.start()
+        server = FakeNetworkPrinter("silent")
+        try:
+            self.runtime.printer = self.network_printer(server.port, timeout_s=2.0)
+            app.go("service")
+            self.advance_frames(2)
+            started = time.monotonic()
+            self.tap(self.service_tile("C"))
+            self.wait_for(lambda: app.manager.current == "ticket", seconds=1.5)
+            ticket_screen = self.screen("ticket")
+            # the number is on screen and the window keeps drawing while the printer says nothing
+            assert ticket_screen.ids.number.text == "C-001" and ticket_screen.state == "printing"
+            assert "Mencetak karcis…" in self.all_texts()
+            assert time.monotonic() - started < 1.5
+            self.wait_for(lambda: ticket_screen.state == "failed", seconds=8)
+            assert time.monotonic() - started >= 2.0
+        finally:
+            server.close()
+
+    def test_idle_reset_forgets_the_number(self):
+        app = self.start()
+        app.go("service")
+        self.advance_frames(2)
+        self.tap(self.service_tile("D"))
+        self.wait_for(lambda: self.screen("ticket").state == "printed")
+        app.finish_visit()
+        self.advance_frames(2)
+        assert app.manager.current == "welcome" and app.session.ticket_id is None
+        assert self.screen("ticket").number == "" and self.screen("ticket").state == ""
