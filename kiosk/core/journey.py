@@ -27,7 +27,7 @@ JOURNEYS: tuple[Journey, ...] = (
 )
 
 # The lobby visit, step by step (service standard: ticket → guestbook → locker → library → rating).
-LOBBY_STEPS: tuple[str, ...] = ("service", "ticket", "guestbook", "locker", "library", "survey", "thanks")
+LOBBY_STEPS: tuple[str, ...] = ("service", "ticket", "consent", "guestbook", "locker", "library", "survey", "thanks")
 
 
 def journeys_for(roles: tuple[str, ...] | list[str]) -> list[Journey]:
