@@ -1,0 +1,213 @@
+"""Staff reports: numbers checked against the database, real PDF bytes read back with pypdf,
+CSV parsed with the csv module, and the CLI's exit codes."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from kiosk.cli import main
+from kiosk.core import complaints, reports, survey
+from kiosk.core.clock import UTC
+from kiosk.core.models import SurveyResponse, Ticket, Visit
+
+NOV = reports.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+ROWS = [   # the hand-computed example of test_survey: IKM 81.25, grade B
+    (4, 4, 3, 4, 3, 4, 4, 3, 3),
+    (3, 3, 3, 4, 3, 3, 4, 3, 2),
+    (4, 3, 2, 4, 3, 3, 3, 3, 3),
+    (2, 3, 3, 4, 4, 3, 4, 3, 3),
+]
+
+
+def _utc(*args) -> dt.datetime:
+    return dt.datetime(*args)      # naive UTC, as stored
+
+
+def _responses():
+    profiles = [("p", "20_29", "s1", "pelajar"), ("l", "30_39", "s2", "pns"),
+                ("p", "20_29", "sma", "pelajar"), ("l", "", "", "")]
+    for i, (row, (g, a, e, o)) in enumerate(zip(ROWS, profiles)):
+        SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 3 + i, 3, 0), gender=g, age_group=a,
+                              education=e, occupation=o, comment="Ruang baca nyaman." if i == 0 else "",
+                              **{f"u{j + 1}": s for j, s in enumerate(row)})
+    # 31 Oct 23:30 WIB (outside) and 30 Nov 23:30 WIB (inside): the period is in office time.
+    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 10, 31, 16, 30), **{f"u{j}": 1 for j in range(1, 10)})
+    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 30, 16, 30), **{f"u{j}": 4 for j in range(1, 10)})
+    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 30, 17, 0), **{f"u{j}": 1 for j in range(1, 10)})
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _pdf_text(path: Path) -> str:
+    reader = PdfReader(str(path))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_period_parsing_and_local_bounds():
+    p = reports.Period.parse("2026-11-01", "2026-11-30")
+    assert p == NOV and len(p) == 30
+    assert p.bounds("Asia/Jakarta") == (_utc(2026, 10, 31, 17, 0), _utc(2026, 11, 30, 17, 0))
+    assert reports.Period.parse("2026-11-24", "2026-11-24").bounds("Asia/Jayapura")[0] == _utc(2026, 11, 23, 15, 0)
+    with pytest.raises(reports.ReportError, match="YYYY-MM-DD"):
+        reports.Period.parse("24/11/2026", "2026-11-30")
+    with pytest.raises(reports.ReportError, match="before"):
+        reports.Period.parse("2026-11-30", "2026-11-01")
+
+
+def test_ikm_report_pdf_and_csv(runtime, clock, tmp_path):
+    _responses()
+    report = reports.ikm_report(runtime.settings, clock, NOV, "id")
+    # The four example rows plus one all-4 row on 30 Nov: totals grow by 4 per element, n = 5.
+    # Σ scores = 117 + 36 = 153; IKM = 25 × 153 / (9 × 5) = 3825 / 45 = 85.00 → B.
+    summary = {r.code: r.values["value"] for r in report.tables[0].rows}
+    assert summary == {"respondents": 5, "ikm": Decimal("85.00"), "grade": "B", "performance": "Baik"}
+
+    pdf = reports.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(pdf)
+    assert "85,00" in text and "B (Baik)" in text
+    assert "Persyaratan" in text and "Sarana dan Prasarana" in text and "Ruang baca nyaman." in text
+
+    out = reports.write_csv(report, tmp_path / "ikm.csv")
+    rows = _read_csv(out)
+    totals = {r["code"]: int(r["value"]) for r in rows if r["section"] == "elements" and r["measure"] == "score_total"
+              and r["code"] != "total"}
+    start, end = NOV.bounds("Asia/Jakarta")
+    in_period = list(survey.responses_between(start, end))
+    for e in survey.ELEMENTS:
+        assert totals[e.code] == sum(getattr(r, e.field) for r in in_period)
+    assert totals["U1"] == 13 + 4
+    gender = {r["code"]: int(r["value"]) for r in rows if r["section"] == "gender" and r["measure"] == "count"}
+    assert gender == {"p": 2, "l": 2, "": 1, "total": 5}
+    assert next(r["value"] for r in rows if r["section"] == "summary" and r["code"] == "ikm") == "85.00"
+
+
+def test_ikm_report_in_english(runtime, clock, tmp_path):
+    _responses()
+    report = reports.ikm_report(runtime.settings, clock, NOV, "en")
+    text = _pdf_text(reports.write_pdf(report, tmp_path / "ikm-en.pdf", runtime.settings))
+    assert "85.00" in text and "B (Good)" in text and "Requirements" in text
+
+
+def test_empty_period_says_so(runtime, clock, tmp_path):
+    _responses()
+    empty = reports.Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    for kind in reports.REPORT_KINDS:
+        report = reports.build(kind, runtime.settings, clock, empty, "en")
+        assert report.empty
+        text = _pdf_text(reports.write_pdf(report, tmp_path / f"{kind}.pdf", runtime.settings))
+        assert report.empty_message in text.replace("\n", " ")
+        rows = _read_csv(reports.write_csv(report, tmp_path / f"{kind}.csv"))
+        assert any(r["code"] == "note" and r["label"] == report.empty_message for r in rows)
+    report = reports.ikm_report(runtime.settings, clock, empty, "id")
+    assert report.empty_message == "Tidak ada jawaban survei pada periode ini, sehingga IKM tidak dapat dihitung."
+
+
+def _visit(started, **kw) -> Visit:
+    return Visit.create(kiosk="k", started_at=started, **kw)
+
+
+def test_visits_report_counts_match_the_database(runtime, clock, tmp_path):
+    _visit(_utc(2026, 11, 2, 2, 0), service_code="A", purpose="penelitian", occupation="pelajar")
+    _visit(_utc(2026, 11, 2, 16, 59), service_code="B", purpose="skripsi", occupation="pns")   # 23:59 WIB, 2 Nov
+    _visit(_utc(2026, 11, 2, 17, 0), service_code="A", purpose="penelitian", occupation="")   # 00:00 WIB, 3 Nov
+    _visit(_utc(2026, 11, 30, 16, 0), service_code="A", purpose="bisnis", institution_type="swasta")
+    _visit(_utc(2026, 12, 1, 1, 0), service_code="A")                                        # December: outside
+    report = reports.visits_report(runtime.settings, clock, NOV, "id")
+    rows = _read_csv(reports.write_csv(report, tmp_path / "visits.csv"))
+    per_day = {r["code"]: int(r["value"]) for r in rows if r["section"] == "per_day" and r["code"] != "total"}
+    assert len(per_day) == 30
+    assert (per_day["2026-11-02"], per_day["2026-11-03"], per_day["2026-11-30"]) == (2, 1, 1)
+    start, end = NOV.bounds("Asia/Jakarta")
+    in_db = Visit.select().where((Visit.started_at >= start) & (Visit.started_at < end)).count()
+    assert sum(per_day.values()) == in_db == 4
+    service = {r["code"]: int(r["value"]) for r in rows if r["section"] == "service" and r["measure"] == "count"}
+    assert service == {"A": 3, "B": 1, "total": 4}
+    occupation = {r["label"]: int(r["value"]) for r in rows if r["section"] == "occupation" and r["measure"] == "count"}
+    assert occupation == {"Pelajar/Mahasiswa": 1, "PNS/TNI/Polri": 1, "(tidak dicatat)": 2, "Total": 4}
+    text = _pdf_text(reports.write_pdf(report, tmp_path / "visits.pdf", runtime.settings))
+    assert "Kunjungan per hari" in text and "Penelitian" in text
+
+
+def test_queue_report_waits_and_the_standard(runtime, clock, tmp_path):
+    day = dt.date(2026, 11, 24)
+
+    def ticket(seq, issued_min, called_min=None, status="served", code="A", print_failed=False):
+        base = _utc(2026, 11, 24, 2, 0)
+        return Ticket.create(service_code=code, day=day, seq=seq, number=f"{code}-{seq:03d}", kiosk="k",
+                             issued_at=base + dt.timedelta(minutes=issued_min),
+                             called_at=None if called_min is None else base + dt.timedelta(minutes=called_min),
+                             status=status, print_failed=print_failed)
+
+    ticket(1, 0, 2)                                  # wait 2
+    ticket(2, 0, 4)                                  # wait 4
+    ticket(3, 0, 6, status="no_show")                # wait 6
+    t4 = ticket(4, 0, 25, print_failed=True)         # 25 after the ticket, but 3 after the guestbook
+    _visit(_utc(2026, 11, 24, 2, 1), ticket=t4, guestbook_completed_at=_utc(2026, 11, 24, 2, 22))
+    ticket(5, 0, 20)                                 # wait 20
+    ticket(6, 0, None, status="waiting")             # never called: decided, not within
+    ticket(1, 0, 1, code="B")                        # wait 1
+    report = reports.queue_report(runtime.settings, clock, NOV, "en")
+    services = {r.code: r.values for r in report.tables[1].rows}
+    a = services["A"]
+    # A waits: 2, 4, 6, 3, 20 → sorted 2 3 4 6 20; median 4; p90 = ⌈0.9·5⌉ = 5th = 20.
+    # Within 5 min: 2, 4, 3 → 3 of 6 decided (5 called + 1 still waiting) = 50.0 %.
+    assert (a["issued"], a["called"], a["served"], a["no_show"], a["print_failed"]) == (6, 5, 4, 1, 1)
+    assert (a["median_wait_min"], a["p90_wait_min"]) == (Decimal("4.0"), Decimal("20.0"))
+    assert (a["within_standard"], a["within_percent"]) == (3, Decimal("50.0"))
+    assert services["B"]["within_percent"] == Decimal("100.0")
+    assert services["C"]["issued"] == 0 and services["C"]["median_wait_min"] is None
+    total = report.tables[1].total.values
+    # All: waits 1 2 3 4 6 20 → median (3+4)/2 = 3.5; within 4 of 7 = 57.1 %.
+    assert (total["issued"], total["median_wait_min"], total["within_percent"]) == (7, Decimal("3.5"), Decimal("57.1"))
+    rows = _read_csv(reports.write_csv(report, tmp_path / "queue.csv"))
+    issued = sum(int(r["value"]) for r in rows if r["section"] == "services" and r["measure"] == "issued"
+                 and r["code"] != "total")
+    assert issued == Ticket.select().count() == 7
+    text = _pdf_text(reports.write_pdf(report, tmp_path / "queue.pdf", runtime.settings))
+    assert "57.1 %" in text
+
+
+def test_p90_is_nearest_rank():
+    assert reports.p90([5.0]) == 5.0
+    assert reports.p90([float(i) for i in range(1, 11)]) == 9.0      # ⌈9⌉ = 9th of 10
+    assert reports.p90([float(i) for i in range(1, 12)]) == 10.0     # ⌈9.9⌉ = 10th of 11
+
+
+def test_cli_reports_and_complaints(runtime, clock, tmp_path, capsys):
+    config = str(runtime.settings.source)
+    _responses()
+    out = tmp_path / "r" / "ikm.pdf"
+    assert main(["--config", config, "report", "ikm", "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--out", str(out)]) == 0
+    assert "85,00" in _pdf_text(out)
+    assert main(["--config", config, "report", "visits", "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--format", "csv", "--out", str(tmp_path / "v.txt")]) == 0
+    assert (tmp_path / "v.txt").read_text(encoding="utf-8-sig").startswith("section,code,label,measure,value")
+    capsys.readouterr()
+    assert main(["--config", config, "report", "ikm", "--from", "2026-11-31", "--to", "2026-11-30",
+                 "--out", str(out)]) == 1
+    assert capsys.readouterr().err.strip() == \
+        "kiosk: --from '2026-11-31': expected a date like 2026-11-24 (YYYY-MM-DD)"
+    assert main(["--config", config, "report", "queue", "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--out", str(tmp_path / "q.xlsx")]) == 1
+    assert "--format pdf|csv is needed" in capsys.readouterr().err
+
+    ref = complaints.file_complaint(clock, "Asia/Jakarta", "k", "staff", "Petugas loket 3 kurang ramah.").reference
+    assert main(["--config", config, "complaints", "list", "--open"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[1].startswith(f"{ref}\t2026-11-24 09:00\topen\tstaff\t-\tPetugas loket 3")
+    assert main(["--config", config, "complaints", "close", ref, "--note", "Sudah dibina."]) == 0
+    assert capsys.readouterr().out.strip() == f"{ref} closed"
+    assert main(["--config", config, "complaints", "list", "--open"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert main(["--config", config, "complaints", "close", "ADU-20990101-0001", "--note", "x"]) == 1
+    assert capsys.readouterr().err.strip() == "kiosk: no complaint with reference ADU-20990101-0001"
