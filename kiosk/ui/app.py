@@ -228,7 +228,8 @@ class KioskApp(App):
     def tick(self) -> None:
         """Once a second: the header clock and the idle countdown."""
         self.update_clock()
-        if self.manager.current in ("welcome", "failsafe"):
+        # build() ticks before the root is set; the first screen added (alphabetically) is current then
+        if self.root is None or self.manager.current in ("welcome", "failsafe"):
             self.idle.touch()   # nothing personal on screen: nothing to wipe
             return
         status = self.idle.status()
