@@ -22,7 +22,6 @@ import re
 import select
 import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from kiosk.core.config import PrinterSettings
 from kiosk.core.errors import KioskError
+from kiosk.devices import escpos_cache_dir
 
 if TYPE_CHECKING:  # escpos is imported lazily: see _escpos()
     from escpos.escpos import Escpos
@@ -66,33 +66,17 @@ class PrinterStatus:
 
 # --- escpos, imported once with its capabilities cache in a fixed folder ---
 
-def capabilities_cache_dir() -> Path:
-    """Where python-escpos keeps its parsed printer database between runs.
-
-    Without ESCPOS_CAPABILITIES_PICKLE_DIR the library parses its JSON into a fresh temp dir at
-    every start (~120 ms and a stray folder each time)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pst-kiosk" / "escpos"
-
-
 _ESCPOS_READY = False
 
 
 def _escpos() -> None:
-    """Import escpos with its cache folder set; several kiosk processes may start at once, so
-    the first writes the cache under a lock while the others wait instead of reading half a file."""
+    """Import escpos with its cache folder set (see kiosk.devices); several kiosk processes may start
+    at once, so the first writes the cache under a lock while the others wait instead of reading
+    half a file."""
     global _ESCPOS_READY
     if _ESCPOS_READY:
         return
-    folder = Path(os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR") or capabilities_cache_dir())
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".writable"
-        probe.touch()
-    except OSError:
-        folder = Path(tempfile.gettempdir()) / f"pst-kiosk-escpos-{os.getuid()}"
-        folder.mkdir(parents=True, exist_ok=True)
-    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+    folder = escpos_cache_dir()
     import fcntl
 
     with open(folder / ".lock", "w") as lock:
