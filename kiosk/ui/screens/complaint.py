@@ -1,0 +1,106 @@
+"""Complaints and suggestions: category, text, optional contact (anonymous is fine), then the
+reference number and the office's official complaint channels."""
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from peewee import OperationalError
+
+from kiosk.core import complaints
+from kiosk.core.errors import ValidationError
+from kiosk.i18n import N_
+from kiosk.ui.i18n import _
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+FORM, DONE = "form", "done"
+
+
+class ChannelRow(BoxLayout):
+    name = StringProperty("")
+    contact = StringProperty("")
+
+
+class ChannelList(BoxLayout):
+    """The official channels, one row each (names and addresses come from the config as written)."""
+    channels = ListProperty([])
+
+    def on_channels(self, *args) -> None:
+        self.clear_widgets()
+        for name, contact in self.channels:
+            self.add_widget(ChannelRow(name=name, contact=contact))
+
+
+class ComplaintScreen(KioskScreen):
+    screen_name = "complaint"
+    step = StringProperty(FORM)
+    reference = StringProperty("")
+    category_error = StringProperty("")      # msgids; translated in kv
+    text_error = StringProperty("")
+    contact_error = StringProperty("")
+    message = StringProperty("")
+    channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
+
+    def on_kv_post(self, base_widget):
+        self.ids.steps.current = self.step
+
+    def on_step(self, *args) -> None:
+        self.ids.steps.current = self.step
+
+    def on_pre_enter(self, *args):
+        self.channels = [(c.name, c.contact) for c in self.app.settings.complaints.channels]
+        self.refresh_categories()
+
+    def on_language(self, lang: str) -> None:
+        self.refresh_categories()
+
+    def refresh_categories(self) -> None:
+        pills = self.ids.category
+        keep = pills.value
+        pills.choices = [(c.code, _(c.label)) for c in complaints.CATEGORIES]
+        pills.value = keep
+
+    def clear(self) -> None:
+        super().clear()
+        self.step, self.reference, self.message = FORM, "", ""
+        self.category_error = self.text_error = self.contact_error = ""
+        self.ids.category.value = ""
+
+    def on_category_chosen(self) -> None:
+        self.category_error = ""
+
+    def submit(self) -> None:
+        app = self.app
+        self.category_error = self.text_error = self.contact_error = self.message = ""
+        try:
+            saved = complaints.file_complaint(
+                app.runtime.clock, app.settings.office.timezone, app.settings.kiosk.name,
+                self.ids.category.value, self.ids.text.text, self.ids.contact.text,
+                visit_id=app.session.visit_id, language=app.lang)
+        except ValidationError as exc:
+            self.category_error = exc.errors.get("category", "")
+            self.text_error = exc.errors.get("text", "")
+            self.contact_error = exc.errors.get("contact", "")
+            return
+        except OperationalError:
+            # Database busy or unreachable: the visitor's text stays on screen to try again.
+            log.exception("complaint not saved")
+            self.message = N_("Sorry, your complaint could not be saved. Please try again or ask a staff member.")
+            return
+        self.reference = saved.reference
+        for field in (self.ids.text, self.ids.contact):
+            field.text = ""
+        self.ids.category.value = ""
+        self.step = DONE
+
+    def finish(self) -> None:
+        self.app.finish_visit()
+
+    def screenshot_setup(self) -> None:
+        self.on_pre_enter()
+        self.ids.category.value = "facility"
+        self.ids.text.text = "AC di ruang baca mati sejak pagi, ruangan jadi panas."
+        self.contact_error = ""

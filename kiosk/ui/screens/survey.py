@@ -1,0 +1,138 @@
+"""The satisfaction survey (SKM): nine questions one at a time, an optional comment, then thanks.
+
+A tap on an answer records it and moves on; "Previous" goes back with the earlier answer still
+highlighted. One response per visit: a visit that already has one is told so at once, and a
+race with another kiosk is caught when saving (``survey.AlreadyAnswered``)."""
+from __future__ import annotations
+
+import logging
+
+from kivy.graphics import Color, RoundedRectangle
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+from peewee import OperationalError
+
+from kiosk.core import survey
+from kiosk.core.errors import ValidationError
+from kiosk.i18n import N_
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+QUESTIONS, COMMENT, ALREADY = "questions", "comment", "already"
+
+
+class AnswerButton(ButtonBehavior, BoxLayout):
+    """One of the four big answers: a face and its word."""
+    score = NumericProperty(0)
+    icon = StringProperty("")
+    label = StringProperty("")       # msgid
+    tone = StringProperty("primary")
+    selected = BooleanProperty(False)
+
+
+class SurveyScreen(KioskScreen):
+    screen_name = "survey"
+    step = StringProperty(QUESTIONS)
+    index = NumericProperty(0)                    # 0 … 8: which question is shown
+    answers = ListProperty([0] * survey.ELEMENT_COUNT)
+    message = StringProperty("")                  # msgid of a problem while saving
+
+    def on_step(self, *args) -> None:
+        # kv cannot bind the inner manager's ``current``: it would be set before its screens exist.
+        self.ids.steps.current = self.step
+
+    def on_pre_enter(self, *args):
+        self.restart()
+        if survey.has_response(self.app.session.visit_id):
+            self.step = ALREADY
+
+    def restart(self) -> None:
+        self.step, self.index, self.message = QUESTIONS, 0, ""
+        self.answers = [0] * survey.ELEMENT_COUNT
+        if "comment" in self.ids:
+            self.ids.comment.text = ""
+
+    def clear(self) -> None:
+        super().clear()
+        self.restart()
+
+    # --- the visitor's taps ---
+
+    def choose(self, score: int) -> None:
+        answers = list(self.answers)
+        answers[self.index] = score
+        self.answers = answers
+        if self.index < survey.ELEMENT_COUNT - 1:
+            self.index += 1
+        else:
+            self.step = COMMENT
+
+    def previous(self) -> None:
+        if self.step == COMMENT:
+            self.step = QUESTIONS
+        elif self.index > 0:
+            self.index -= 1
+
+    def skip(self) -> None:
+        self.app.go_next(self.screen_name)
+
+    def submit(self) -> None:
+        app = self.app
+        try:
+            survey.submit_response(app.runtime.clock, app.settings.kiosk.name, list(self.answers),
+                                   visit_id=app.session.visit_id, language=app.lang,
+                                   comment=self.ids.comment.text)
+        except survey.AlreadyAnswered:
+            self.step = ALREADY
+            return
+        except ValidationError as exc:
+            self.message = exc.errors.get("comment") or exc.errors.get("answers") or ""
+            if "answers" in exc.errors:
+                self.step, self.index = QUESTIONS, self.answers.index(0) if 0 in self.answers else 0
+            return
+        except OperationalError:
+            # The database is busy or unreachable: keep the answers so the visitor can try again.
+            log.exception("survey response not saved")
+            self.message = N_("Sorry, your rating could not be saved. Please try again or ask a staff member.")
+            return
+        self.restart()
+        app.go_next(self.screen_name)
+
+    def finish(self) -> None:
+        self.app.go_next(self.screen_name)
+
+    def screenshot_setup(self) -> None:
+        self.restart()
+        self.answers = [4, 3, 0, 0, 0, 0, 0, 0, 0]
+        self.index = 2
+
+
+
+class StepBar(Widget):
+    """Nine segments: answered ones filled, the current one in the accent colour."""
+    count = NumericProperty(survey.ELEMENT_COUNT)
+    current = NumericProperty(0)
+    answered = ListProperty([])
+    colors = ListProperty([])        # [done, current, todo]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(pos=self.redraw, size=self.redraw, current=self.redraw, answered=self.redraw,
+                  colors=self.redraw, count=self.redraw)
+
+    def redraw(self, *args) -> None:
+        self.canvas.clear()
+        if len(self.colors) < 3 or not self.count:
+            return
+        gap = dp(10)
+        width = (self.width - gap * (self.count - 1)) / self.count
+        with self.canvas:
+            for i in range(int(self.count)):
+                done = i < len(self.answered) and self.answered[i]
+                Color(rgba=self.colors[1] if i == self.current else (self.colors[0] if done else self.colors[2]))
+                RoundedRectangle(pos=(self.x + i * (width + gap), self.y), size=(width, self.height),
+                                 radius=[self.height / 2])
