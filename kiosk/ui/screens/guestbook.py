@@ -1,0 +1,198 @@
+"""The guestbook form: large fields, a docked keyboard, messages next to the fields.
+
+The rules are ``kiosk.core.guestbook``'s; this screen collects the strings, shows the errors it
+gets back, and offers to prefill from the last visit once e-mail *and* phone match.
+"""
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.core import guestbook as gb
+from kiosk.core.clock import local
+from kiosk.core.errors import ValidationError
+from kiosk.ui.i18n import _, pick
+from kiosk.ui.screens.base import KioskScreen
+
+TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "purpose_detail")
+
+
+class GuestbookScreen(KioskScreen):
+    screen_name = "guestbook"
+    service_text = StringProperty("")
+    message = StringProperty("")
+    returning = BooleanProperty(False)      # the "fill in from your last visit?" offer is shown
+
+    def on_kv_post(self, base_widget):
+        for name in TEXT_INPUTS:
+            field = self.ids[name]
+            field.bind(focus=self._on_focus)
+            field.bind(on_text_validate=self._next_field)
+        self._lookup = Clock.create_trigger(lambda dt: self.check_returning(), 0.4)
+        self.ids.email.bind(text=lambda *a: self._lookup())
+        self.ids.phone.bind(text=lambda *a: self._lookup())
+        self._prefill: dict[str, str] | None = None
+        self._offered_for: tuple[str, str] | None = None
+        self._errors: dict[str, str] = {}
+
+    # --- entering, language, wiping ---
+
+    def on_pre_enter(self, *args):
+        self.app.session.scratch.setdefault("guestbook_started_at", self.app.runtime.clock.now())
+        self.fill_choices()
+        self.refresh_service()
+
+    def on_enter(self, *args):
+        if not self.ids.full_name.text:
+            self.ids.full_name.focus = True
+
+    def on_language(self, lang: str) -> None:
+        self.fill_choices()
+        self.refresh_service()
+        if self.message:
+            self.message = _("Please check the fields marked in red.")
+        for name in self._field_names():
+            self._set_error(name, self._errors.get(name, ""))
+
+    def clear(self) -> None:
+        super().clear()
+        for name in gb.CHOICE_FIELDS:
+            self.ids[name].value = ""
+        self._errors = {}
+        for name in self._field_names():
+            self._set_error(name, "")
+        self.message = ""
+        self.returning = False
+        self._prefill = None
+        self._offered_for = None
+        self.ids.scroll.scroll_y = 1
+
+    def fill_choices(self) -> None:
+        settings = self.app.settings.guestbook
+        for field, key in gb.CHOICE_FIELDS.items():
+            self.ids[field].choices = [(c.code, pick(c.id, c.en)) for c in getattr(settings, key)]
+
+    def refresh_service(self) -> None:
+        info = gb.ticket_info(self.app.session.ticket_id)
+        if info is None:
+            self.service_text = ""
+            return
+        try:
+            service = self.app.settings.service(info.service_code)
+            name = pick(service.name_id, service.name_en)
+        except KeyError:
+            name = info.service_code
+        self.service_text = _("Service: {service} · number {number}").format(service=name, number=info.number)
+
+    # --- keyboard and focus ---
+
+    def _on_focus(self, field, focused: bool) -> None:
+        if not focused:
+            return
+        self.ids.keyboard.layout = field.keyboard_layout
+        # after the keyboard's layout settles, bring the whole field (label + message) into view
+        Clock.schedule_once(lambda dt: self.ids.scroll.scroll_to(field.parent, padding=dp(24), animate=False))
+
+    def _next_field(self, field) -> None:
+        order = list(TEXT_INPUTS)
+        i = order.index(next(n for n in order if self.ids[n] is field))
+        if i + 1 < len(order):
+            self.ids[order[i + 1]].focus = True
+        else:
+            field.focus = False
+
+    # --- returning visitors ---
+
+    def check_returning(self) -> None:
+        pair = (self.ids.email.text.strip().lower(), self.ids.phone.text.strip())
+        if pair == self._offered_for:
+            return
+        self.returning, self._prefill = False, None
+        visitor = gb.find_returning(*pair)
+        if visitor is not None:
+            self._prefill = gb.prefill_from(visitor)
+            self._offered_for = pair
+            self.returning = True
+
+    def use_prefill(self) -> None:
+        if not self._prefill:
+            return
+        for name, value in self._prefill.items():
+            if name in gb.CHOICE_FIELDS:
+                self.ids[name].value = value
+            elif name in self.ids:
+                self.ids[name].text = value
+        self.returning = False
+
+    def dismiss_prefill(self) -> None:
+        self.returning, self._prefill = False, None
+
+    # --- submitting ---
+
+    def values(self) -> dict[str, str]:
+        out = {name: self.ids[name].text for name in TEXT_INPUTS}
+        out.update({name: self.ids[name].value for name in gb.CHOICE_FIELDS})
+        out["birth_year"] = ""
+        return out
+
+    def _field_names(self) -> list[str]:
+        return [*TEXT_INPUTS, *gb.CHOICE_FIELDS]
+
+    def _set_error(self, name: str, msgid: str) -> None:
+        text = _(msgid) if msgid else ""
+        holder = self.ids.get(f"{name}_field")
+        if holder is not None:
+            holder.error = text
+        if hasattr(self.ids[name], "error"):
+            self.ids[name].error = text
+
+    def submit(self) -> None:
+        app = self.app
+        clock = app.runtime.clock
+        today = local(clock.now(), app.settings.office.timezone).date()
+        self._errors = {}
+        try:
+            entry = gb.validate(self.values(), app.settings, today)
+            scratch = app.session.scratch
+            visit = gb.complete(
+                entry, db=app.runtime.db, clock=clock, kiosk=app.settings.kiosk.name, language=app.lang,
+                consent_at=scratch.get("consent_at"), consent_version=str(scratch.get("consent_version", "")),
+                ticket_id=app.session.ticket_id, visit_id=app.session.visit_id,
+                started_at=scratch.get("guestbook_started_at"))
+        except ValidationError as exc:
+            if "consent" in exc.errors:
+                app.go("consent")
+                return
+            self._errors = dict(exc.errors)
+            for name in self._field_names():
+                self._set_error(name, self._errors.get(name, ""))
+            self.message = _("Please check the fields marked in red.")
+            first = next(n for n in self._field_names() if n in self._errors)
+            self.ids.scroll.scroll_to(self.ids[f"{first}_field"], padding=dp(24), animate=False)
+            return
+        for name in self._field_names():
+            self._set_error(name, "")
+        self.message = ""
+        app.session.visit_id = visit.id
+        app.session.visitor_name = entry.full_name
+        app.session.visitor_email = entry.email
+        app.session.language = app.lang
+        app.go_next(self.screen_name)
+
+    # --- sample content for `kiosk screenshot` ---
+
+    def screenshot_setup(self) -> None:
+        self.fill_choices()
+        self.service_text = _("Service: {service} · number {number}").format(
+            service=pick("Perpustakaan", "Library"), number="A-007")
+        sample = {"full_name": "Siti Nurhaliza", "email": "siti.nurhaliza@gmail", "phone": "0812 3456 7890",
+                  "institution_name": "Universitas Indonesia", "purpose_detail": "Data IPM kabupaten 2020–2024"}
+        for name, value in sample.items():
+            self.ids[name].text = value
+        for name, value in {"gender": "p", "age_group": "20_29", "education": "s1", "occupation": "pelajar",
+                            "institution_type": "universitas", "purpose": "skripsi"}.items():
+            self.ids[name].value = value
+        self._errors = {"email": gb.MSG_EMAIL_BAD}
+        self._set_error("email", gb.MSG_EMAIL_BAD)
+        self.ids.email.focus = True

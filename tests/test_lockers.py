@@ -1,0 +1,202 @@
+"""Lockers: assign / release, all full, several processes at once, the staff commands, the slip."""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+from escpos.printer import Dummy
+
+from helpers import make_runtime
+from kiosk.cli import main as cli
+from kiosk.core import identity, lockers
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from kiosk.devices.locker_slip import locker_slip_job
+
+NIK = "3271014506900001"
+
+
+def new_visit(clock, name: str = "Budi Santoso", ticket: str = "") -> int:
+    now = to_utc_naive(clock.now())
+    person = Visitor.create(full_name=name, email="b@example.com", phone="+6281234567890",
+                            created_at=now, last_visit_at=now)
+    t = None
+    if ticket:
+        t = Ticket.create(service_code=ticket[0], day=clock.now().date(), seq=int(ticket[2:]), number=ticket,
+                          kiosk="k", issued_at=now)
+    return Visit.create(visitor=person, ticket=t, kiosk="k", started_at=now).id
+
+
+@pytest.fixture
+def small(tmp_path, clock):
+    rt = make_runtime(tmp_path, clock=clock, replace={"count = 20": "count = 3"})
+    yield rt
+    rt.close()
+
+
+def test_assign_next_free_then_full_then_release(small, clock):
+    key = identity.load_or_create_key(small.settings.storage.data_dir)
+    card = identity.protect(key, "ktp", NIK)
+    visits = [new_visit(clock) for _ in range(4)]
+    assert [lockers.assign(small.db, clock, v, card) for v in visits[:3]] == ["L01", "L02", "L03"]
+    assert lockers.free_count() == 0
+    with pytest.raises(lockers.LockersFull) as err:
+        lockers.assign(small.db, clock, visits[3], card)
+    assert err.value.visitor_message == "All lockers are taken, please contact the staff"
+    v = Visit.get_by_id(visits[0])
+    assert (v.id_type, v.id_number_masked, v.id_number_hash) == ("ktp", "3271********0001", card.hash)
+    # a double tap does not take a second locker
+    assert lockers.assign(small.db, clock, visits[0], card) == "L01"
+    clock.advance(600)
+    released = lockers.release(small.db, clock, "l02")
+    assert released.released_at == to_utc_naive(clock.now()) == released.id_card_returned_at
+    assert lockers.assign(small.db, clock, visits[3], None) == "L02"
+    a = lockers.open_assignment_of(visits[3])
+    assert a.id_card_held is False
+    with pytest.raises(lockers.NotInUse):
+        lockers.release(small.db, clock, "L02") and lockers.release(small.db, clock, "L02")
+    with pytest.raises(lockers.NotFound):
+        lockers.release(small.db, clock, "L99")
+
+
+def test_the_database_refuses_two_open_assignments(small, clock):
+    from peewee import IntegrityError
+
+    v1, v2 = new_visit(clock), new_visit(clock)
+    lockers.assign(small.db, clock, v1, None)
+    with pytest.raises(IntegrityError):
+        LockerAssignment.create(locker=Locker.get(Locker.label == "L01"), visit=v2,
+                                assigned_at=to_utc_naive(clock.now()))
+
+
+def test_inactive_lockers_are_not_given(tmp_path, clock):
+    rt = make_runtime(tmp_path, clock=clock, replace={"count = 20": "count = 2"})
+    try:
+        Locker.update(active=False).where(Locker.label == "L01").execute()
+        assert lockers.assign(rt.db, clock, new_visit(clock), None) == "L02"
+        with pytest.raises(lockers.LockersFull):
+            lockers.assign(rt.db, clock, new_visit(clock), None)
+    finally:
+        rt.close()
+
+
+# --- four processes at once ---
+
+def churn(config_path: str, visit_ids: list[int], rounds: int, release: bool, start_at: float, out) -> None:
+    """Child process (a second kiosk): assign and release as fast as it can."""
+    from kiosk.core import lockers as lk
+    from kiosk.runtime import open_runtime
+
+    rt = open_runtime(config_path, migrate=False)
+    try:
+        while time.time() < start_at:
+            time.sleep(0.001)
+        got, full = [], 0
+        for n in range(rounds):
+            visit = visit_ids[n % len(visit_ids)]
+            try:
+                got.append(lk.assign(rt.db, rt.clock, visit, None))
+            except lk.LockersFull:
+                full += 1
+                continue
+            if release:
+                lk.release(rt.db, rt.clock, got[-1])
+        out.put((got, full))
+    except BaseException as exc:  # report to the parent rather than hang it
+        out.put(repr(exc))
+    finally:
+        rt.close()
+
+
+def run_processes(config_path: Path, visits: list[list[int]], rounds: int,
+                  release: bool) -> list[tuple[list[str], int]]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 2.0
+    procs = [ctx.Process(target=churn, args=(str(config_path), v, rounds, release, start_at, out)) for v in visits]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    errors = [r for r in results if isinstance(r, str)]
+    assert not errors, errors
+    return results
+
+
+def test_four_processes_never_share_a_locker(runtime, clock):
+    visits = [[new_visit(clock) for _ in range(8)] for _ in range(4)]   # 32 visitors, 20 lockers
+    results = run_processes(runtime.settings.source, visits, rounds=8, release=False)
+    labels = [label for got, _ in results for label in got]
+    assert len(labels) == 20 and len(set(labels)) == 20
+    assert sum(full for _, full in results) == 12
+    assert LockerAssignment.select().where(LockerAssignment.released_at.is_null()).count() == 20
+
+
+def test_four_processes_assigning_and_releasing_never_overlap(small, clock):
+    visits = [[new_visit(clock)] for _ in range(4)]
+    results = run_processes(small.settings.source, visits, rounds=25, release=True)
+    assert sum(len(got) for got, _ in results) + sum(full for _, full in results) == 100
+    assert sum(len(got) for got, _ in results) >= 25
+    for locker in Locker.select():
+        rows = list(LockerAssignment.select().where(LockerAssignment.locker == locker)
+                    .order_by(LockerAssignment.assigned_at, LockerAssignment.id))
+        for before, after in zip(rows, rows[1:]):
+            assert before.released_at is not None and before.released_at <= after.assigned_at, locker.label
+    assert lockers.free_count() == 3
+
+
+# --- staff commands ---
+
+def test_cli_list_release_closing(runtime, clock, capsys, monkeypatch):
+    key = identity.load_or_create_key(runtime.settings.storage.data_dir)
+    v1 = new_visit(clock, "Siti Aminah", ticket="A-007")
+    v2 = new_visit(clock, "Budi Santoso")
+    lockers.assign(runtime.db, clock, v1, identity.protect(key, "ktp", NIK))
+    lockers.assign(runtime.db, clock, v2, None)
+    config = str(runtime.config_path)
+    runtime.close()
+
+    assert cli(["--config", config, "lockers", "list"]) == 0
+    out = capsys.readouterr().out
+    l01 = next(line for line in out.splitlines() if line.startswith("L01"))
+    assert "occupied" in l01 and "09:00 WIB" in l01 and "A-007" in l01 and "held ktp 3271********0001" in l01
+    assert "Siti Aminah" in l01 and NIK not in out
+    assert "not held" in next(line for line in out.splitlines() if line.startswith("L02"))
+    assert "L03     free" in out and "2 occupied, 18 free" in out
+
+    assert cli(["--config", config, "lockers", "closing"]) == 2
+    out = capsys.readouterr().out
+    assert "2 locker(s) still occupied, 1 ID card(s) held" in out and "L03" not in out
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "3271014506900002")
+    assert cli(["--config", config, "lockers", "release", "L01", "--verify-id"]) == 1
+    assert "NOT the card held for L01" in capsys.readouterr().err
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "3271 0145 0690 0001")
+    assert cli(["--config", config, "lockers", "release", "l01", "--verify-id"]) == 0
+    assert "locker L01 released; ID card handed back" in capsys.readouterr().out
+    assert cli(["--config", config, "lockers", "release", "L01"]) == 1
+    assert capsys.readouterr().err.strip() == "kiosk: locker L01 is not in use"
+    assert cli(["--config", config, "lockers", "release", "X9"]) == 1
+    assert "no locker 'X9'" in capsys.readouterr().err
+    assert cli(["--config", config, "lockers", "release", "L02"]) == 0
+    assert "no ID card was held" in capsys.readouterr().out
+    assert cli(["--config", config, "lockers", "closing"]) == 0
+    assert "all lockers are free" in capsys.readouterr().out
+
+
+# --- the slip ---
+
+def test_slip_bytes():
+    printer = Dummy()
+    locker_slip_job("L07", "BPS Kota Contoh", "24-11-2026 09:00 WIB", "id", "A-007")(printer)
+    out = printer.output
+    assert b"L07\n" in out and b"A-007\n" in out and b"24-11-2026 09:00 WIB" in out
+    assert b"\x1d!\x55" in out                    # 6x6 characters for the label
+    assert "Kartu identitas Anda disimpan oleh petugas front office.".encode() in out
+    assert out.endswith(b"\x1dV\x00")             # cut
+    en = Dummy()
+    locker_slip_job("L07", "BPS", "", "en")(en)
+    assert b"Your ID card is held by the front office." in en.output
