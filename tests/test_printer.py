@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import select
 import socket
 import threading
 import time
@@ -302,3 +303,59 @@ def test_no_printer_kind_is_not_a_failure(runtime):
                                        make_printer(dataclasses.replace(runtime.settings.printer, kind="none")), "A")
     assert not result.printed and result.error.reason == "off"
     assert not Ticket.get_by_id(issued.ticket.id).print_failed
+
+
+# --- serial kind over a pseudo-terminal (a real tty device, as /dev/ttyUSB0 would be) ---
+
+def test_serial_kind_over_a_pty(runtime):
+    master, slave = os.openpty()
+    received = bytearray()
+    stop = threading.Event()
+
+    def printer_side() -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            chunk = os.read(master, 4096)
+            received.extend(chunk)
+            for _ in range(chunk.count(DLE_EOT)):
+                os.write(master, STATUS_OK)
+
+    thread = threading.Thread(target=printer_side, daemon=True)
+    thread.start()
+    try:
+        printer = make_printer(dataclasses.replace(runtime.settings.printer, kind="serial",
+                                                   device=os.ttyname(slave), timeout_s=1.0))
+        issued, result = queue.take_ticket(runtime.settings, runtime.clock, printer, "B")
+        assert result.printed, result.error
+        assert b"B-001" in received and b"\x1dV\x00" in received
+        assert printer.status().online is True
+    finally:
+        stop.set()
+        thread.join(2)
+        os.close(master)
+        os.close(slave)
+
+
+def test_serial_kind_without_a_device_says_so(runtime, tmp_path):
+    printer = make_printer(dataclasses.replace(runtime.settings.printer, kind="serial",
+                                               device=str(tmp_path / "ttyNONE"), timeout_s=0.5))
+    with pytest.raises(PrinterError) as err:
+        printer.send(lambda p: p.textln("x"), "t")
+    assert err.value.reason == "refused" and "ttyNONE" in str(err.value)
+
+
+def test_cli_printer_status_and_test_page(tmp_path, capsys):
+    from kiosk import cli
+    from helpers import write_config
+
+    path = str(write_config(tmp_path))
+    assert cli.main(["--config", path, "printer", "status"]) == 0
+    assert "online, paper ok" in capsys.readouterr().out
+    assert cli.main(["--config", path, "printer", "test"]) == 0
+    page = next((tmp_path / "data" / "printer").glob("test-*.bin")).read_bytes()
+    assert b"Test page / Halaman uji" in page and page.endswith(b"\x1dV\x00")
+    off = str(write_config(tmp_path, replace={'kind = "dummy"': 'kind = "none"'}))
+    assert cli.main(["--config", off, "printer", "test"]) == 3
+    assert "printing is turned off" in capsys.readouterr().err

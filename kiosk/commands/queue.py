@@ -41,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     n.add_argument("number", metavar="NUMBER")
     n.set_defaults(func=cmd_no_show)
 
+    pr = sub.add_parser("printer", help="the ticket printer: status, or print a test page")
+    prsub = pr.add_subparsers(dest="printer_command", metavar="ACTION")
+    prsub.required = True
+    prsub.add_parser("status", help="online / paper, where the printer can tell").set_defaults(func=cmd_printer_status)
+    prsub.add_parser("test", help="print a test page (exit 3 if it could not be printed)") \
+        .set_defaults(func=cmd_printer_test)
+
 
 def _runtime(args) -> Runtime:
     return open_runtime(args.config)
@@ -140,3 +147,46 @@ def cmd_status(args) -> int:
     finally:
         rt.close()
 
+
+
+def cmd_printer_status(args) -> int:
+    rt = _runtime(args)
+    try:
+        st = rt.printer.status()
+        online = {True: "online", False: "OFFLINE", None: "status unknown"}[st.online]
+        print(f"{rt.printer.describe()}: {online}" + (f", paper {st.paper}" if st.paper else "")
+              + (f" ({st.detail})" if st.detail and st.online is not True else ""))
+        return 0 if st.ready else EXIT_NOT_PRINTED
+    finally:
+        rt.close()
+
+
+def cmd_printer_test(args) -> int:
+    from kiosk.devices.printer import PrinterError, supports_native_qr
+
+    rt = _runtime(args)
+    try:
+        now = rt.clock.now()
+        native = supports_native_qr(rt.printer.profile)
+
+        def job(p) -> None:
+            p.set(align="center", bold=True, normal_textsize=True)
+            p.textln(rt.settings.office.name)
+            p.set(bold=False)
+            p.textln(f"Test page / Halaman uji  {now:%Y-%m-%d %H:%M} UTC")
+            p.textln(f"{rt.printer.describe()}, profile {rt.printer.profile}, {rt.printer.paper_width_mm} mm")
+            p.set(align="center", bold=True, custom_size=True, width=6, height=6)
+            p.textln("A-000")
+            p.set(normal_textsize=True, bold=False, align="center")
+            p.qr("PST-TEST", size=6, native=native, **({} if native else {"center": True}))
+            p.cut()
+
+        try:
+            rt.printer.send(job, f"test-{now:%Y%m%dT%H%M%S}")
+        except PrinterError as exc:
+            print(f"kiosk: test page not printed: {exc}", file=sys.stderr)
+            return EXIT_NOT_PRINTED
+        print(f"test page sent to {rt.printer.describe()}")
+        return 0
+    finally:
+        rt.close()

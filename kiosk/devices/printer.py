@@ -320,6 +320,8 @@ class SerialPrinter(_EscposDevicePrinter):
                 printer.device.write_timeout = self.settings.timeout_s
 
         printer.open = open_with_write_timeout  # type: ignore[method-assign]
+        # escpos reads 16 bytes, which on a serial line waits out the whole timeout for a 1-byte status
+        printer._read = lambda: printer.device.read(1)  # type: ignore[method-assign]
         return printer
 
     def describe(self) -> str:
