@@ -34,7 +34,7 @@ from kiosk.core.models import Ticket, Visit
 from kiosk.i18n import N_, gettext_for
 
 if TYPE_CHECKING:
-    from kiosk.devices.printer import PrinterError, TicketPrinter
+    from kiosk.devices.printer import PrinterError, TicketPrinter, TicketText
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def waiting_counts(settings: Settings, clock: Clock) -> dict[str, int]:
 
 # --- printing ---
 
-def ticket_text(settings: Settings, ticket: Ticket, ahead: int):
+def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> "TicketText":
     """What goes on the paper, in the language the visitor chose."""
     from kiosk.devices.printer import TicketText
 

@@ -337,8 +337,11 @@ class FilePrinter(TicketPrinter):
         path = self.settings.device
         if not path:
             raise PrinterError("[printer] device must be set for the file kind, e.g. /dev/usb/lp0")
+        flags = os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND
+        if not path.startswith("/dev/"):
+            flags |= os.O_CREAT     # a plain file may be made; an unplugged /dev/usb/lp0 must not be
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(path, flags, 0o644)
         except OSError as exc:
             reason = "refused" if exc.errno in (errno.ENXIO, errno.ENOENT, errno.ENODEV, errno.EACCES) else "unavailable"
             raise PrinterError(f"file printer {path}: cannot open ({exc.strerror})", reason) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from kiosk.core.journey import next_step
 from kiosk.core.models import Ticket
 from kiosk.devices.printer import make_printer
 from kiosk.ui.screens.service import ServiceTile
@@ -60,7 +61,8 @@ class QueueUITest(KioskUITest):
         self.wait_for(lambda: ticket_screen.number == "A-002" and ticket_screen.state == "printed")
         assert "1 orang menunggu sebelum Anda" in self.all_texts()
         self.tap(ticket_screen.ids.next)
-        assert app.manager.current in ("guestbook", "welcome")
+        assert app.manager.current == next_step("ticket", app.available_screens) != "ticket"
+        assert app.session.ticket_id is not None       # the next steps link the visit to this ticket
         assert service.busy is False
 
     def test_printer_failure_keeps_the_number_and_reprint_works_in_english(self):

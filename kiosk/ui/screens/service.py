@@ -86,7 +86,6 @@ class ServiceScreen(KioskScreen):
     def _issued(self, issued: queue.Issued) -> None:
         self.busy = False
         self.app.session.ticket_id = issued.ticket.id
-        self.app.session.language = issued.ticket.language
         self.app.manager.get_screen("ticket").show(issued)
         self.app.go("ticket")
 

@@ -28,6 +28,7 @@ class TicketScreen(KioskScreen):
     ahead = NumericProperty(0)
     state = StringProperty("")
     ticket_id = NumericProperty(0)
+    _ticket = None          # the Ticket row on screen, for "print again"
 
     def show(self, issued: queue.Issued) -> None:
         """Show a just-issued ticket and start printing it."""
@@ -65,7 +66,7 @@ class TicketScreen(KioskScreen):
             self.state = "failed"
 
     def reprint(self) -> None:
-        if self.state != "printing" and getattr(self, "_ticket", None) is not None:
+        if self.state != "printing" and self._ticket is not None:
             self._print(self._ticket, reprint=True)
 
     def ahead_text(self, ahead: int, lang: str) -> str:
