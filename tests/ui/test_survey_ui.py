@@ -1,0 +1,169 @@
+"""The survey, complaint and thanks screens in a real window, driven by taps on the real widgets."""
+from __future__ import annotations
+
+from kiosk.core import survey
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.models import Complaint, SurveyResponse, Visit
+from ui.kiosk_ui import KioskUITest
+
+ANSWER_IDS = {1: "a1", 2: "a2", 3: "a3", 4: "a4"}
+
+
+class SurveyUITest(KioskUITest):
+
+    def _visit(self) -> Visit:
+        return Visit.create(kiosk="kiosk-1", started_at=to_utc_naive(self.clock.now()), gender="p",
+                            age_group="20_29", education="s1", occupation="pelajar")
+
+    def _answer_all(self, scores):
+        screen = self.screen("survey")
+        for n, score in enumerate(scores, 1):
+            assert screen.step == "questions"
+            assert screen.ids.progress.text == f"Pertanyaan {n} dari 9"
+            self.tap(screen.ids[ANSWER_IDS[score]])
+        assert screen.step == "comment"
+
+    def test_nine_taps_store_one_response_then_thanks_with_the_locker(self):
+        app = self.start()
+        visit = self._visit()
+        app.session.visit_id, app.session.locker_label = visit.id, "L07"
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        assert screen.ids.question.text == ("Bagaimana pendapat Anda tentang kesesuaian persyaratan layanan "
+                                            "dengan keperluan Anda?")
+        assert "Sangat baik" in self.all_texts() and "Tidak baik" in self.all_texts()
+        # Change one's mind: back to question 2, its earlier answer is still highlighted.
+        self.tap(screen.ids.a4)
+        self.tap(screen.ids.a2)
+        self.tap(screen.ids.previous)
+        assert screen.ids.progress.text == "Pertanyaan 2 dari 9" and screen.ids.a2.selected
+        self.tap(screen.ids.a3)
+        assert screen.ids.progress.text == "Pertanyaan 3 dari 9"
+        self._answer_all_from(3, [3, 4, 2, 4, 4, 3, 1])
+        self.tap(screen.ids.comment)
+        self.type_on_keyboard(screen.ids.keyboard, "Toilet kotor")
+        self.tap(screen.ids.send)
+
+        rows = list(SurveyResponse.select())
+        assert len(rows) == 1
+        row = rows[0]
+        assert survey.scores_of(row) == (4, 3, 3, 4, 2, 4, 4, 3, 1)
+        assert row.visit_id == visit.id and row.comment == "Toilet kotor" and row.language == "id"
+        assert (row.gender, row.age_group, row.education, row.occupation) == ("p", "20_29", "s1", "pelajar")
+
+        assert app.manager.current == "thanks"
+        texts = self.all_texts()
+        assert "Terima kasih atas kunjungan Anda!" in texts
+        assert "Jangan lupa ambil tas dan kartu identitas Anda di loker L07." in texts
+        self.tap(self.screen("thanks").ids.finish)
+        assert app.manager.current == "welcome" and app.session.visit_id is None
+
+    def _answer_all_from(self, first, scores):
+        screen = self.screen("survey")
+        for n, score in enumerate(scores, first):
+            assert screen.ids.progress.text == f"Pertanyaan {n} dari 9"
+            self.tap(screen.ids[ANSWER_IDS[score]])
+        assert screen.step == "comment"
+
+    def test_a_second_try_for_the_same_visit_is_refused_politely(self):
+        app = self.start()
+        visit = self._visit()
+        survey.submit_response(self.clock, "kiosk-1", (3,) * 9, visit_id=visit.id)
+        app.session.visit_id = visit.id
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        assert screen.step == "already"
+        assert screen.ids.already_text.text == "Anda sudah memberi penilaian untuk kunjungan ini. Terima kasih!"
+        assert screen.ids.a1.get_root_window() is None        # no question to answer again
+        self.tap(screen.ids.continue_button)
+        assert app.manager.current == "thanks"
+        assert SurveyResponse.select().count() == 1
+
+    def test_another_kiosk_answering_first_is_caught_on_send(self):
+        app = self.start()
+        visit = self._visit()
+        app.session.visit_id = visit.id
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        screen.answers, screen.index = [4] * 8 + [0], 8    # the taps themselves are tested above
+        self.tap(screen.ids.a4)
+        assert screen.step == "comment"
+        survey.submit_response(self.clock, "kiosk-2", (2,) * 9, visit_id=visit.id)   # the other kiosk
+        self.tap(screen.ids.send)
+        assert screen.step == "already" and app.manager.current == "survey"
+        assert [survey.scores_of(r) for r in SurveyResponse.select()] == [(2,) * 9]
+
+    def test_from_the_welcome_tile_in_english_without_a_visit(self):
+        app = self.start()
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        self.tap(self.find_text("Rate our service").parent.parent)
+        assert app.manager.current == "survey"
+        screen = self.screen("survey")
+        assert screen.ids.progress.text == "Question 1 of 9"
+        assert screen.ids.question.text == "Are the requirements for this service reasonable for what you came for?"
+        self.tap(screen.ids.a3)
+        assert screen.ids.progress.text == "Question 2 of 9"
+        screen.answers, screen.index = [3] * 8 + [0], 8    # the nine taps are tested above
+        self.tap(screen.ids.a3)
+        self.tap(screen.ids.send)
+        row = SurveyResponse.get()
+        assert row.visit_id is None and row.language == "en" and survey.scores_of(row) == (3,) * 9
+        assert app.manager.current == "thanks"
+        assert "Thank you for your visit!" in self.all_texts()
+        assert not any("locker" in t for t in self.all_texts())
+
+
+class ComplaintUITest(KioskUITest):
+
+    def test_a_complaint_gets_a_reference_number(self):
+        app = self.start()
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        assert "https://www.lapor.go.id" in self.all_texts() and "Saluran pengaduan resmi" in self.all_texts()
+
+        self.tap(screen.ids.send)                   # nothing filled in
+        assert screen.ids.category_field.error == "Pilih hal yang ingin Anda adukan."
+        assert screen.ids.text_field.error.startswith("Mohon jelaskan masalahnya")
+        assert Complaint.select().count() == 0
+
+        self.tap(self.find_text("Fasilitas", screen))
+        assert screen.ids.category.value == "facility" and screen.ids.category_field.error == ""
+        self.tap(screen.ids.text)
+        self.type_on_keyboard(screen.ids.keyboard, "AC mati total")
+        self.tap(screen.ids.contact)
+        assert screen.ids.keyboard.layout == "email"
+        self.type_on_keyboard(screen.ids.keyboard, "b@")
+        self.tap(screen.ids.send)
+        assert screen.ids.contact_field.error == "Isi alamat e-mail atau nomor telepon, atau kosongkan saja."
+        assert screen.ids.text.text == "AC mati total"      # nothing typed is lost
+        assert Complaint.select().count() == 0
+
+        self.type_on_keyboard(screen.ids.keyboard, "x.com")
+        self.tap(screen.ids.send)
+        assert screen.step == "done"
+        assert screen.ids.reference.text == "ADU-20261124-0001"
+        assert "Nomor pengaduan Anda:" in self.all_texts() and "pst@example.go.id" in self.all_texts()
+        c = Complaint.get()
+        assert (c.reference, c.category, c.text, c.contact, c.status) == (
+            "ADU-20261124-0001", "facility", "AC mati total", "b@x.com", "open")
+
+        self.tap(screen.ids.finish)
+        assert app.manager.current == "welcome"
+        app.go("complaint")
+        self.advance_frames(2)
+        assert screen.step == "form" and screen.ids.text.text == "" and screen.ids.category.value == ""
+
+    def test_anonymous_complaint(self):
+        app = self.start()
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        self.tap(self.find_text("Petugas", screen))
+        screen.ids.text.text = "Petugas kurang ramah"     # typing is covered above
+        self.tap(screen.ids.send)
+        assert screen.ids.reference.text == "ADU-20261124-0001"
+        assert Complaint.get().contact == "" and Complaint.get().category == "staff"
