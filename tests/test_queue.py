@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import re
-import socket
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from kiosk.core.clock import UTC, FakeClock
 from kiosk.core.errors import NotFound
 from kiosk.core.models import Ticket, Visit
 from helpers import make_runtime, write_config
+from test_printer import free_closed_port
 
 
 def issue(rt, code="A", **kw):
@@ -213,14 +213,6 @@ def test_status_of_an_empty_day(runtime):
 
 # --- the CLI, same code path ---
 
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_cli_ticket_prints_the_number_and_exit_codes(tmp_path, capsys):
     path = write_config(tmp_path)
     assert cli.main(["--config", str(path), "ticket", "A"]) == 0
@@ -234,7 +226,7 @@ def test_cli_ticket_prints_the_number_and_exit_codes(tmp_path, capsys):
 
 def test_cli_ticket_exit_3_when_not_printed_then_reprint(tmp_path, capsys):
     bad = write_config(tmp_path, replace={'kind = "dummy"': 'kind = "network"', 'host = ""': 'host = "127.0.0.1"',
-                                          "port = 9100": f"port = {closed_port()}", "timeout_s = 5.0": "timeout_s = 1.0"})
+                                          "port = 9100": f"port = {free_closed_port()}", "timeout_s = 5.0": "timeout_s = 1.0"})
     assert cli.main(["--config", str(bad), "ticket", "D"]) == 3
     out = capsys.readouterr()
     assert out.out == "D-001\n"

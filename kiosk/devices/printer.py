@@ -88,25 +88,29 @@ def _escpos() -> None:
     _ESCPOS_READY = True
 
 
-def render(job: Job, profile: str = "default") -> bytes:
-    """The exact bytes ``job`` produces for ``profile``, without touching any device."""
+def _profile(name: str):
     _escpos()
-    from escpos.printer import Dummy
+    from escpos.capabilities import get_profile
 
     try:
-        dummy = Dummy(profile=profile)
-    except Exception as exc:  # the library raises several kinds for a bad profile name
-        raise PrinterError(f"unknown printer profile {profile!r} ([printer] profile): {exc}") from None
+        return get_profile(name)
+    except KeyError:
+        raise PrinterError(f"unknown printer profile {name!r} ([printer] profile; \"default\" if unsure)") from None
+
+
+def render(job: Job, profile: str = "default") -> bytes:
+    """The exact bytes ``job`` produces for ``profile``, without touching any device."""
+    from escpos.printer import Dummy
+
+    _profile(profile)               # a clear PrinterError for a name the database lacks
+    dummy = Dummy(profile=profile)
     dummy.hw("INIT")
     job(dummy)
     return dummy.output
 
 
 def supports_native_qr(profile: str) -> bool:
-    _escpos()
-    from escpos.capabilities import get_profile
-
-    return bool(get_profile(profile).supports("qrCode"))
+    return bool(_profile(profile).supports("qrCode"))
 
 
 # --- the kinds ---
@@ -129,9 +133,6 @@ class TicketPrinter:
 
     def send(self, job: Job, name: str) -> None:
         data = render(job, self.profile)
-        self._deliver(data, _safe_name(name))
-
-    def send_bytes(self, data: bytes, name: str) -> None:
         self._deliver(data, _safe_name(name))
 
     def status(self) -> PrinterStatus:
@@ -216,7 +217,7 @@ class _EscposDevicePrinter(TicketPrinter):
         try:
             conn._raw(request)
             answer = conn._read()
-        except (TimeoutError, OSError) as exc:
+        except OSError as exc:       # TimeoutError is an OSError too
             raise _io_error(self.describe(), exc) from None
         if not answer:
             raise PrinterError(f"{self.describe()}: the printer closed the connection", "dropped")
@@ -236,10 +237,8 @@ class _EscposDevicePrinter(TicketPrinter):
                 self._check_ready(conn)
             try:
                 conn._raw(data)
-            except (TimeoutError, OSError) as exc:
+            except OSError as exc:      # sockets, pyserial and pyusb (USBError) all raise OSError kinds
                 raise _io_error(self.describe(), exc) from None
-            except Exception as exc:  # pyusb raises its own USBError (an OSError subclass on most versions)
-                raise PrinterError(f"{self.describe()}: {exc}", "dropped") from None
             if self.settings.status_check:
                 # Status after the ticket: the answer comes only once the printer has taken every byte,
                 # so a printer that accepts and never reads, or drops us mid-ticket, is noticed here.
@@ -435,7 +434,8 @@ def _reason_of(exc: BaseException, default: str) -> str:
 
 
 def _io_error(what: str, exc: BaseException) -> PrinterError:
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or getattr(exc, "errno", None) == errno.ETIMEDOUT \
+            or "Timeout" in type(exc).__name__:   # pyusb's USBTimeoutError, pyserial's SerialTimeoutException
         return PrinterError(f"{what}: no answer within the timeout", "timeout")
     if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
         return PrinterError(f"{what}: the printer dropped the connection", "dropped")
