@@ -1,0 +1,254 @@
+"""A whole check-in on the real window: consent, the guestbook typed on the on-screen keyboard,
+the locker with the ID card, the slip on the printer; returning visitors; idle reset."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from kivy.metrics import dp
+
+from kiosk.core import guestbook as gb
+from kiosk.core import identity
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.config import sqlite_path
+from kiosk.core.logs import setup_logging
+from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from ui.kiosk_ui import KioskUITest
+
+NIK = "3271014506900001"
+
+
+class GuestbookUITest(KioskUITest):
+
+    def wait_for(self, condition, seconds: float = 10.0) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.advance_frames(1)
+            if condition():
+                return
+            time.sleep(0.01)
+        raise AssertionError("condition not met in time")
+
+    def begin(self, replace: dict[str, str] | None = None):
+        app = self.start("welcome", replace=replace)
+        ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
+                               issued_at=to_utc_naive(self.clock.now()))
+        app.session.ticket_id = ticket.id
+        app.go("consent")
+        self.advance_frames(2)
+        return app, ticket
+
+    def reveal(self, widget) -> None:
+        """Scroll the form so ``widget`` is inside the visible part (a visitor would swipe)."""
+        self.screen("guestbook").ids.scroll.scroll_to(widget, padding=dp(24), animate=False)
+        self.advance_frames(2)
+
+    def type_into(self, field, text: str) -> None:
+        self.reveal(field)
+        self.tap(field)
+        assert self.app.keyboard_target() is field.__self__
+        self.type_on_keyboard(self.screen("guestbook").ids.keyboard, text)
+
+    def choose(self, pills, label: str) -> None:
+        pill = self.find_text(label, pills)
+        self.reveal(pill)
+        self.tap(pill)
+        assert pills.value == pill.code
+
+    def fill_form(self, form) -> None:
+        ids = form.ids
+        self.type_into(ids.full_name, "Siti Nur")
+        self.type_into(ids.email, "sn@bps")          # not finished: the form must say so
+        assert form.ids.keyboard.layout == "email"
+        self.type_into(ids.phone, "0812345678")
+        assert form.ids.keyboard.layout == "number"
+        self.type_into(ids.institution_name, "UI")
+        self.choose(ids.gender, "Perempuan")
+        self.choose(ids.age_group, "20–29 tahun")
+        self.choose(ids.education, "D4/S1")
+        self.choose(ids.occupation, "Pelajar/Mahasiswa")
+        self.choose(ids.institution_type, "Perguruan tinggi")
+        self.choose(ids.purpose, "Skripsi/tesis/disertasi")
+        self.type_into(ids.purpose_detail, "IPM 2024")
+
+    def test_whole_check_in_on_the_on_screen_keyboard(self):
+        app, ticket = self.begin()
+        data_dir = app.settings.storage.data_dir
+        log_file = setup_logging(data_dir, "DEBUG", to_stderr=False)
+        logging.getLogger("peewee").setLevel(logging.DEBUG)
+        try:
+            self._check_in(app, ticket)
+        finally:
+            for h in list(logging.getLogger().handlers):
+                if getattr(h, "_kiosk", False):
+                    h.close()
+                    logging.getLogger().removeHandler(h)
+            logging.getLogger("peewee").setLevel(logging.NOTSET)
+        # the full ID number is nowhere on disk: not in the database file, its WAL, nor the log
+        db = sqlite_path(app.settings)
+        stored = db.read_bytes() + db.with_name(db.name + "-wal").read_bytes()
+        logged = log_file.read_bytes()
+        assert b"3271********0001" in stored and b"INSERT INTO" in logged
+        assert NIK.encode() not in stored and NIK.encode() not in logged
+
+    def _check_in(self, app, ticket):
+        consent = self.screen("consent")
+        texts = self.all_texts()
+        assert "Data dan privasi Anda" in texts and "Berapa lama" in texts
+        assert any("365 hari" in t for t in texts)
+        self.clock.advance(20)
+        self.tap(consent.ids.accept)
+        assert app.manager.current == "guestbook"
+        form = self.screen("guestbook")
+        assert form.service_text == "Layanan: Perpustakaan · nomor A-007"
+        self.clock.advance(30)
+        self.fill_form(form)
+
+        self.tap(form.ids.submit)
+        assert app.manager.current == "guestbook"
+        assert form.ids.email_field.error == "Email tidak valid" and form.ids.email.error == "Email tidak valid"
+        assert form.ids.full_name_field.error == "" and form.message == "Silakan periksa isian yang bertanda merah."
+        assert Visit.select().count() == 0
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)          # the message follows the language
+        assert form.ids.email_field.error == "Email is not valid"
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_id)
+        assert form.ids.email_field.error == "Email tidak valid"
+
+        self.type_into(form.ids.email, ".go.id")
+        self.clock.advance(60)
+        self.tap(form.ids.submit)
+        assert app.manager.current == "locker"
+        assert form.ids.email_field.error == ""
+
+        visit = Visit.get_by_id(app.session.visit_id)
+        person = visit.visitor
+        assert (person.full_name, person.email, person.phone) == ("Siti Nur", "sn@bps.go.id", "+62812345678")
+        assert person.institution_name == "UI"
+        assert (visit.gender, visit.age_group, visit.education, visit.occupation, visit.institution_type,
+                visit.purpose, visit.purpose_detail) == ("p", "20_29", "s1", "pelajar", "universitas", "skripsi",
+                                                         "IPM 2024")
+        assert visit.ticket_id == ticket.id and visit.service_code == "A" and visit.language == "id"
+        assert visit.consent_version == "2026-1"
+        assert visit.consent_at == dt.datetime(2026, 11, 24, 2, 0, 20)
+        assert visit.started_at == dt.datetime(2026, 11, 24, 2, 0, 20)
+        assert visit.guestbook_completed_at == dt.datetime(2026, 11, 24, 2, 1, 50)
+        assert app.session.visitor_name == "Siti Nur" and app.session.visitor_email == "sn@bps.go.id"
+
+        locker = self.screen("locker")
+        assert locker.ids.steps.current == "ask" and "Bawa tas?" in self.all_texts()
+        self.tap(locker.ids.want_locker)
+        assert locker.ids.steps.current == "card"
+        assert locker.ids.id_type.value == "ktp" and locker.ids.keyboard.layout == "number"
+        self.tap(locker.ids.id_number)
+        self.type_on_keyboard(locker.ids.keyboard, "327101450690000")      # one digit short
+        self.tap(locker.ids.get_locker)
+        assert locker.ids.steps.current == "card" and locker.id_error == "NIK pada KTP terdiri dari 16 angka"
+        self.type_on_keyboard(locker.ids.keyboard, "1")
+        self.tap(locker.ids.get_locker)
+        assert locker.ids.steps.current == "done"
+        assert locker.ids.big_label.text == "L01" and app.session.locker_label == "L01"
+        assert locker.ids.id_number.text == ""
+        assert any("Serahkan kartu identitas Anda ke front office" in t for t in self.all_texts())
+        assignment = LockerAssignment.get(LockerAssignment.visit == visit.id)
+        assert assignment.locker.label == "L01" and assignment.id_card_held and assignment.released_at is None
+        visit = Visit.get_by_id(visit.id)
+        assert (visit.id_type, visit.id_number_masked) == ("ktp", "3271********0001")
+        key = identity.load_or_create_key(app.settings.storage.data_dir)
+        assert visit.id_number_hash == identity.id_hash(key, "ktp", NIK)
+
+        self.wait_for(lambda: locker.print_note == "Ambil slip loker Anda dari printer.")
+        slips = list((app.settings.printer.folder).glob("locker-L01*.bin"))
+        assert len(slips) == 1
+        assert b"L01\n" in slips[0].read_bytes() and b"A-007" in slips[0].read_bytes()
+
+        self.tap(locker.ids.done)
+        assert app.manager.current not in ("locker", "guestbook", "consent")
+
+    def test_idle_timeout_in_the_middle_wipes_the_half_filled_form(self):
+        app, _ticket = self.begin()
+        self.tap(self.screen("consent").ids.accept)
+        form = self.screen("guestbook")
+        self.type_into(form.ids.full_name, "Budi")
+        self.choose(form.ids.gender, "Laki-laki")
+        self.type_into(form.ids.email, "budi@")
+        self.tap(form.ids.submit)
+        assert form.ids.phone_field.error
+        self.clock.advance(app.settings.kiosk.idle_timeout_s + 1)
+        app.tick()
+        self.advance_frames(2)
+        assert app.root.ids.idle_overlay.visible
+        self.clock.advance(app.settings.kiosk.idle_warning_s)
+        app.tick()
+        self.advance_frames(2)
+        assert app.manager.current == "welcome"
+        assert form.ids.full_name.text == "" and form.ids.email.text == "" and form.ids.gender.value == ""
+        assert form.ids.phone_field.error == "" and form.message == ""
+        assert app.session.ticket_id is None and "consent_at" not in app.session.scratch
+        assert Visit.select().count() == 0 and Visitor.select().count() == 0
+        # the next visitor starts with a clean form
+        app.go("guestbook")
+        self.advance_frames(2)
+        assert form.ids.full_name.text == "" and form.service_text == ""
+
+    def test_returning_visitor_prefill_only_after_email_and_phone_match(self):
+        app, _ticket = self.begin()
+        entry = gb.validate({
+            "full_name": "Andi Saputra", "email": "an@bps.id", "phone": "0812345678", "gender": "l",
+            "age_group": "30_39", "education": "s2", "occupation": "peneliti", "institution_name": "BRIN",
+            "institution_type": "pemerintah", "purpose": "penelitian", "purpose_detail": ""},
+            app.settings, dt.date(2026, 11, 24))
+        gb.complete(entry, db=app.runtime.db, clock=self.clock, kiosk="k", language="id",
+                    consent_at=self.clock.now(), consent_version="2026-1")
+        self.tap(self.screen("consent").ids.accept)
+        form = self.screen("guestbook")
+        self.type_into(form.ids.email, "an@bps.id")
+        self.type_into(form.ids.phone, "0812345679")                 # wrong phone
+        time.sleep(0.5)
+        self.advance_frames(3)
+        assert not form.returning
+        assert "Andi Saputra" not in self.all_texts() and "BRIN" not in self.all_texts()
+        self.tap(form.ids.phone)
+        self.tap(self.find_text("\uf55a", form.ids.keyboard))         # backspace
+        self.type_on_keyboard(form.ids.keyboard, "8")
+        self.wait_for(lambda: form.returning)
+        assert form.ids.full_name.text == ""                           # nothing shown before the visitor asks
+        self.tap(form.ids.use_prefill)
+        assert form.ids.full_name.text == "Andi Saputra" and form.ids.institution_name.text == "BRIN"
+        assert (form.ids.gender.value, form.ids.education.value, form.ids.purpose.value) == ("l", "s2", "")
+        self.choose(form.ids.purpose, "Penelitian")
+        self.tap(form.ids.submit)
+        assert app.manager.current == "locker"
+        assert Visitor.select().count() == 1 and Visit.select().count() == 2
+
+    def test_all_lockers_taken(self):
+        app, _ticket = self.begin(replace={"count = 20": "count = 1"})
+        other = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now()))
+        LockerAssignment.create(locker=Locker.get(), visit=other, assigned_at=to_utc_naive(self.clock.now()))
+        visit = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now()))
+        app.session.visit_id = visit.id
+        app.go("locker")
+        locker = self.screen("locker")
+        self.tap(locker.ids.want_locker)
+        self.tap(locker.ids.id_number)
+        self.type_on_keyboard(locker.ids.keyboard, NIK)
+        self.tap(locker.ids.get_locker)
+        assert locker.ids.steps.current == "full"
+        assert "Semua loker terisi, silakan hubungi petugas" in self.all_texts()
+        self.tap(locker.ids.full_continue)
+        assert app.manager.current != "locker"
+
+    def test_no_bag_and_declined_consent(self):
+        app, _ticket = self.begin()
+        consent = self.screen("consent")
+        self.tap(consent.ids.decline)
+        assert consent.declined and any("Tanpa persetujuan Anda" in t for t in self.all_texts())
+        self.tap(consent.ids.decline)                    # "Continue without the guestbook"
+        assert app.manager.current not in ("consent", "guestbook", "locker")
+        assert Visit.select().count() == 0
+        # with a visit, "no bag" goes straight on and takes no locker
+        visit = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now()))
+        app.session.visit_id = visit.id
+        app.go("locker")
+        self.tap(self.screen("locker").ids.no_bag)
+        assert app.manager.current != "locker" and LockerAssignment.select().count() == 0
