@@ -11,11 +11,13 @@ import os
 import re
 import select
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 from PIL import Image
 
 from kiosk.core import queue
@@ -196,6 +198,18 @@ def test_preview_draws_the_bytes(tmp_path):
     with Image.open(out) as img:
         assert img.width == 384 + 32
         assert img.convert("L").getextrema()[0] == 0              # something black was drawn
+
+
+ESC_POS_PIECES = st.sampled_from([b"\x1b", b"\x1d", b"\x10\x04", b"\n", b"V", b"(k", b"v0", b"!", b"a", b"E",
+                                   b"d", b"\x00", b"\x01", b"\x05\x00", b"P", b"Q", b"1", b"0", b"text", b"\xff"])
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(ESC_POS_PIECES, max_size=30).map(b"".join))
+def test_preview_never_fails_on_any_bytes(data):
+    # other capabilities (the locker slip) send their own jobs: the preview must draw or skip, never raise
+    with tempfile.TemporaryDirectory() as folder:
+        assert preview_png(data, Path(folder) / "p.png").exists()
 
 
 def test_escpos_capabilities_cache_is_a_fixed_folder():
