@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -17,6 +18,8 @@ from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
+
+REFRESH_S = 10      # seconds between waiting-count updates while the tiles are shown
 
 
 class ServiceTile(ButtonBehavior, BoxLayout):
@@ -35,6 +38,7 @@ class ServiceScreen(KioskScreen):
     message = StringProperty("")
     waiting = DictProperty({})
     _sample_counts = False
+    _refresh_event = None
 
     def on_kv_post(self, base_widget):
         self.build_tiles()
@@ -57,6 +61,15 @@ class ServiceScreen(KioskScreen):
         if {t.code for t in self.tiles()} != {s.code for s in self.app.settings.services}:
             self.build_tiles()      # the config was reloaded with other services
         self.refresh_counts()
+
+    def on_enter(self, *args):
+        # Other kiosks and the staff desk change the queue while a visitor reads the tiles.
+        self._refresh_event = Clock.schedule_interval(lambda dt: self.refresh_counts(), REFRESH_S)
+
+    def on_leave(self, *args):
+        if self._refresh_event is not None:
+            self._refresh_event.cancel()
+            self._refresh_event = None
 
     def refresh_counts(self) -> None:
         runtime = self.app.runtime
