@@ -13,6 +13,7 @@ from kiosk.core.errors import ValidationError
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.survey import Page, Pages  # noqa: F401  (kv rules name them)
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,6 @@ class ComplaintScreen(KioskScreen):
     contact_error = StringProperty("")
     message = StringProperty("")
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
-
-    def on_kv_post(self, base_widget):
-        self.ids.steps.current = self.step
-
-    def on_step(self, *args) -> None:
-        self.ids.steps.current = self.step
 
     def on_pre_enter(self, *args):
         self.channels = [(c.name, c.contact) for c in self.app.settings.complaints.channels]

@@ -25,6 +25,46 @@ log = logging.getLogger(__name__)
 QUESTIONS, COMMENT, ALREADY = "questions", "comment", "already"
 
 
+class Page(BoxLayout):
+    """One step of a screen (shown by ``Pages``)."""
+    name = StringProperty("")
+
+
+class Pages(BoxLayout):
+    """Shows exactly one of its ``Page`` children, the one named ``current``.
+
+    A ScreenManager inside a screen can leave two screens drawn when ``current`` changes twice
+    within a frame; this holds the pages aside and swaps one child, with no transition at all."""
+    current = StringProperty("")
+
+    def __init__(self, **kwargs):
+        self._pages: list[Page] = []
+        super().__init__(**kwargs)
+
+    def add_widget(self, widget, *args, **kwargs):
+        if isinstance(widget, Page):
+            # kv sets the page's name after adding it: look names up when showing, not here.
+            self._pages.append(widget)
+            widget.bind(name=lambda *a: self._show())
+            self._show()
+            return None
+        return super().add_widget(widget, *args, **kwargs)
+
+    def on_current(self, *args) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        if not self._pages:
+            return
+        want = next((p for p in self._pages if p.name == self.current), self._pages[0])
+        if want.parent is self:
+            return
+        for child in list(self.children):
+            if isinstance(child, Page):
+                self.remove_widget(child)
+        super().add_widget(want)
+
+
 class AnswerButton(ButtonBehavior, BoxLayout):
     """One of the four big answers: a face and its word."""
     score = NumericProperty(0)
@@ -40,10 +80,6 @@ class SurveyScreen(KioskScreen):
     index = NumericProperty(0)                    # 0 … 8: which question is shown
     answers = ListProperty([0] * survey.ELEMENT_COUNT)
     message = StringProperty("")                  # msgid of a problem while saving
-
-    def on_step(self, *args) -> None:
-        # kv cannot bind the inner manager's ``current``: it would be set before its screens exist.
-        self.ids.steps.current = self.step
 
     def on_pre_enter(self, *args):
         self.restart()
