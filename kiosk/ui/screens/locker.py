@@ -60,7 +60,9 @@ class LockerScreen(KioskScreen):
         self.show("ask")
 
     def show(self, step: str) -> None:
-        self.ids.steps.current = step
+        steps = self.ids.steps
+        steps.current = step
+        steps.transition.stop()      # finish the switch now: two steps must never be drawn at once
         if step == "card":
             Clock.schedule_once(lambda dt: setattr(self.ids.id_number, "focus", True))
 
