@@ -306,9 +306,11 @@ def visits_report(settings: Settings, clock: Clock, period: Period, lang: str = 
         ]
     chart = None
     if n:
-        short = "d/M" if len(period) <= 62 else "d/M/yy"
-        chart = Chart(t(N_("Visits per day")), [format_date(d, short, locale=lang) for d in per_day],
-                      [float(c) for c in per_day.values()])
+        # Day numbers fit under 31 bars; longer periods label every k-th bar so labels never overlap.
+        every = 1 if len(period) <= 31 else math.ceil(len(period) / 10)
+        fmt = "d" if len(period) <= 31 else "d/M"
+        labels = [format_date(d, fmt, locale=lang) if i % every == 0 else "" for i, d in enumerate(per_day)]
+        chart = Chart(t(N_("Visits per day")), labels, [float(c) for c in per_day.values()])
     return Report(**base, empty=n == 0, empty_message=t(N_("No visits were recorded in this period.")),
                   tables=tables, chart=chart, summary_in_pdf=True, chart_after=1,
                   highlight=[(t(N_("Visits")), str(n)),
@@ -621,11 +623,8 @@ def write_pdf(report: Report, out: Path, settings: Settings) -> Path:
         bars.valueAxis.labels.fontSize = 8
         bars.categoryAxis.categoryNames = chart.labels
         bars.categoryAxis.labels.fontName = regular
-        bars.categoryAxis.labels.fontSize = 8 if len(chart.labels) <= 31 else 6
-        if len(chart.labels) > 31:
-            bars.categoryAxis.labels.angle = 90
-            bars.categoryAxis.labels.dy = -12
-        if len(chart.values) <= 31:
+        bars.categoryAxis.labels.fontSize = 8 if len(chart.labels) <= 16 else 7
+        if len(chart.values) <= 16:
             bars.barLabelFormat = chart.value_format
             bars.barLabels.fontName = regular
             bars.barLabels.fontSize = 7.5
