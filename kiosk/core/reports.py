@@ -343,7 +343,7 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
     n = len(tickets)
     standard_min = settings.queue.service_standard_min
     standard = dt.timedelta(minutes=standard_min)
-    starts = _guestbook_starts(tickets)
+    starts = _guestbook_starts(tickets, start, end)
     base = _base("queue", settings, clock, period, lang, N_("Queue"),
                  N_("Tickets, waiting times and the service standard"))
     cols = [("issued", t(N_("Tickets"))), ("called", t(N_("Called"))), ("served", t(N_("Served"))),
@@ -413,18 +413,21 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
                   chart_after=2)
 
 
-def _guestbook_starts(tickets: list[models.Ticket]) -> dict[int, dt.datetime]:
+def _guestbook_starts(tickets: list[models.Ticket], start: dt.datetime, end: dt.datetime) -> dict[int, dt.datetime]:
     """When the service standard starts counting: the earliest guestbook completion of a linked
-    visit, else the ticket's issue time (the same rule as ``kiosk queue status``)."""
+    visit, else the ticket's issue time (the same rule as ``kiosk queue status``).
+
+    Joined on the period rather than ``IN (ids)``: a year of tickets exceeds SQLite's variable limit."""
     starts = {x.id: x.issued_at for x in tickets}
     if not starts:
         return starts
-    v = models.Visit
+    v, tk = models.Visit, models.Ticket
     earliest: dict[int, dt.datetime] = {}
-    for visit in v.select(v.ticket, v.guestbook_completed_at).where(
-            v.ticket.in_(list(starts)), v.guestbook_completed_at.is_null(False)):
+    rows = (v.select(v.ticket, v.guestbook_completed_at).join(tk, on=(v.ticket == tk.id))
+            .where((tk.issued_at >= start) & (tk.issued_at < end) & v.guestbook_completed_at.is_null(False)))
+    for visit in rows:
         tid, done = visit.ticket_id, visit.guestbook_completed_at
-        if tid not in earliest or done < earliest[tid]:
+        if tid in starts and (tid not in earliest or done < earliest[tid]):
             earliest[tid] = done
     starts.update(earliest)
     return starts
