@@ -124,3 +124,15 @@ def test_two_processes_creating_the_key_agree(tmp_path):
         p.join(10)
     assert len(keys) == 1
     assert keys == {identity.load_or_create_key(tmp_path).hex()}
+
+
+def test_kiosk_init_creates_the_key(config_path, capsys):
+    from kiosk.cli import main as cli
+    from kiosk.core import config as config_mod
+
+    data = config_mod.load(config_path).storage.data_dir
+    assert not (data / identity.KEY_FILE).exists()
+    assert cli(["--config", str(config_path), "init"]) == 0
+    key = identity.load_or_create_key(data)
+    assert cli(["--config", str(config_path), "init"]) == 0          # a second init keeps it
+    assert identity.load_or_create_key(data) == key

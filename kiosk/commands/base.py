@@ -62,6 +62,9 @@ def cmd_init(args) -> int:
     db = db_mod.open_database(settings)
     applied = db_mod.migrate(db, settings)
     db_mod.ensure_lockers(settings)
+    # the key for ID-card hashes (kiosk.core.identity); made once, kept with the data folder's backups
+    from kiosk.core.identity import load_or_create_key
+    load_or_create_key(settings.storage.data_dir)
     version = db_mod.current_version(db)
     if applied:
         print(f"database schema upgraded to version {version} ({', '.join(applied)})")

@@ -63,14 +63,13 @@ class GuestbookUITest(KioskUITest):
         assert form.ids.keyboard.layout == "email"
         self.type_into(ids.phone, "0812345678")
         assert form.ids.keyboard.layout == "number"
-        self.type_into(ids.institution_name, "UI")
         self.choose(ids.gender, "Perempuan")
         self.choose(ids.age_group, "20–29 tahun")
         self.choose(ids.education, "D4/S1")
         self.choose(ids.occupation, "Pelajar/Mahasiswa")
         self.choose(ids.institution_type, "Perguruan tinggi")
         self.choose(ids.purpose, "Skripsi/tesis/disertasi")
-        self.type_into(ids.purpose_detail, "IPM 2024")
+        self.type_into(ids.purpose_detail, "IPM")
 
     def test_whole_check_in_on_the_on_screen_keyboard(self):
         app, ticket = self.begin()
@@ -124,10 +123,10 @@ class GuestbookUITest(KioskUITest):
         visit = Visit.get_by_id(app.session.visit_id)
         person = visit.visitor
         assert (person.full_name, person.email, person.phone) == ("Siti Nur", "sn@bps.go.id", "+62812345678")
-        assert person.institution_name == "UI"
+        assert person.institution_name == ""
         assert (visit.gender, visit.age_group, visit.education, visit.occupation, visit.institution_type,
                 visit.purpose, visit.purpose_detail) == ("p", "20_29", "s1", "pelajar", "universitas", "skripsi",
-                                                         "IPM 2024")
+                                                         "IPM")
         assert visit.ticket_id == ticket.id and visit.service_code == "A" and visit.language == "id"
         assert visit.consent_version == "2026-1"
         assert visit.consent_at == dt.datetime(2026, 11, 24, 2, 0, 20)
@@ -237,6 +236,23 @@ class GuestbookUITest(KioskUITest):
         assert "Semua loker terisi, silakan hubungi petugas" in self.all_texts()
         self.tap(locker.ids.full_continue)
         assert app.manager.current != "locker"
+
+    def test_idle_timeout_wipes_an_id_number_left_on_a_hidden_step(self):
+        app, _ticket = self.begin()
+        app.session.visit_id = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now())).id
+        app.go("locker")
+        locker = self.screen("locker")
+        self.tap(locker.ids.want_locker)
+        self.tap(locker.ids.id_number)
+        self.type_on_keyboard(locker.ids.keyboard, "32710145")
+        locker.show("ask")                       # the visitor went back, then walked away
+        self.clock.advance(app.settings.kiosk.idle_timeout_s + app.settings.kiosk.idle_warning_s + 1)
+        app.tick()
+        app.tick()
+        self.advance_frames(2)
+        assert app.manager.current == "welcome"
+        assert locker.ids.id_number.text == "" and locker.ids.id_type.value == ""
+        assert LockerAssignment.select().count() == 0
 
     def test_no_bag_and_declined_consent(self):
         app, _ticket = self.begin()

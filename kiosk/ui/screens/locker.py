@@ -54,6 +54,8 @@ class LockerScreen(KioskScreen):
 
     def clear(self) -> None:
         super().clear()
+        # only the current step is in the widget tree, so the base walk can miss the number field
+        self.ids.id_number.text = ""
         self.ids.id_type.value = ""
         self.label, self.print_note, self.id_error, self._id_error_msgid = "", "", "", ""
         self._print_for = ""
