@@ -3,20 +3,21 @@
 References look like ``ADU-20261124-0003``: the office's local date and a sequence that
 restarts every day. The number is taken inside ``write_transaction`` (SQLite: BEGIN IMMEDIATE,
 so two kiosks on one file never read the same last number); on PostgreSQL, where a plain
-transaction cannot lock a row that does not exist yet, the unique index catches the rare
-collision and the number is taken again.
+transaction cannot lock a row that does not exist yet, a transaction-scoped advisory lock per
+day serialises the kiosks. The unique index stays the last guard: a collision is retried.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 from dataclasses import dataclass
 
 from peewee import IntegrityError
 
 from kiosk.core import models
 from kiosk.core.clock import Clock, local, to_utc_naive
-from kiosk.core.db import write_transaction
+from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, NotFound, ValidationError
 from kiosk.i18n import N_
 
@@ -75,6 +76,11 @@ def _next_reference(day: dt.date) -> str:
     return f"{stem}{last + 1:04d}"
 
 
+def _lock_key(day: dt.date) -> int:
+    # One lock per day's sequence; the "ADU" text keeps it apart from the queue's keys.
+    return zlib.crc32(f"{PREFIX}-{day:%Y%m%d}".encode())
+
+
 def file_complaint(clock: Clock, zone: str, kiosk: str, category: str, text: str, contact: str = "", *,
                    visit_id: int | None = None, language: str = "id") -> models.Complaint:
     """Validate and store a complaint; returns it with its new reference number."""
@@ -85,6 +91,8 @@ def file_complaint(clock: Clock, zone: str, kiosk: str, category: str, text: str
     for attempt in range(_RETRIES):
         try:
             with write_transaction(db):
+                if not is_sqlite(db):
+                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(day),))
                 return models.Complaint.create(
                     reference=_next_reference(day), visit=visit_id, kiosk=kiosk, category=category,
                     text=text, contact=contact, language=language, status="open",

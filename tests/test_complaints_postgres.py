@@ -1,0 +1,60 @@
+"""Complaints, the survey and the IKM report on a real PostgreSQL server shared by several kiosks."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from kiosk.core import complaints, reports, survey
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.models import Complaint, SurveyResponse, Visit
+from helpers import make_runtime
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.postgres
+
+SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
+
+
+@pytest.fixture
+def pg_runtime(tmp_path, postgres_url, clock):  # noqa: F811
+    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"'})
+    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    yield rt
+    rt.close()
+
+
+def test_three_kiosks_filing_at_once_get_distinct_consecutive_references(pg_runtime, clock):
+    errors: list[BaseException] = []
+
+    def kiosk(name: str) -> None:
+        try:
+            for _ in range(10):
+                complaints.file_complaint(clock, "Asia/Jakarta", name, "other", "Saran: tambah colokan listrik.")
+        except BaseException as exc:   # re-raised below through the assertion
+            errors.append(exc)
+        finally:
+            pg_runtime.db.close()      # each thread's own connection
+
+    threads = [threading.Thread(target=kiosk, args=(f"kiosk-{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    refs = sorted(c.reference for c in Complaint.select())
+    assert refs == [f"ADU-20261124-{n:04d}" for n in range(1, 31)]
+
+
+def test_one_response_per_visit_and_the_ikm_report_on_postgres(pg_runtime, clock):
+    visit = Visit.create(kiosk="k", started_at=to_utc_naive(clock.now()), gender="p")
+    survey.submit_response(clock, "k", (4, 4, 3, 4, 3, 4, 4, 3, 3), visit_id=visit.id)
+    with pytest.raises(survey.AlreadyAnswered):
+        survey.submit_response(clock, "k2", (1,) * 9, visit_id=visit.id)
+    survey.submit_response(clock, "k", (3, 3, 3, 4, 3, 3, 4, 3, 2))
+    # Σ = 32 + 28 = 60 over 2 respondents: IKM = 25 × 60 / 18 = 83.333… → 83.33 → B
+    report = reports.ikm_report(pg_runtime.settings, clock, reports.Period(dt.date(2026, 11, 24), dt.date(2026, 11, 24)))
+    summary = {r.code: r.values["value"] for r in report.tables[0].rows}
+    assert (summary["respondents"], str(summary["ikm"]), summary["grade"]) == (2, "83.33", "B")
+    assert SurveyResponse.select().count() == 2
