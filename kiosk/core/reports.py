@@ -19,6 +19,7 @@ import statistics
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
@@ -222,7 +223,7 @@ def ikm_report(settings: Settings, clock: Clock, period: Period, lang: str = "id
                           element_ikm=result.element_ikm(i))
         elements.rows.append(Row(e.code, f"{e.code} {name}", values))
     if n:
-        weighted_sum = survey._to_decimal(sum(result.nrr, survey.Fraction(0)) / survey.ELEMENT_COUNT, 4)
+        weighted_sum = survey.to_places(sum(result.nrr, Fraction(0)) / survey.ELEMENT_COUNT, 4)
         elements.total = Row("total", t(N_("Σ weighted NRR; IKM")),
                              {"score_total": sum(result.totals), "nrr": None, "nrr_weighted": weighted_sum,
                               "element_ikm": result.ikm})

@@ -143,17 +143,18 @@ class IkmResult:
         return self.respondents == 0
 
     def nrr_shown(self, index: int, places: int = 3) -> Decimal:
-        return _to_decimal(self.nrr[index], places)
+        return to_places(self.nrr[index], places)
 
     def weighted_shown(self, index: int, places: int = 4) -> Decimal:
-        return _to_decimal(self.nrr[index] / ELEMENT_COUNT, places)
+        return to_places(self.nrr[index] / ELEMENT_COUNT, places)
 
     def element_ikm(self, index: int) -> Decimal:
         """One element's NRR on the 25–100 scale (NRR × 25), to see which element pulls down."""
         return round_ikm(self.nrr[index] * 25)
 
 
-def _to_decimal(value: Fraction, places: int) -> Decimal:
+def to_places(value: Fraction, places: int) -> Decimal:
+    """An exact fraction shown with ``places`` decimals, half up."""
     q = Decimal(1).scaleb(-places)
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_UP)
 
