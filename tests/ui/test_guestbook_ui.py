@@ -164,6 +164,27 @@ class GuestbookUITest(KioskUITest):
         self.tap(locker.ids.done)
         assert app.manager.current not in ("locker", "guestbook", "consent")
 
+    def test_the_keyboard_never_covers_the_focused_field(self):
+        from kiosk.ui.screens.guestbook import TEXT_INPUTS
+
+        app, _ticket = self.begin()
+        self.tap(self.screen("consent").ids.accept)
+        form = self.screen("guestbook")
+        kb, scroll = form.ids.keyboard, form.ids.scroll
+        self.advance_frames(2)
+        assert form.ids.full_name.focus and app.keyboard_target() is form.ids.full_name.__self__
+        for name in TEXT_INPUTS[1:]:
+            ok = next(k for k in kb.walk(restrict=True) if getattr(k, "action", "") == "done")
+            self.tap(ok, frames=3)                      # "OK" moves on to the next field
+            field = form.ids[name]
+            assert field.focus and app.keyboard_target() is field.__self__, name
+            assert [n for n in TEXT_INPUTS if form.ids[n].focus] == [name]
+            assert kb.layout == field.keyboard_layout
+            bottom = field.to_window(field.x, field.y)[1]
+            top = field.to_window(field.x, field.top)[1]
+            assert bottom >= kb.to_window(kb.x, kb.top)[1], f"{name} is under the keyboard"
+            assert top <= scroll.to_window(scroll.x, scroll.top)[1], f"{name} is above the visible form"
+
     def test_idle_timeout_in_the_middle_wipes_the_half_filled_form(self):
         app, _ticket = self.begin()
         self.tap(self.screen("consent").ids.accept)

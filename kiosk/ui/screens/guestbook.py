@@ -15,7 +15,7 @@ from kiosk.core.errors import ValidationError
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
 
-TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "purpose_detail")
+TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
 
 
 class GuestbookScreen(KioskScreen):
@@ -95,10 +95,11 @@ class GuestbookScreen(KioskScreen):
         Clock.schedule_once(lambda dt: self.ids.scroll.scroll_to(field.parent, padding=dp(24), animate=False))
 
     def _next_field(self, field) -> None:
-        order = list(TEXT_INPUTS)
-        i = order.index(next(n for n in order if self.ids[n] is field))
-        if i + 1 < len(order):
-            self.ids[order[i + 1]].focus = True
+        # ids hold weak proxies: compare the widgets themselves
+        order = [n for n in TEXT_INPUTS if self.ids[n].__self__ is field]
+        i = TEXT_INPUTS.index(order[0]) if order else len(TEXT_INPUTS)
+        if i + 1 < len(TEXT_INPUTS):
+            self.ids[TEXT_INPUTS[i + 1]].focus = True
         else:
             field.focus = False
 
@@ -133,7 +134,6 @@ class GuestbookScreen(KioskScreen):
     def values(self) -> dict[str, str]:
         out = {name: self.ids[name].text for name in TEXT_INPUTS}
         out.update({name: self.ids[name].value for name in gb.CHOICE_FIELDS})
-        out["birth_year"] = ""
         return out
 
     def _field_names(self) -> list[str]:
