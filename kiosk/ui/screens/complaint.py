@@ -13,7 +13,7 @@ from kiosk.core.errors import ValidationError
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.survey import Page, Pages  # noqa: F401  (kv rules name them)
+from kiosk.ui.screens.survey import StepPage, StepPages  # noqa: F401  (kv rules name them)
 
 log = logging.getLogger(__name__)
 

@@ -25,24 +25,24 @@ log = logging.getLogger(__name__)
 QUESTIONS, COMMENT, ALREADY = "questions", "comment", "already"
 
 
-class Page(BoxLayout):
-    """One step of a screen (shown by ``Pages``)."""
+class StepPage(BoxLayout):
+    """One step of a screen (shown by ``StepPages``)."""
     name = StringProperty("")
 
 
-class Pages(BoxLayout):
-    """Shows exactly one of its ``Page`` children, the one named ``current``.
+class StepPages(BoxLayout):
+    """Shows exactly one of its ``StepPage`` children, the one named ``current``.
 
     A ScreenManager inside a screen can leave two screens drawn when ``current`` changes twice
     within a frame; this holds the pages aside and swaps one child, with no transition at all."""
     current = StringProperty("")
 
     def __init__(self, **kwargs):
-        self._pages: list[Page] = []
+        self._pages: list[StepPage] = []
         super().__init__(**kwargs)
 
     def add_widget(self, widget, *args, **kwargs):
-        if isinstance(widget, Page):
+        if isinstance(widget, StepPage):
             # kv sets the page's name after adding it: look names up when showing, not here.
             self._pages.append(widget)
             widget.bind(name=lambda *a: self._show())
@@ -60,7 +60,7 @@ class Pages(BoxLayout):
         if want.parent is self:
             return
         for child in list(self.children):
-            if isinstance(child, Page):
+            if isinstance(child, StepPage):
                 self.remove_widget(child)
         super().add_widget(want)
 
