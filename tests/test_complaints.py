@@ -92,3 +92,13 @@ def test_three_kiosk_threads_never_share_a_reference(runtime, clock):
     refs = [c.reference for c in Complaint.select()]
     assert len(refs) == len(set(refs)) == 3 * per_thread
     assert sorted(refs)[-1] == f"ADU-20261124-{3 * per_thread:04d}"
+
+
+def test_contacts_older_than_the_retention_are_blanked(runtime, clock):
+    old = _file(clock, contact="budi@example.com")
+    clock.advance(366 * 86400)
+    new = _file(clock, contact="+6281234567890")
+    assert complaints.purge_contacts(clock, 365) == 1
+    assert Complaint.get_by_id(old.id).contact == "" and Complaint.get_by_id(old.id).text == old.text
+    assert Complaint.get_by_id(new.id).contact == "+6281234567890"
+    assert complaints.purge_contacts(clock, 365) == 0

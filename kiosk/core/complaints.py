@@ -131,3 +131,13 @@ def close_complaint(clock: Clock, reference: str, note: str) -> models.Complaint
         complaint.closing_note = note
         complaint.save()
     return complaint
+
+
+def purge_contacts(clock: Clock, retention_days: int) -> int:
+    """Blank the contact (e-mail / phone) of complaints older than ``retention_days``; the
+    complaint itself stays for the record. Returns how many were blanked. Meant to run with
+    ``kiosk privacy purge`` (privacy.retention_days)."""
+    cutoff = to_utc_naive(clock.now()) - dt.timedelta(days=retention_days)
+    c = models.Complaint
+    with write_transaction(models.database.obj):
+        return c.update(contact="").where((c.created_at < cutoff) & (c.contact != "")).execute()
