@@ -9,6 +9,7 @@ import pytest
 from escpos.printer import Dummy
 
 from helpers import make_runtime
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from kiosk.cli import main as cli
 from kiosk.core import identity, lockers
 from kiosk.core.clock import to_utc_naive
@@ -200,3 +201,38 @@ def test_slip_bytes():
     en = Dummy()
     locker_slip_job("L07", "BPS", "", "en")(en)
     assert b"Your ID card is held by the front office." in en.output
+
+
+# --- the same on PostgreSQL, where two kiosks really can pick the same free locker at once ---
+
+SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
+
+
+@pytest.fixture
+def pg_lockers(tmp_path, postgres_url, clock):  # noqa: F811
+    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"', "count = 20": "count = 3"})
+    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    yield rt
+    rt.close()
+
+
+@pytest.mark.postgres
+def test_four_processes_on_postgres_never_share_a_locker(pg_lockers, clock):
+    visits = [[new_visit(clock) for _ in range(2)] for _ in range(4)]     # 8 visitors, 3 lockers
+    results = run_processes(pg_lockers.settings.source, visits, rounds=2, release=False)
+    labels = [label for got, _ in results for label in got]
+    assert sorted(labels) == ["L01", "L02", "L03"]
+    assert sum(full for _, full in results) == 5
+
+
+@pytest.mark.postgres
+def test_four_processes_on_postgres_assigning_and_releasing_never_overlap(pg_lockers, clock):
+    visits = [[new_visit(clock)] for _ in range(4)]
+    results = run_processes(pg_lockers.settings.source, visits, rounds=25, release=True)
+    assert sum(len(got) for got, _ in results) >= 25
+    for locker in Locker.select():
+        rows = list(LockerAssignment.select().where(LockerAssignment.locker == locker)
+                    .order_by(LockerAssignment.assigned_at, LockerAssignment.id))
+        for before, after in zip(rows, rows[1:]):
+            assert before.released_at is not None and before.released_at <= after.assigned_at, locker.label
+    assert lockers.free_count() == 3

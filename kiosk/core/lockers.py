@@ -3,7 +3,8 @@
 "Never two visitors on one locker" rests on the database, not on this code: a partial unique
 index allows one open assignment per locker. On SQLite the write transaction (BEGIN IMMEDIATE)
 already serialises kiosks; on PostgreSQL two kiosks can pick the same free locker, one insert
-fails on the index, and that kiosk simply tries the next free locker.
+fails on the index, and that kiosk simply tries the next free locker. There, assigning and releasing
+also lock the locker's row first, so the recorded times of one locker never overlap.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from peewee import JOIN, Database, IntegrityError
 
 from kiosk.core.clock import Clock, to_utc_naive
-from kiosk.core.db import write_transaction
+from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, NotFound
 from kiosk.core.identity import StoredId
 from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
@@ -51,6 +52,16 @@ def open_assignment_of(visit_id: int) -> LockerAssignment | None:
             .where((LockerAssignment.visit == visit_id) & LockerAssignment.released_at.is_null()).first())
 
 
+def _lock_if_still_free(locker: Locker) -> bool:
+    """PostgreSQL: lock the locker's row, then look again.
+
+    Assigning and releasing both lock the row, so whatever another kiosk committed while we
+    waited is visible now, and the time we record comes after it."""
+    Locker.select().where(Locker.id == locker.id).for_update().get()
+    return not (LockerAssignment.select()
+                .where((LockerAssignment.locker == locker) & LockerAssignment.released_at.is_null()).exists())
+
+
 def assign(db: Database, clock: Clock, visit_id: int, card: StoredId | None) -> str:
     """Give the visit the next free locker (lowest label) and record the ID card held; the label.
 
@@ -67,6 +78,8 @@ def assign(db: Database, clock: Clock, visit_id: int, card: StoredId | None) -> 
                           .order_by(Locker.label).first())
                 if locker is None:
                     raise LockersFull()
+                if not is_sqlite(db) and not _lock_if_still_free(locker):
+                    continue
                 now = to_utc_naive(clock.now())
                 LockerAssignment.create(locker=locker, visit=visit_id, assigned_at=now,
                                         id_card_held=card is not None)
@@ -88,6 +101,8 @@ def release(db: Database, clock: Clock, label: str, id_card_returned: bool = Tru
         locker = Locker.get_or_none(Locker.label == label.strip().upper())
         if locker is None:
             raise NotFound(f"no locker {label!r} (see `kiosk lockers list`)")
+        if not is_sqlite(db):
+            Locker.select().where(Locker.id == locker.id).for_update().get()
         current = (LockerAssignment.select()
                    .where((LockerAssignment.locker == locker) & LockerAssignment.released_at.is_null()).first())
         if current is None:
