@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import pytest
+
 from kiosk.cli import main as cli
 from kiosk.core import guestbook as gb
 from kiosk.core import identity, lockers, privacy
@@ -12,6 +14,7 @@ from kiosk.core.config import sqlite_path
 from kiosk.core.errors import ValidationError
 from kiosk.core.logs import setup_logging
 from kiosk.core.models import Visit, Visitor
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 NIK = "3271014506900001"
 TODAY = dt.date(2026, 11, 24)
@@ -124,3 +127,27 @@ def test_notice_names_what_why_how_long_and_who(runtime):
     assert "365 hari" in joined and "Petugas PST / PST staff" in joined and "BPS Kota Contoh" in joined
     en = " ".join(body for _, body in privacy.notice(runtime.settings, "en"))
     assert "after 365 days" in en
+
+
+@pytest.mark.postgres
+def test_guestbook_purge_and_visits_list_on_postgres(tmp_path, postgres_url, clock):  # noqa: F811
+    from helpers import make_runtime
+    from kiosk.core import visits
+
+    rt = make_runtime(tmp_path, clock=clock, replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
+    try:
+        old = visit(rt, clock, name="Lama Sekali", email="lama@example.com", phone="081111111111")
+        key = identity.load_or_create_key(rt.settings.storage.data_dir)
+        lockers.assign(rt.db, clock, old, identity.protect(key, "ktp", NIK))
+        rows = visits.visits_of_day(rt.settings, dt.date(2026, 11, 24))
+        assert [(r["full_name"], r["locker"], r["id_number_masked"]) for r in rows] == [
+            ("Lama Sekali", "L01", "3271********0001")]
+        assert gb.find_returning("lama@example.com", "0811-1111-1111").full_name == "Lama Sekali"
+        clock.advance(366 * 86400)
+        recent = visit(rt, clock, name="Baru Datang", email="baru@example.com", phone="083333333333")
+        result = privacy.purge(rt.db, rt.settings, clock)
+        assert (result.visitors, result.visits, result.visits_kept) == (1, 1, 2)
+        assert gb.find_returning("lama@example.com", "0811-1111-1111") is None
+        assert Visit.get_by_id(old).visitor_id is None and Visit.get_by_id(recent).visitor.full_name == "Baru Datang"
+    finally:
+        rt.close()
