@@ -5,11 +5,12 @@ which calls the job with an ``escpos`` printer object.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from escpos.escpos import Escpos
+from typing import TYPE_CHECKING, Callable
 
 from kiosk.i18n import N_, gettext_for
+
+if TYPE_CHECKING:   # escpos itself is imported by the printer device, with its capabilities cache set
+    from escpos.escpos import Escpos
 
 TITLE = N_("Your locker")
 CUSTODY = N_("Your ID card is held by the front office.")
@@ -17,9 +18,9 @@ RETURN = N_("Return the locker key at the front office to get your ID card back.
 
 
 def locker_slip_job(label: str, office: str, when_text: str, lang: str,
-                    ticket_number: str = "") -> Callable[[Escpos], None]:
+                    ticket_number: str = "") -> Callable[["Escpos"], None]:
     """A print job for ``printer.send(job, name)``; ``when_text`` is the local time shown."""
-    def job(p: Escpos) -> None:
+    def job(p: "Escpos") -> None:
         p.set(align="center", bold=True, normal_textsize=True)
         p.textln(office)
         p.set(align="center", bold=False, normal_textsize=True)
