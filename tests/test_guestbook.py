@@ -282,8 +282,9 @@ def test_visits_list_csv(runtime, clock, capsys):
                 clock=clock, kiosk="kiosk-1", language="id", consent_at=clock.now(), consent_version="2026-1",
                 ticket_id=ticket.id)
     clock.set(dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC))   # 01:00 WIB on the 25th: another day
-    gb.complete(gb.validate(form(full_name="Besok Saja", phone="0813-0000-1111"), runtime.settings, TODAY), db=runtime.db, clock=clock,
-                kiosk="kiosk-1", language="id", consent_at=clock.now(), consent_version="2026-1")
+    tomorrow = gb.validate(form(full_name="Besok Saja", phone="0813-0000-1111"), runtime.settings, TODAY)
+    gb.complete(tomorrow, db=runtime.db, clock=clock, kiosk="kiosk-1", language="id", consent_at=clock.now(),
+                consent_version="2026-1")
     config = str(runtime.config_path)
     runtime.close()
     assert cli(["--config", config, "visits", "list", "--date", "2026-11-24"]) == 0
