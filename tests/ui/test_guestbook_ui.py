@@ -232,6 +232,9 @@ class GuestbookUITest(KioskUITest):
         self.tap(self.find_text("\uf55a", form.ids.keyboard))         # backspace
         self.type_on_keyboard(form.ids.keyboard, "8")
         self.wait_for(lambda: form.returning)
+        self.advance_frames(3)
+        kb = form.ids.keyboard
+        assert form.ids.phone.to_window(0, form.ids.phone.y)[1] >= kb.to_window(kb.x, kb.top)[1]
         assert form.ids.full_name.text == ""                           # nothing shown before the visitor asks
         self.tap(form.ids.use_prefill)
         assert form.ids.full_name.text == "Andi Saputra" and form.ids.institution_name.text == "BRIN"

@@ -92,7 +92,13 @@ class GuestbookScreen(KioskScreen):
             return
         self.ids.keyboard.layout = field.keyboard_layout
         # after the keyboard's layout settles, bring the whole field (label + message) into view
-        Clock.schedule_once(lambda dt: self.ids.scroll.scroll_to(field.parent, padding=dp(24), animate=False))
+        Clock.schedule_once(lambda dt: self._show_focused())
+
+    def _show_focused(self) -> None:
+        for name in TEXT_INPUTS:
+            if self.ids[name].focus:
+                self.ids.scroll.scroll_to(self.ids[f"{name}_field"], padding=dp(24), animate=False)
+                return
 
     def _next_field(self, field) -> None:
         # ids hold weak proxies: compare the widgets themselves
@@ -115,6 +121,8 @@ class GuestbookScreen(KioskScreen):
             self._prefill = gb.prefill_from(visitor)
             self._offered_for = pair
             self.returning = True
+            # the offer pushes the form down: keep the field being typed in above the keyboard
+            Clock.schedule_once(lambda dt: self._show_focused())
 
     def use_prefill(self) -> None:
         if not self._prefill:
