@@ -55,11 +55,16 @@ class LockerScreen(KioskScreen):
     def clear(self) -> None:
         super().clear()
         # only the current step is in the widget tree, so the base walk can miss the number field
-        self.ids.id_number.text = ""
+        self._forget_number()
         self.ids.id_type.value = ""
         self.label, self.print_note, self.id_error, self._id_error_msgid = "", "", "", ""
         self._print_for = ""
         self.show("ask")
+
+    def _forget_number(self) -> None:
+        """The full number leaves the field, and its undo history, as soon as it is used."""
+        self.ids.id_number.text = ""
+        self.ids.id_number.reset_undo()
 
     def show(self, step: str) -> None:
         steps = self.ids.steps
@@ -96,7 +101,7 @@ class LockerScreen(KioskScreen):
             self.id_error = _(self._id_error_msgid)
             return
         self._id_error_msgid, self.id_error = "", ""
-        self.ids.id_number.text = ""          # the full number leaves memory as soon as it is used
+        self._forget_number()
         try:
             self.label = lockers.assign(app.runtime.db, app.runtime.clock, app.session.visit_id, card)
         except lockers.LockersFull:
