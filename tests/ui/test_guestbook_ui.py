@@ -292,3 +292,30 @@ class GuestbookUITest(KioskUITest):
         app.go("locker")
         self.tap(self.screen("locker").ids.no_bag)
         assert app.manager.current != "locker" and LockerAssignment.select().count() == 0
+
+    def test_database_trouble_keeps_what_was_typed(self):
+        from peewee import OperationalError
+
+        app, _ticket = self.begin()
+        self.tap(self.screen("consent").ids.accept)
+        form = self.screen("guestbook")
+        for name, value in {"full_name": "Dewi Lestari", "email": "dewi@bps.go.id", "phone": "0812345678"}.items():
+            form.ids[name].text = value
+        for name, value in {"gender": "p", "age_group": "40_49", "education": "s2", "occupation": "pns",
+                            "institution_type": "pemerintah", "purpose": "perencanaan"}.items():
+            form.ids[name].value = value
+
+        def unreachable(*args, **kwargs):
+            raise OperationalError("database is locked")
+
+        real = gb.complete
+        gb.complete = unreachable
+        try:
+            self.tap(form.ids.submit)
+        finally:
+            gb.complete = real
+        assert app.manager.current == "guestbook"
+        assert form.message == "Maaf, buku tamu tidak dapat disimpan. Silakan coba lagi atau hubungi petugas."
+        assert form.ids.full_name.text == "Dewi Lestari" and form.ids.purpose.value == "perencanaan"
+        self.tap(form.ids.submit)
+        assert app.manager.current == "locker" and Visit.select().count() == 1

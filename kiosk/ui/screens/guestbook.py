@@ -5,15 +5,20 @@ gets back, and offers to prefill from the last visit once e-mail *and* phone mat
 """
 from __future__ import annotations
 
+import logging
+
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
+from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import guestbook as gb
 from kiosk.core.clock import local
 from kiosk.core.errors import ValidationError
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
 
 TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
 
@@ -168,6 +173,11 @@ class GuestbookScreen(KioskScreen):
                 consent_at=scratch.get("consent_at"), consent_version=str(scratch.get("consent_version", "")),
                 ticket_id=app.session.ticket_id, visit_id=app.session.visit_id,
                 started_at=scratch.get("guestbook_started_at"))
+        except PeeweeError:
+            # The database is busy or unreachable: keep everything typed so the visitor can try again.
+            log.exception("guestbook not saved")
+            self.message = _("Sorry, the guestbook could not be saved. Please try again or ask a staff member.")
+            return
         except ValidationError as exc:
             if "consent" in exc.errors:
                 app.go("consent")

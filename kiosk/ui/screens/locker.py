@@ -10,15 +10,19 @@ import logging
 
 from kivy.clock import Clock
 from kivy.properties import StringProperty
+from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import identity, lockers
 from kiosk.core.clock import local, zone_label
 from kiosk.core.errors import KioskError, ValidationError
 from kiosk.core.guestbook import ticket_info
+from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
+
+MSG_NOT_SAVED = N_("Sorry, no locker could be given just now. Please try again or ask a staff member.")
 
 
 class LockerScreen(KioskScreen):
@@ -100,12 +104,23 @@ class LockerScreen(KioskScreen):
             self._id_error_msgid = next(iter(exc.errors.values()))
             self.id_error = _(self._id_error_msgid)
             return
+        except identity.KeyFileError:
+            log.exception("ID hash key unusable; no locker given")
+            self._id_error_msgid = MSG_NOT_SAVED
+            self.id_error = _(MSG_NOT_SAVED)
+            return
         self._id_error_msgid, self.id_error = "", ""
         self._forget_number()
         try:
             self.label = lockers.assign(app.runtime.db, app.runtime.clock, app.session.visit_id, card)
         except lockers.LockersFull:
             self.show("full")
+            return
+        except (PeeweeError, KioskError):
+            # busy or unreachable database, or too many kiosks at once: nothing was recorded
+            log.exception("locker not assigned")
+            self._id_error_msgid = MSG_NOT_SAVED
+            self.id_error = _(MSG_NOT_SAVED)
             return
         app.session.locker_label = self.label
         self.show("done")
