@@ -13,7 +13,8 @@ from kiosk.core import identity, lockers, privacy
 from kiosk.core.config import sqlite_path
 from kiosk.core.errors import ValidationError
 from kiosk.core.logs import setup_logging
-from kiosk.core.models import Visit, Visitor
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.models import Complaint, SoftcopyRequest, Visit, Visitor
 from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 NIK = "3271014506900001"
@@ -80,6 +81,11 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
     key = identity.load_or_create_key(runtime.settings.storage.data_dir)
     lockers.assign(runtime.db, clock, old, identity.protect(key, "ktp", NIK))
     both_old = visit(runtime, clock, name="Dua Kali", email="dua@example.com", phone="082222222222")
+    now = to_utc_naive(clock.now())
+    SoftcopyRequest.create(number="SC-20261124-0001", name="Lama Sekali", email="lama.sc@example.com",
+                           terms_accepted_at=now, created_at=now)
+    Complaint.create(reference="ADU-20261124-0001", kiosk="k1", category="service", text="Antrean lama sekali",
+                     contact="lama.adu@example.com", created_at=now)
     clock.advance(200 * 86400)
     both_new = visit(runtime, clock, name="Dua Kali", email="dua@example.com", phone="082222222222")
     clock.advance(170 * 86400)                     # 370 days after the first visits
@@ -87,11 +93,15 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
 
     config = str(runtime.config_path)
     dry = privacy.purge(runtime.db, runtime.settings, clock, dry_run=True)
-    assert (dry.visitors, dry.visits, dry.visits_kept) == (1, 2, 4)
+    assert (dry.visitors, dry.visits, dry.visits_kept, dry.softcopy_requests, dry.complaints) == (1, 2, 4, 1, 1)
     assert Visitor.get(Visitor.full_name == "Lama Sekali")
 
     result = privacy.purge(runtime.db, runtime.settings, clock)
     assert (result.visitors, result.visits, result.visits_kept) == (1, 2, 4)
+    assert (result.softcopy_requests, result.complaints) == (1, 1)
+    request = SoftcopyRequest.get()
+    assert (request.name, request.email) == (None, None)
+    assert Complaint.get().contact == "" and Complaint.get().text == "Antrean lama sekali"
     gone = Visit.get_by_id(old)
     assert gone.visitor_id is None and gone.anonymised_at is not None
     assert (gone.id_number_masked, gone.id_number_hash, gone.purpose_detail) == ("", "", "")
@@ -107,7 +117,8 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
     assert Visit.select().where(Visit.gender == "p").count() == 4
     # the removed text is gone from the file itself, not just from the rows
     stored = file_bytes(runtime)
-    for text in (b"Lama Sekali", b"lama@example.com", b"+6281111111111", b"3271********0001"):
+    for text in (b"Lama Sekali", b"lama@example.com", b"+6281111111111", b"3271********0001",
+                 b"lama.sc@example.com", b"lama.adu@example.com"):
         assert text not in stored, text
     assert b"Baru Datang" in stored
     # purging again changes nothing

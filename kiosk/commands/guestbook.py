@@ -151,7 +151,8 @@ def cmd_privacy_purge(args) -> int:
         verb = "would anonymise" if args.dry_run else "anonymised"
         print(f"{verb} {result.visitors} visitor(s) and {result.visits} visit(s) older than "
               f"{runtime.settings.privacy.retention_days} days (before {before} UTC); "
-              f"{result.visits_kept} visit(s) kept for counts")
+              f"{result.visits_kept} visit(s) kept for counts; {verb} {result.softcopy_requests} softcopy "
+              f"request(s) and {result.complaints} complaint contact(s)")
     finally:
         runtime.close()
     return 0

@@ -3,7 +3,8 @@
 The purge anonymises rather than deletes: a visit keeps its anonymous profile (gender, age
 group, education, occupation, institution type, purpose, service, times) so monthly counts
 and the service-standard figures survive; names, e-mails, phones, institution names, free
-text and ID-card traces go. On SQLite the purge turns on ``secure_delete`` and truncates the
+text and ID-card traces go, and so do the name and e-mail of old softcopy requests and the
+contact of old complaints. On SQLite the purge turns on ``secure_delete`` and truncates the
 WAL afterwards, so the removed text does not linger in free pages of the file.
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ from peewee import Database
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
 from kiosk.core.db import is_sqlite, write_transaction
-from kiosk.core.models import Visit, Visitor
+from kiosk.core import complaints
+from kiosk.core.models import Complaint, SoftcopyRequest, Visit, Visitor
 from kiosk.i18n import N_, gettext_for
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class PurgeResult:
     visitors: int
     visits: int
     visits_kept: int             # every visit row still there (anonymous counts)
+    softcopy_requests: int = 0   # name and e-mail removed
+    complaints: int = 0          # contact removed (the complaint itself stays)
 
 
 def cutoff_for(settings: Settings, clock: Clock) -> dt.datetime:
@@ -63,9 +67,13 @@ def purge(db: Database, settings: Settings, clock: Clock, dry_run: bool = False)
     now = to_utc_naive(clock.now())
     old_visitor = (Visitor.last_visit_at < cutoff) & Visitor.anonymised_at.is_null()
     old_visit = (Visit.started_at < cutoff) & Visit.anonymised_at.is_null()
+    old_request = (SoftcopyRequest.created_at < cutoff) & (
+        SoftcopyRequest.name.is_null(False) | SoftcopyRequest.email.is_null(False))
     if dry_run:
-        return PurgeResult(cutoff, Visitor.select().where(old_visitor).count(),
-                           Visit.select().where(old_visit).count(), Visit.select().count())
+        return PurgeResult(
+            cutoff, Visitor.select().where(old_visitor).count(), Visit.select().where(old_visit).count(),
+            Visit.select().count(), SoftcopyRequest.select().where(old_request).count(),
+            Complaint.select().where((Complaint.created_at < cutoff) & (Complaint.contact != "")).count())
     if is_sqlite(db):
         db.execute_sql("PRAGMA secure_delete = ON")
     with write_transaction(db):
@@ -76,9 +84,13 @@ def purge(db: Database, settings: Settings, clock: Clock, dry_run: bool = False)
                                      institution_name="", gender="", age_group="", education="",
                                      occupation="", institution_type="", anonymised_at=now)
                       .where(old_visitor).execute())
+        n_requests = SoftcopyRequest.update(name=None, email=None).where(old_request).execute()
+    # complaints keep their own rule (kiosk.core.complaints); same connection, so secure_delete applies
+    n_complaints = complaints.purge_contacts(clock, settings.privacy.retention_days)
     if is_sqlite(db):
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     kept = Visit.select().count()
-    log.info("privacy purge: %d visitor(s), %d visit(s) anonymised (before %s UTC); %d visits kept",
-             n_visitors, n_visits, cutoff.isoformat(timespec="minutes"), kept)
-    return PurgeResult(cutoff, n_visitors, n_visits, kept)
+    log.info("privacy purge: %d visitor(s), %d visit(s), %d softcopy request(s), %d complaint contact(s) "
+             "anonymised (before %s UTC); %d visits kept", n_visitors, n_visits, n_requests, n_complaints,
+             cutoff.isoformat(timespec="minutes"), kept)
+    return PurgeResult(cutoff, n_visitors, n_visits, kept, n_requests, n_complaints)
