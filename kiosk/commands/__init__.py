@@ -2,6 +2,7 @@
 
 
 def library_setup_hook(args) -> None:
-    """First-run step of the digital library (fills an empty catalogue with demo publications).
+    """First-run step of the digital library (fills an empty catalogue with demo publications)."""
+    from kiosk.commands.library import setup_hook
 
-    Replaced by the library commands once the catalogue exists; until then nothing to do."""
+    setup_hook(args)

@@ -11,7 +11,38 @@ from peewee import Database
 from playhouse.migrate import SchemaMigrator
 
 from kiosk.core import models
+from kiosk.core.db import is_sqlite
 
 
 def apply(db: Database, migrator: SchemaMigrator) -> None:
     db.create_tables([m for m in models.MODELS if m is not models.SchemaVersion])
+    if is_sqlite(db):
+        create_sqlite_search(db)
+
+
+# Full-text search over the catalogue (kiosk.core.catalog.search): an external-content FTS5
+# table kept in step with `publication` by triggers, so no write path can forget it.
+# remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán"; prefix '1 2 3': fast search-as-you-type.
+SQLITE_SEARCH = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS publication_fts USING fts5(
+        title, subtitle, subject, abstract, catalogue_number,
+        content='publication', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')""",
+    """CREATE TRIGGER IF NOT EXISTS publication_fts_ai AFTER INSERT ON publication BEGIN
+        INSERT INTO publication_fts(rowid, title, subtitle, subject, abstract, catalogue_number)
+        VALUES (new.id, new.title, new.subtitle, new.subject, new.abstract, new.catalogue_number); END""",
+    """CREATE TRIGGER IF NOT EXISTS publication_fts_ad AFTER DELETE ON publication BEGIN
+        INSERT INTO publication_fts(publication_fts, rowid, title, subtitle, subject, abstract, catalogue_number)
+        VALUES ('delete', old.id, old.title, old.subtitle, old.subject, old.abstract, old.catalogue_number); END""",
+    """CREATE TRIGGER IF NOT EXISTS publication_fts_au AFTER UPDATE ON publication BEGIN
+        INSERT INTO publication_fts(publication_fts, rowid, title, subtitle, subject, abstract, catalogue_number)
+        VALUES ('delete', old.id, old.title, old.subtitle, old.subject, old.abstract, old.catalogue_number);
+        INSERT INTO publication_fts(rowid, title, subtitle, subject, abstract, catalogue_number)
+        VALUES (new.id, new.title, new.subtitle, new.subject, new.abstract, new.catalogue_number); END""",
+)
+
+
+def create_sqlite_search(db: Database) -> None:
+    for statement in SQLITE_SEARCH:
+        db.execute_sql(statement)
+    db.execute_sql("INSERT INTO publication_fts(publication_fts) VALUES ('rebuild')")

@@ -1,0 +1,118 @@
+"""PDF pages to pixels with pypdfium2 (pypdf cannot rasterise). No kivy here: the reader
+widget turns the RGB bytes into a texture on the UI thread.
+
+PDFium is not thread-safe, so every call into it goes through one process-wide lock; the
+reader renders in a worker thread while the importer may render covers in another.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+PDFIUM_LOCK = threading.RLock()
+
+
+class PdfOpenError(Exception):
+    """The file cannot be opened as a PDF; ``reason`` is a short staff-readable phrase."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    index: int
+    width: int
+    height: int
+    rgb: bytes          # top row first, 3 bytes per pixel
+
+
+def open_pdf(path: Path | str) -> pdfium.PdfDocument:
+    """Open ``path`` or raise PdfOpenError naming why (password, damaged, not a PDF)."""
+    with PDFIUM_LOCK:
+        try:
+            return pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            text = str(exc).lower()
+            if "password" in text:
+                raise PdfOpenError("encrypted with a password") from None
+            if "format" in text or "not found" in text or "damaged" in text:
+                raise PdfOpenError("damaged or not a PDF (%s)" % exc) from None
+            raise PdfOpenError(str(exc)) from None
+        except OSError as exc:
+            raise PdfOpenError(f"cannot read the file ({exc.strerror or exc})") from None
+
+
+class Document:
+    """An open publication for the reader: page count and pages rendered to a height in pixels."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._pdf = open_pdf(path)
+        with PDFIUM_LOCK:
+            self.page_count = len(self._pdf)
+        if self.page_count == 0:
+            self.close()
+            raise PdfOpenError("has no pages")
+
+    def page_size(self, index: int) -> tuple[float, float]:
+        with PDFIUM_LOCK:
+            page = self._pdf[index]
+            try:
+                return page.get_size()
+            finally:
+                page.close()
+
+    def render(self, index: int, height_px: int) -> RenderedPage:
+        if not 0 <= index < self.page_count:
+            raise IndexError(f"page {index + 1} of {self.page_count}")
+        with PDFIUM_LOCK:
+            page = self._pdf[index]
+            try:
+                _, h_pt = page.get_size()
+                bitmap = page.render(scale=height_px / h_pt, rev_byteorder=True)
+                try:
+                    width, height = bitmap.width, bitmap.height
+                    stride = bitmap.stride
+                    buf = bytes(bitmap.buffer)
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        if stride != width * 3:   # PDFium pads rows to 4 bytes; textures want them packed
+            buf = b"".join(buf[r * stride:r * stride + width * 3] for r in range(height))
+        return RenderedPage(index, width, height, buf)
+
+    def close(self) -> None:
+        with PDFIUM_LOCK:
+            self._pdf.close()
+
+    def __enter__(self) -> "Document":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def save_thumbnail(pdf: pdfium.PdfDocument, out: Path, height_px: int = 420) -> Path:
+    """The first page as a JPEG of ``height_px`` (the cover in the library grid)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with PDFIUM_LOCK:
+        page = pdf[0]
+        try:
+            _, h_pt = page.get_size()
+            bitmap = page.render(scale=height_px / h_pt)
+            try:
+                image = bitmap.to_pil()
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    tmp = out.with_suffix(".tmp")
+    image.convert("RGB").save(tmp, "JPEG", quality=85)
+    tmp.replace(out)
+    return out
