@@ -158,7 +158,8 @@ def _pdf_metadata(pdf) -> dict[str, str]:
         except pdfrender.pdfium.PdfiumError:
             meta = {}
     found: dict[str, str] = {}
-    if meta.get("Title"):
+    # reportlab and some scanners write a placeholder title; the first page knows better
+    if meta.get("Title") and meta["Title"].strip().lower() not in ("untitled", "anonymous", "judul"):
         found["title"] = meta["Title"].strip()
     if meta.get("Subject"):
         found["abstract"] = meta["Subject"].strip()
@@ -375,6 +376,7 @@ def search(db: Database, text: str, subject: str = "", year: int | None = None,
     terms = query_terms(text)
     if not terms:
         return newest(limit, subject, year)
+    db = getattr(db, "obj", db)     # the models' DatabaseProxy → the database it stands for
     if is_sqlite(db):
         return _search_sqlite(db, terms, subject, year, limit)
     return _search_postgres(terms, subject, year, limit)
@@ -406,13 +408,23 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
         return list(Publication.raw(sql, *params))
 
 
+_PG_ACCENTED = "áàâäãåāéèêëēíìîïīóòôöõōúùûüūñçýÿ"
+_PG_PLAIN = "aaaaaaaeeeeeiiiiioooooouuuuuncyy"
+
+
 def _search_postgres(terms: list[str], subject: str, year: int | None, limit: int) -> list[Publication]:
-    # 'simple' configuration: no stemming in a language the server may not know; diacritics are
-    # folded in the query only (the unaccent extension is not always installed).
+    # 'simple' configuration: no stemming in a language the server may not know. Diacritics are folded
+    # with translate() on both sides (the unaccent extension is not installed everywhere).
     tsquery = " & ".join(f"{re.sub(r'[^0-9a-z]', '', t) or 'x'}:*" for t in terms)
-    doc = ("setweight(to_tsvector('simple', p.title), 'A') || setweight(to_tsvector('simple', p.subtitle), 'B')"
-           " || setweight(to_tsvector('simple', p.subject || ' ' || p.catalogue_number), 'C')"
-           " || setweight(to_tsvector('simple', p.abstract), 'D')")
+
+    def folded(expr: str) -> str:
+        return f"translate(lower({expr}), '{_PG_ACCENTED}', '{_PG_PLAIN}')"
+
+    subject_and_number = folded("p.subject || ' ' || p.catalogue_number")
+    doc = (f"setweight(to_tsvector('simple', {folded('p.title')}), 'A')"
+           f" || setweight(to_tsvector('simple', {folded('p.subtitle')}), 'B')"
+           f" || setweight(to_tsvector('simple', {subject_and_number}), 'C')"
+           f" || setweight(to_tsvector('simple', {folded('p.abstract')}), 'D')")
     where, params = [f"({doc}) @@ to_tsquery('simple', %s)"], [tsquery]
     if subject:
         where.append("p.subject = %s")

@@ -40,11 +40,22 @@ def open_pdf(path: Path | str) -> pdfium.PdfDocument:
             text = str(exc).lower()
             if "password" in text:
                 raise PdfOpenError("encrypted with a password") from None
-            if "format" in text or "not found" in text or "damaged" in text:
-                raise PdfOpenError("damaged or not a PDF (%s)" % exc) from None
-            raise PdfOpenError(str(exc)) from None
+            if _has_no_pages(path):
+                raise PdfOpenError("has no pages") from None
+            raise PdfOpenError("damaged: %s" % str(exc).replace("Failed to load document ", "")) from None
         except OSError as exc:
             raise PdfOpenError(f"cannot read the file ({exc.strerror or exc})") from None
+
+
+def _has_no_pages(path: Path | str) -> bool:
+    """PDFium refuses a well-formed PDF with an empty page tree ("Success" error); pypdf tells."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return len(PdfReader(str(path)).pages) == 0
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 class Document:

@@ -1,0 +1,109 @@
+"""Catalogue search: ranking, diacritics, prefixes, filters, hostile queries — on SQLite FTS5
+and on a real PostgreSQL server."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kiosk.core import catalog
+from kiosk.core.models import Publication
+from helpers import make_runtime
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
+NOW = dt.datetime(2026, 11, 24, 2, 0)
+
+
+def add(title: str, abstract: str = "", subject: str = "Sosial", year: int = 2024, subtitle: str = "") -> Publication:
+    n = Publication.select().count() + 1
+    return Publication.create(title=title, subtitle=subtitle, abstract=abstract, subject=subject, year=year,
+                              file_path=f"/x/{n}.pdf", content_hash=f"{n:064d}", imported_at=NOW, updated_at=NOW)
+
+
+def fill() -> dict[str, Publication]:
+    return {
+        "abstract_hit": add("Statistik Daerah Kota Contoh 2024",
+                            "Memuat ringkasan inflasi, kemiskinan, dan pertumbuhan ekonomi.", "Statistik Umum"),
+        "title_hit": add("Indikator Inflasi Kota Contoh 2024", "Perkembangan harga konsumen bulanan.", "Harga"),
+        "old_inflation": add("Indikator Inflasi Kota Contoh 2019", "Perkembangan harga konsumen.", "Harga", 2019),
+        "diacritics": add("Statistik Kesejahteraán Rakyat 2023", "Susenas.", "Sosial", 2023),
+        "welfare": add("Profil Kemiskinan Maret 2024", "Kesejahteraan rumah tangga.", "Sosial"),
+        "pdrb": add("Produk Domestik Regional Bruto 2020–2024", "Lapangan usaha.", "Ekonomi", 2025),
+    }
+
+
+def titles(pubs) -> list[str]:
+    return [p.title for p in pubs]
+
+
+def check_search(db, pubs: dict[str, Publication]) -> None:
+    found = catalog.search(db, "inflasi")
+    # both title hits first, the abstract-only hit last
+    assert [p.id for p in found] in ([pubs["title_hit"].id, pubs["old_inflation"].id, pubs["abstract_hit"].id],
+                                     [pubs["old_inflation"].id, pubs["title_hit"].id, pubs["abstract_hit"].id])
+    # diacritics either way round
+    assert pubs["diacritics"].id in {p.id for p in catalog.search(db, "kesejahteraan")}
+    assert pubs["welfare"].id in {p.id for p in catalog.search(db, "kesejahteraán")}
+    # each keystroke a prefix query
+    assert {p.id for p in catalog.search(db, "indikator infl")} == {pubs["title_hit"].id, pubs["old_inflation"].id}
+    assert {pubs["pdrb"].id, pubs["welfare"].id} <= {p.id for p in catalog.search(db, "p")}   # first keystroke
+    assert {p.id for p in catalog.search(db, "produk dom")} == {pubs["pdrb"].id}
+    # every word must match; two words
+    assert titles(catalog.search(db, "inflasi 2024")) == ["Indikator Inflasi Kota Contoh 2024",
+                                                          "Statistik Daerah Kota Contoh 2024"]
+    # filters
+    assert titles(catalog.search(db, "inflasi", subject="Harga", year=2019)) == ["Indikator Inflasi Kota Contoh 2019"]
+    assert titles(catalog.search(db, "", subject="Ekonomi")) == ["Produk Domestik Regional Bruto 2020–2024"]
+    assert titles(catalog.search(db, "", year=2023)) == ["Statistik Kesejahteraán Rakyat 2023"]
+    # empty query = newest first
+    assert catalog.search(db, "  ")[0].id == pubs["pdrb"].id
+    # FTS syntax from a visitor never raises and is read as words
+    for hostile in ('"', '"inflasi', "inflasi*", "-inflasi", "inflasi NEAR harga", "NEAR(inflasi harga)",
+                    "inflasi OR", "AND", "title:inflasi", "(", "^infl", "'; DROP TABLE publication; --", "*"):
+        catalog.search(db, hostile)
+    assert {p.id for p in catalog.search(db, '"inflasi*')} == {p.id for p in catalog.search(db, "inflasi")}
+    assert catalog.search(db, "inflasi NEAR") == []       # NEAR is a word no title holds
+
+
+def test_search_on_sqlite_fts5(runtime):
+    check_search(runtime.db, fill())
+
+
+def test_index_follows_updates_and_deletes(runtime):
+    pubs = fill()
+    pub = pubs["pdrb"]
+    pub.title = "Pendapatan Regional 2025"
+    pub.save()
+    assert catalog.search(runtime.db, "bruto") == []
+    assert titles(catalog.search(runtime.db, "pendapatan")) == ["Pendapatan Regional 2025"]
+    pub.delete_instance()
+    assert catalog.search(runtime.db, "pendapatan") == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(list('ab "*-:()^+.,\'é_') + ["NEAR", " OR ", " AND ", "NOT", "inflasi"]),
+                max_size=12).map("".join))
+def test_any_typed_text_searches_without_error(runtime, text):
+    if Publication.select().count() == 0:
+        fill()
+    catalog.search(runtime.db, text)
+
+
+@pytest.mark.postgres
+def test_search_on_postgresql(tmp_path, clock, postgres_url):  # noqa: F811
+    rt = make_runtime(tmp_path, clock=clock,
+                      replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
+    try:
+        assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+        pubs = fill()
+        found = catalog.search(rt.db, "inflasi")
+        assert found[0].id == pubs["title_hit"].id and found[-1].id == pubs["abstract_hit"].id   # newer first on a tie
+        assert pubs["diacritics"].id in {p.id for p in catalog.search(rt.db, "kesejahteraan")}
+        assert {p.id for p in catalog.search(rt.db, "produk dom")} == {pubs["pdrb"].id}
+        assert titles(catalog.search(rt.db, "inflasi", subject="Harga", year=2019)) == \
+            ["Indikator Inflasi Kota Contoh 2019"]
+        for hostile in ('"', "inflasi:*", "a & b | !c", "(", "'; DROP TABLE publication; --", "<->"):
+            catalog.search(rt.db, hostile)
+    finally:
+        rt.close()
