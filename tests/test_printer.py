@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import platform
 import re
 import select
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -216,6 +219,17 @@ def test_escpos_capabilities_cache_is_a_fixed_folder():
     render(lambda p: p.textln("x"))
     folder = Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"])
     assert folder.is_dir() and any(folder.glob("*.capabilities.pickle"))
+
+
+def test_kiosk_processes_starting_together_never_read_a_half_written_escpos_cache(tmp_path):
+    # python-escpos writes its cache in place; 7 of 8 bare `import escpos.printer` racing on an empty
+    # folder died with EOFError when this was written. Through kiosk.devices none may fail.
+    env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path))
+    starts = [subprocess.Popen([sys.executable, "-c", "import kiosk.devices.printer"], env=env,
+                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    failures = [p.communicate()[1] for p in starts if p.wait(timeout=120) != 0]
+    assert failures == []
+    assert [p.name for p in tmp_path.iterdir()] == [f"{platform.python_version()}.capabilities.pickle"]
 
 
 def test_make_printer_picks_the_kind(runtime):
