@@ -155,6 +155,8 @@ class KioskApp(App):
         self._tick_event = Clock.schedule_interval(lambda dt: self.tick(), 1)
         self.tick()
         self.go(self.initial_screen if self.initial_screen in self.manager.screen_names else "welcome")
+        # the first screen added is already current, so going to it fired no change event
+        self._on_screen_changed(self.manager, self.manager.current)
         return root
 
     def on_stop(self):
