@@ -54,6 +54,22 @@ def test_log_goes_to_a_rotating_file_in_the_data_folder(tmp_path):
     setup_logging(None, "WARNING", to_stderr=False)   # detach the file again for the other tests
 
 
+def test_debug_logging_never_writes_query_parameters(tmp_path):
+    from peewee import SqliteDatabase
+    log_file = setup_logging(tmp_path, "DEBUG", to_stderr=False)
+    try:
+        db = SqliteDatabase(":memory:")
+        db.execute_sql("select ?", ("andi.saputra@gmail.com",))
+        logging.getLogger("kiosk.test").debug("debug lines still arrive")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        text = log_file.read_text()
+        assert "debug lines still arrive" in text
+        assert "andi.saputra" not in text
+    finally:
+        setup_logging(None, "WARNING", to_stderr=False)
+
+
 def test_screenshot_list_names_every_screen(tmp_path):
     config = write_config(tmp_path)
     run = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "kiosk", "--config", str(config),

@@ -14,6 +14,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True) -> Path | None:
     root = logging.getLogger()
     root.setLevel(level)
+    # peewee logs every query *with its parameters* at DEBUG: names, e-mails and ID hashes would land
+    # in the log file when staff turn on debug logging, so its queries never go below INFO.
+    logging.getLogger("peewee").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
     for h in list(root.handlers):
         if getattr(h, "_kiosk", False):
             root.removeHandler(h)
