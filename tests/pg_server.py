@@ -164,3 +164,22 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """A fresh empty database on the session's server, as a postgresql:// URL."""
     return postgres_server.create_database()
+
+
+SQLITE_URL_LINE = 'url = "sqlite:///data/kiosk.db"'
+
+
+def on_postgres(url: str) -> dict[str, str]:
+    """The ``replace`` for ``helpers.make_runtime`` that points the example config at ``url``."""
+    return {SQLITE_URL_LINE: f'url = "{url}"'}
+
+
+@pytest.fixture
+def pg_runtime(tmp_path, postgres_url, clock):
+    """A runtime on a fresh PostgreSQL database (the example config otherwise)."""
+    from helpers import make_runtime
+
+    rt = make_runtime(tmp_path, clock=clock, replace=on_postgres(postgres_url))
+    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    yield rt
+    rt.close()

@@ -9,21 +9,9 @@ import pytest
 from kiosk.core import complaints, reports, survey
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import Complaint, SurveyResponse, Visit
-from helpers import make_runtime
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.postgres
-
-SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
-
-
-@pytest.fixture
-def pg_runtime(tmp_path, postgres_url, clock):  # noqa: F811
-    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"'})
-    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
-    yield rt
-    rt.close()
-
 
 def test_three_kiosks_filing_at_once_get_distinct_consecutive_references(pg_runtime, clock):
     errors: list[BaseException] = []

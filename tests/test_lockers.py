@@ -9,7 +9,7 @@ import pytest
 from escpos.printer import Dummy
 
 from helpers import make_runtime
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from pg_server import on_postgres, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from kiosk.cli import main as cli
 from kiosk.core import identity, lockers
 from kiosk.core.clock import to_utc_naive
@@ -205,12 +205,9 @@ def test_slip_bytes():
 
 # --- the same on PostgreSQL, where two kiosks really can pick the same free locker at once ---
 
-SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
-
-
 @pytest.fixture
 def pg_lockers(tmp_path, postgres_url, clock):  # noqa: F811
-    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"', "count = 20": "count = 3"})
+    rt = make_runtime(tmp_path, clock=clock, replace={**on_postgres(postgres_url), "count = 20": "count = 3"})
     assert rt.db.__class__.__name__ == "PostgresqlDatabase"
     yield rt
     rt.close()

@@ -15,7 +15,7 @@ from kiosk.core.errors import ValidationError
 from kiosk.core.logs import setup_logging
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import Complaint, SoftcopyRequest, Visit, Visitor
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from pg_server import on_postgres, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 NIK = "3271014506900001"
 TODAY = dt.date(2026, 11, 24)
@@ -145,7 +145,7 @@ def test_guestbook_purge_and_visits_list_on_postgres(tmp_path, postgres_url, clo
     from helpers import make_runtime
     from kiosk.core import visits
 
-    rt = make_runtime(tmp_path, clock=clock, replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
+    rt = make_runtime(tmp_path, clock=clock, replace=on_postgres(postgres_url))
     try:
         old = visit(rt, clock, name="Lama Sekali", email="lama@example.com", phone="081111111111")
         key = identity.load_or_create_key(rt.settings.storage.data_dir)

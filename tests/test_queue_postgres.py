@@ -8,22 +8,10 @@ import pytest
 
 from kiosk.core import queue
 from kiosk.core.models import Ticket, Visit
-from helpers import make_runtime
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from test_queue import run_bursts
 
 pytestmark = pytest.mark.postgres
-
-SQLITE_URL = 'url = "sqlite:///data/kiosk.db"'
-
-
-@pytest.fixture
-def pg_runtime(tmp_path, postgres_url, clock):  # noqa: F811
-    rt = make_runtime(tmp_path, clock=clock, replace={SQLITE_URL: f'url = "{postgres_url}"'})
-    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
-    yield rt
-    rt.close()
-
 
 def test_four_processes_issue_200_distinct_consecutive_numbers_on_postgres(pg_runtime):
     numbers = run_bursts(pg_runtime.settings.source)

@@ -41,6 +41,16 @@ class KioskUITest(GraphicUnitTest):
 
     # --- acting as a visitor ---
 
+    def wait_for(self, condition, seconds: float = 10.0) -> None:
+        """Run frames until ``condition()`` holds (work done on the worker thread lands by a frame)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.advance_frames(1)
+            if condition():
+                return
+            time.sleep(0.01)
+        raise AssertionError("condition not met in time")
+
     def tap(self, widget, frames: int = 2) -> None:
         self.advance_frames(1)   # let a screen that was just switched to lay itself out
         assert widget.get_root_window() is not None, f"{widget!r} is not on screen"

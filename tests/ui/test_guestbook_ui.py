@@ -21,15 +21,6 @@ NIK = "3271014506900001"
 
 class GuestbookUITest(KioskUITest):
 
-    def wait_for(self, condition, seconds: float = 10.0) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.advance_frames(1)
-            if condition():
-                return
-            time.sleep(0.01)
-        raise AssertionError("condition not met in time")
-
     def begin(self, replace: dict[str, str] | None = None):
         app = self.start("welcome", replace=replace)
         ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",

@@ -15,15 +15,6 @@ from ui.kiosk_ui import KioskUITest
 
 class QueueUITest(KioskUITest):
 
-    def wait_for(self, condition, seconds: float = 10.0) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.advance_frames(1)
-            if condition():
-                return
-            time.sleep(0.01)
-        raise AssertionError("condition not met in time")
-
     def service_tile(self, code: str) -> ServiceTile:
         return next(t for t in self.screen("service").tiles() if t.code == code)
 
