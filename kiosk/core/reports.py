@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from kiosk.core import models, survey
+from kiosk.core import models, queue, survey
 from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.errors import KioskError
@@ -344,7 +344,7 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
     n = len(tickets)
     standard_min = settings.queue.service_standard_min
     standard = dt.timedelta(minutes=standard_min)
-    starts = _guestbook_starts(tickets, start, end)
+    starts = {tid: when for tid, (when, _) in queue.start_times(tickets, issued_between=(start, end)).items()}
     base = _base("queue", settings, clock, period, lang, N_("Queue"),
                  N_("Tickets, waiting times and the service standard"))
     cols = [("issued", t(N_("Tickets"))), ("called", t(N_("Called"))), ("served", t(N_("Served"))),
@@ -412,26 +412,6 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
     return Report(**base, empty=n == 0, empty_message=t(N_("No queue tickets were issued in this period.")),
                   tables=[summary, per_service] if n else [summary], chart=chart, highlight=highlight,
                   chart_after=2)
-
-
-def _guestbook_starts(tickets: list[models.Ticket], start: dt.datetime, end: dt.datetime) -> dict[int, dt.datetime]:
-    """When the service standard starts counting: the earliest guestbook completion of a linked
-    visit, else the ticket's issue time (the same rule as ``kiosk queue status``).
-
-    Joined on the period rather than ``IN (ids)``: a year of tickets exceeds SQLite's variable limit."""
-    starts = {x.id: x.issued_at for x in tickets}
-    if not starts:
-        return starts
-    v, tk = models.Visit, models.Ticket
-    earliest: dict[int, dt.datetime] = {}
-    rows = (v.select(v.ticket, v.guestbook_completed_at).join(tk, on=(v.ticket == tk.id))
-            .where((tk.issued_at >= start) & (tk.issued_at < end) & v.guestbook_completed_at.is_null(False)))
-    for visit in rows:
-        tid, done = visit.ticket_id, visit.guestbook_completed_at
-        if tid in starts and (tid not in earliest or done < earliest[tid]):
-            earliest[tid] = done
-    starts.update(earliest)
-    return starts
 
 
 def _minutes(value: float) -> Decimal:
