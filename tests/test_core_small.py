@@ -79,3 +79,24 @@ def test_catalogs_load_for_both_languages():
     assert set(LANGUAGES) == {"id", "en"}
     assert gettext_for("id", "Welcome") == "Selamat datang"
     assert gettext_for("en", "Welcome") == "Welcome"
+
+
+def test_a_msgid_in_several_capability_catalogs_is_translated_the_same_everywhere():
+    # each capability keeps its own .po (engineers work in parallel); they are merged at run time,
+    # so a word shared by two of them ("Continue") must not depend on which one loads last
+    from collections import defaultdict
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    import kiosk.i18n
+
+    folder = Path(kiosk.i18n.__file__).parent
+    for lang in LANGUAGES:
+        found: dict[str, set[str]] = defaultdict(set)
+        for po in sorted((folder / lang / "LC_MESSAGES").glob("*.po")):
+            with po.open("rb") as f:
+                for message in read_po(f):
+                    if message.id and message.string:
+                        found[str(message.id)].add(str(message.string))
+        assert {k: v for k, v in found.items() if len(v) > 1} == {}, lang
