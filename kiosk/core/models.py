@@ -151,7 +151,7 @@ class SoftcopyRequest(BaseModel):
     purpose = TextField(default="")
     language = CharField(max_length=2, default="id")
     terms_accepted_at = DateTimeField()
-    status = CharField(max_length=16, default="queued")  # queued | sent | too_large | failed
+    status = CharField(max_length=16, default="queued")  # preparing | queued | sent | too_large | failed | handed_over
     created_at = DateTimeField()
 
 
@@ -172,7 +172,11 @@ class OutboxMail(BaseModel):
     subject = CharField(max_length=300)
     eml_path = CharField(max_length=500)               # the whole message, as sent
     size = IntegerField(default=0)
-    status = CharField(max_length=12, default="queued")  # queued | sending | sent | failed | too_large
+    # queued | sending | committing | sent | held | failed | too_large (see kiosk.core.outbox)
+    status = CharField(max_length=12, default="queued")
+    kiosk = CharField(max_length=40, default="")        # whose data folder holds eml_path; it sends
+    claimed_by = CharField(max_length=120, default="")  # "host:pid" of the sender holding it
+    claimed_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField()
     last_error = TextField(default="")
