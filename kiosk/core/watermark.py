@@ -310,12 +310,23 @@ def _pypdf_copy(reader, stamp_bytes: bytes, number: str, encrypted: bool) -> byt
     writer.add_metadata({"/PSTRequest": TextStringObject(number),
                          "/Keywords": TextStringObject(f"PST softcopy {number}")})
     if encrypted:
-        # keep the publisher's restrictions; nobody needs the owner password (staff keep the original)
+        # Keep the publisher's restrictions; nobody needs the owner password (staff keep the
+        # original). With an empty user password this is about permissions, not secrecy, so RC4
+        # is acceptable when the optional `cryptography` package (AES) is not installed.
         writer.encrypt(user_password="", owner_password=secrets.token_hex(16),
-                       permissions_flag=reader.user_access_permissions, algorithm="AES-128")
+                       permissions_flag=reader.user_access_permissions,
+                       algorithm="AES-128" if _have_aes() else "RC4-128")
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def _have_aes() -> bool:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class _CannotRawCopy(Exception):

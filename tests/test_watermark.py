@@ -1,0 +1,190 @@
+"""The stamp on real PDFs: every page, upright in the visible box, a complete rewrite that qpdf accepts."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen.canvas import Canvas
+
+from kiosk.core import watermark as wm
+
+NUMBER = "SC-20261124-0007"
+STAMP = wm.Stamp("Andi Saputra", "andi.saputra@gmail.com",
+                 dt.datetime(2026, 11, 24, 9, 5, tzinfo=ZoneInfo("Asia/Jakarta")), NUMBER, "BPS Kota Contoh")
+QPDF = shutil.which("qpdf")
+
+
+def make_pdf(path: Path, pages: int = 3, sizes=((595, 842),), text: str = "Isi halaman") -> Path:
+    c = Canvas(str(path))
+    for n in range(pages):
+        c.setPageSize(sizes[n % len(sizes)])
+        c.drawString(60, 60, f"{text} {n + 1}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def odd_pages(tmp_path: Path) -> Path:
+    """Portrait, landscape, rotated 90/180/270, a cropped page, via pypdf."""
+    src = make_pdf(tmp_path / "plain.pdf", pages=6, sizes=((595, 842), (842, 595)))
+    w = PdfWriter(clone_from=str(src))
+    w.pages[1].rotate(90)
+    w.pages[2].rotate(180)
+    w.pages[3].rotate(270)
+    w.pages[4].cropbox.lower_left = (100, 150)
+    w.pages[4].cropbox.upper_right = (500, 700)
+    w.pages[5].rotate(90)
+    w.pages[5].cropbox.lower_left = (50, 40)
+    out = tmp_path / "odd.pdf"
+    w.write(out)
+    return out
+
+
+def object_streams(src: Path, dest: Path) -> Path:
+    subprocess.run([QPDF, "--object-streams=generate", str(src), str(dest)], check=True)
+    return dest
+
+
+def check_output(src: Path, out: Path) -> None:
+    original, stamped = src.read_bytes(), out.read_bytes()
+    assert len(PdfReader(out).pages) == len(PdfReader(src).pages)
+    reader = PdfReader(out)
+    for n, page in enumerate(reader.pages):
+        assert NUMBER in page.extract_text(), f"page {n + 1} lacks the request number"
+    assert reader.metadata["/PSTRequest"] == NUMBER
+    # never an incremental update: one end-of-file marker, one cross-reference section, a new file
+    assert stamped.count(b"%%EOF") == 1
+    assert stamped.count(b"startxref") == 1
+    assert not stamped.startswith(original[:-1])
+    if QPDF:
+        check = subprocess.run([QPDF, "--check", str(out)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "No syntax or stream encoding errors" in check.stdout
+
+
+@pytest.mark.parametrize("streams", [False, True], ids=["xref-table", "object-streams"])
+def test_every_page_is_stamped_and_the_file_is_a_clean_rewrite(tmp_path, streams):
+    if streams and not QPDF:
+        pytest.skip("qpdf not installed: cannot make an object-stream file (apt-get install qpdf)")
+    src = odd_pages(tmp_path)
+    if streams:
+        src = object_streams(src, tmp_path / "os.pdf")
+    out = tmp_path / "out.pdf"
+    result = wm.stamp_pdf(src, out, STAMP)
+    assert result.method == "raw" and result.pages == 6
+    check_output(src, out)
+    # the stamp is one Form XObject shared by every page
+    reader = PdfReader(out)
+    refs = {page["/Resources"]["/XObject"].raw_get(wm.STAMP_NAME).idnum for page in reader.pages}
+    assert len(refs) == 1
+    if streams:   # untouched objects stayed in object streams (the structure is not unpacked)
+        assert b"/ObjStm" in out.read_bytes()
+
+
+def test_qpdf_is_there_for_the_checks():
+    if not QPDF:
+        pytest.skip("qpdf not installed: `qpdf --check` assertions are skipped (apt-get install qpdf)")
+
+
+def _corners(m):
+    a, b, c, d, e, f = m
+    return [(a * x + c * y + e, b * x + d * y + f) for x, y in ((0, 0), (wm.STAMP_W, 0), (0, wm.STAMP_H),
+                                                                 (wm.STAMP_W, wm.STAMP_H))]
+
+
+def _seen_up(m, rotate: int):
+    """The stamp's 'up' vector as the viewer shows the page (after /Rotate clockwise)."""
+    a, b, c, d, _e, _f = m
+    ux, uy = c, d                      # image of (0, 1) in page space
+    for _ in range(rotate // 90):       # each clockwise quarter turn: (x, y) → (y, -x)
+        ux, uy = uy, -ux
+    return ux, uy
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+@pytest.mark.parametrize("box", [(0, 0, 595, 842), (0, 0, 842, 595), (100, 150, 500, 700), (-20, 30, 400, 900)])
+def test_matrix_puts_the_stamp_upright_inside_the_visible_box(rotate, box):
+    m = wm.stamp_matrix(box, rotate)
+    x0, y0, x1, y1 = box
+    for x, y in _corners(m):
+        assert x0 - 1e-6 <= x <= x1 + 1e-6 and y0 - 1e-6 <= y <= y1 + 1e-6
+    ux, uy = _seen_up(m, rotate)
+    assert ux == pytest.approx(0, abs=1e-9) and uy > 0, "the stamp is not upright as shown"
+    # it fills the box in one direction (uniform scale, centred)
+    xs, ys = [p[0] for p in _corners(m)], [p[1] for p in _corners(m)]
+    fill_x, fill_y = (max(xs) - min(xs)) / (x1 - x0), (max(ys) - min(ys)) / (y1 - y0)
+    assert max(fill_x, fill_y) == pytest.approx(1.0)
+    assert (min(xs) + max(xs)) / 2 == pytest.approx((x0 + x1) / 2)
+    assert (min(ys) + max(ys)) / 2 == pytest.approx((y0 + y1) / 2)
+
+
+def test_pages_carry_their_own_matrix(tmp_path):
+    src = odd_pages(tmp_path)
+    out = tmp_path / "out.pdf"
+    wm.stamp_pdf(src, out, STAMP)
+    for page in PdfReader(out).pages:
+        last = page["/Contents"][-1].get_object().get_data().decode()
+        expected = " ".join(wm._num(v) for v in wm.stamp_matrix(wm._page_box(page), page.rotation))
+        assert f"{expected} cm {wm.STAMP_NAME} Do" in last
+
+
+def test_empty_password_encryption_is_stamped_and_saved_encrypted(tmp_path):
+    src = make_pdf(tmp_path / "plain.pdf")
+    w = PdfWriter(clone_from=str(src))
+    w.encrypt(user_password="", owner_password="penerbit", algorithm="RC4-128")
+    enc = tmp_path / "enc.pdf"
+    w.write(enc)
+    out = tmp_path / "out.pdf"
+    result = wm.stamp_pdf(enc, out, STAMP)
+    assert result.method == "pypdf"
+    reader = PdfReader(out)
+    assert reader.is_encrypted and reader.decrypt("")
+    assert all(NUMBER in p.extract_text() for p in reader.pages)
+    assert out.read_bytes().count(b"%%EOF") == 1
+    if QPDF:
+        assert subprocess.run([QPDF, "--check", str(out)], capture_output=True).returncode == 0
+
+
+def test_a_password_protected_file_is_refused_with_a_reason(tmp_path):
+    src = make_pdf(tmp_path / "plain.pdf")
+    w = PdfWriter(clone_from=str(src))
+    w.encrypt(user_password="rahasia", owner_password="penerbit", algorithm="RC4-128")
+    enc = tmp_path / "locked.pdf"
+    w.write(enc)
+    with pytest.raises(wm.PasswordProtected) as info:
+        wm.stamp_pdf(enc, tmp_path / "out.pdf", STAMP)
+    assert "password" in info.value.visitor_message
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_damaged_file_is_refused_and_nothing_is_written(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4\nthis is not a pdf at all\n")
+    with pytest.raises(wm.DamagedFile):
+        wm.stamp_pdf(bad, tmp_path / "out.pdf", STAMP)
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.pdf"]
+
+
+def test_an_incrementally_updated_source_loses_its_old_revision(tmp_path):
+    src = make_pdf(tmp_path / "plain.pdf", pages=2, text="Rahasia lama")
+    w = PdfWriter(clone_from=str(src))
+    w.add_metadata({"/Title": "Revisi"})
+    w.pages[0].rotate(90)
+    buf = io.BytesIO()
+    PdfWriter(src, incremental=True)  # makes sure pypdf supports it here
+    w2 = PdfWriter(str(src), incremental=True)
+    w2.add_metadata({"/Title": "Revisi kedua"})
+    w2.write(buf)
+    updated = tmp_path / "updated.pdf"
+    updated.write_bytes(buf.getvalue())
+    assert updated.read_bytes().count(b"%%EOF") == 2
+    out = tmp_path / "out.pdf"
+    wm.stamp_pdf(updated, out, STAMP)
+    check_output(updated, out)
+    assert PdfReader(out).metadata["/Title"] == "Revisi kedua"
