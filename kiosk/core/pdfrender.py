@@ -63,6 +63,7 @@ class Document:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self.closed = False
         self._pdf = open_pdf(path)
         with PDFIUM_LOCK:
             self.page_count = len(self._pdf)
@@ -82,6 +83,9 @@ class Document:
         if not 0 <= index < self.page_count:
             raise IndexError(f"page {index + 1} of {self.page_count}")
         with PDFIUM_LOCK:
+            # the reader closes a document (idle reset) while a prefetch may still be queued
+            if self.closed:
+                raise PdfOpenError("closed")
             page = self._pdf[index]
             try:
                 _, h_pt = page.get_size()
@@ -100,7 +104,9 @@ class Document:
 
     def close(self) -> None:
         with PDFIUM_LOCK:
-            self._pdf.close()
+            if not self.closed:
+                self.closed = True
+                self._pdf.close()
 
     def __enter__(self) -> "Document":
         return self
@@ -127,3 +133,12 @@ def save_thumbnail(pdf: pdfium.PdfDocument, out: Path, height_px: int = 420) -> 
     image.convert("RGB").save(tmp, "JPEG", quality=85)
     tmp.replace(out)
     return out
+
+
+def read_thumbnail(path: Path | str) -> RenderedPage:
+    """A cover JPEG made by ``save_thumbnail`` as RGB rows (decoded off the UI thread for the grid)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        return RenderedPage(0, rgb.width, rgb.height, rgb.tobytes())

@@ -1,0 +1,197 @@
+"""Library home: search as you type, subject chips and a grid of covers (newest first).
+
+The search itself is ``kiosk.core.catalog.search``; it runs in the worker a moment after the
+last key (a fast typist does not queue one query per key) and only the answer to the latest
+query is shown, so a slow answer never overwrites a newer one.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.core import catalog
+from kiosk.core.models import Publication
+from kiosk.ui.i18n import _
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.widgets.common import Pill
+from kiosk.ui.widgets.reader import Cover
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY_S = 0.15   # after the last key: one query per pause, not one per key
+RESULT_LIMIT = 60
+
+
+class CoverCard(ButtonBehavior, BoxLayout):
+    """One publication in the grid: its cover, title and year."""
+    publication = ObjectProperty(None, allownone=True)
+    title = StringProperty("")
+    year = StringProperty("")
+    cover = StringProperty("")      # thumbnail path; "" draws a plain placeholder
+    location = StringProperty("")
+
+
+class LibraryScreen(KioskScreen):
+    screen_name = "library"
+    subject = StringProperty("")          # "" = all subjects
+    status = StringProperty("")           # "loading" | "results" | "empty" | "error"
+    result_count = NumericProperty(0)
+    searched_text = StringProperty("")    # the query the shown results answer
+    keyboard_open = BooleanProperty(False)
+    in_visit = BooleanProperty(False)     # lobby journey: show the "next step" button
+
+    def on_kv_post(self, base_widget):
+        self._search_trigger = Clock.create_trigger(lambda dt: self.search_now(), SEARCH_DELAY_S)
+        self._serial = 0
+        self._subjects: list[str] = []
+        self.ids.search.bind(text=lambda *a: self._search_trigger(), focus=self._on_search_focus)
+        self.ids.search.bind(on_text_validate=lambda *a: self.close_keyboard())
+
+    # --- entering ---
+
+    def on_pre_enter(self, *args):
+        session = self.app.session
+        self.in_visit = session.visit_id is not None or session.ticket_id is not None
+        self.load_subjects()
+        self.search_now()
+
+    def load_subjects(self) -> None:
+        self.app.worker.submit(catalog.subjects, self._show_subjects, lambda exc: None)
+
+    def _show_subjects(self, subjects: list[str]) -> None:
+        if subjects == self._subjects and self.ids.subjects.children:
+            return
+        self._subjects = subjects
+        self._build_pills()
+
+    def _build_pills(self) -> None:
+        box = self.ids.subjects
+        box.clear_widgets()
+        for code, label in [("", _("All subjects"))] + [(s, s) for s in self._subjects]:
+            pill = Pill(text=label, selected=code == self.subject)
+            pill.code = code
+            pill.bind(on_release=lambda p: self.choose_subject(p.code))
+            box.add_widget(pill)
+
+    def choose_subject(self, subject: str) -> None:
+        self.subject = subject
+        for pill in self.ids.subjects.children:
+            pill.selected = pill.code == subject
+        self.search_now()
+
+    # --- searching ---
+
+    def search_now(self) -> None:
+        self._search_trigger.cancel()
+        self._serial += 1
+        serial, text, subject = self._serial, self.ids.search.text, self.subject
+        if self.status != "results":
+            self.status = "loading"
+        db = self.app.runtime.db
+
+        def run() -> list[Publication]:
+            return catalog.search(db, text, subject=subject, limit=RESULT_LIMIT)
+
+        self.app.worker.submit(run, lambda pubs: self._show(serial, text, pubs),
+                               lambda exc: self._failed(serial, exc))
+
+    def _show(self, serial: int, text: str, pubs: list[Publication]) -> None:
+        if serial != self._serial:
+            return      # the visitor typed on; a newer answer is coming
+        self.searched_text = text.strip()
+        self.result_count = len(pubs)
+        self.status = "results" if pubs else "empty"
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for pub in pubs:
+            cover = pub.thumbnail_path if pub.thumbnail_path and Path(pub.thumbnail_path).exists() else ""
+            card = CoverCard(publication=pub, title=pub.title, year=str(pub.year or ""), cover=cover,
+                             location=pub.hardcopy_location)
+            card.bind(on_release=self.open_card)
+            grid.add_widget(card)
+        self.ids.results_scroll.scroll_y = 1
+
+    def _failed(self, serial: int, exc: BaseException) -> None:
+        if serial != self._serial:
+            return
+        log.error("catalogue search failed", exc_info=exc)
+        self.ids.grid.clear_widgets()
+        self.status = "error"
+
+    def cards(self) -> list[CoverCard]:
+        return [w for w in reversed(self.ids.grid.children) if isinstance(w, CoverCard)]
+
+    # --- leaving ---
+
+    def open_card(self, card: CoverCard) -> None:
+        self.close_keyboard()
+        self.app.manager.get_screen("publication").show(card.publication)
+        self.app.go("publication")
+
+    def next_step(self) -> None:
+        self.app.go_next(self.screen_name)
+
+    # --- keyboard ---
+
+    def _on_search_focus(self, field, focused: bool) -> None:
+        if focused:
+            self.keyboard_open = True
+
+    def open_keyboard(self) -> None:
+        self.keyboard_open = True
+        self.ids.search.focus = True
+
+    def close_keyboard(self) -> None:
+        self.keyboard_open = False
+        self.ids.search.focus = False
+
+    def clear_search(self) -> None:
+        self.ids.search.text = ""
+        self.search_now()
+
+    def show_all(self) -> None:
+        self.ids.search.text = ""
+        self.choose_subject("")
+
+    def status_text(self, lang: str, status: str, count: int, text: str, subject: str) -> str:
+        """The line above the grid: what the visitor is looking at."""
+        if status == "loading":
+            return _("Searching…")
+        if status != "results":
+            return ""
+        if not text:
+            return (_("Newest publications: {subject}").format(subject=subject) if subject
+                    else _("Newest publications"))
+        if count == 1:
+            return _("1 publication found for “{query}”").format(query=text)
+        return _("{count} publications found for “{query}”").format(count=count, query=text)
+
+    # --- visitor state ---
+
+    def clear(self) -> None:
+        super().clear()
+        self._search_trigger.cancel()
+        self._serial += 1        # an answer still on its way is for the previous visitor
+        self.subject, self.status, self.searched_text, self.result_count = "", "", "", 0
+        self.keyboard_open = False
+        self.ids.grid.clear_widgets()
+        for pill in self.ids.subjects.children:
+            pill.selected = pill.code == ""
+
+    def on_language(self, lang: str) -> None:
+        if self._subjects or self.ids.subjects.children:
+            self._build_pills()     # "All subjects" is set from Python
+
+    def screenshot_setup(self) -> None:
+        # what a visitor sees first: the newest publications, every subject, the keyboard closed
+        self._serial += 1       # answered here and now, covers included: the capture comes soon
+        pubs = catalog.search(self.app.runtime.db, "")
+        for pub in pubs:
+            if pub.thumbnail_path and Path(pub.thumbnail_path).exists():
+                Cover.load_now(pub.thumbnail_path)
+        self._show(self._serial, "", pubs)

@@ -1,0 +1,220 @@
+"""The on-screen reader: one page at a time, turned by swipe or by the big arrows.
+
+Pages are rendered by ``kiosk.core.pdfrender`` in the worker (PDFium takes a few ms per page, a
+touchscreen must not stutter) and the pages either side of the current one are rendered ahead,
+so "next" usually only swaps a texture that is already on the GPU. A few recent textures are
+kept (LRU); everything is dropped when the visitor leaves or the idle reset clears the screen.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+
+from kiosk.core.models import Publication
+from kiosk.core.pdfrender import Document, PdfOpenError, RenderedPage
+from kiosk.ui.i18n import _
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.publication import request_softcopy, softcopy_refusal
+from kiosk.ui.widgets.reader import PageView, texture_from  # noqa: F401  (PageView: used in kv)
+
+log = logging.getLogger(__name__)
+
+CACHE_PAGES = 6            # textures kept: current, next, previous and a few just read
+MIN_RENDER_PX, MAX_RENDER_PX = 800, 2000
+
+
+class ReaderScreen(KioskScreen):
+    screen_name = "reader"
+    publication = ObjectProperty(None, allownone=True)
+    title = StringProperty("")
+    page_index = NumericProperty(0)       # 0-based
+    page_count = NumericProperty(0)
+    state = StringProperty("")            # "" | "opening" | "ready" | "broken"
+    page_error = BooleanProperty(False)   # this page could not be drawn (the others may)
+    refusal = StringProperty("")
+    jump_open = BooleanProperty(False)
+    jump_error = StringProperty("")
+
+    def on_kv_post(self, base_widget):
+        self._doc: Document | None = None
+        self._generation = 0
+        self._textures: OrderedDict[int, object] = OrderedDict()
+        self._pending: set[int] = set()
+        self.ids.jump_field.bind(on_text_validate=lambda *a: self.jump())
+
+    # --- opening and closing ---
+
+    def open(self, pub: Publication, page: int = 0) -> None:
+        """Start showing ``pub`` at ``page`` (0-based); the file is opened in the worker."""
+        generation = self._start(pub)
+        path = pub.file_path
+        self.app.worker.submit(lambda: Document(path), lambda doc: self._opened(generation, doc, page),
+                               lambda exc: self._open_failed(generation, exc))
+
+    def _start(self, pub: Publication) -> int:
+        self.close_document()
+        self.publication = pub
+        self.title = pub.title
+        self.refusal = softcopy_refusal(pub)
+        self.page_index, self.page_count = 0, pub.page_count or 0
+        self.state, self.page_error = "opening", False
+        return self._generation
+
+    def _opened(self, generation: int, doc: Document, page: int = 0) -> None:
+        if generation != self._generation:
+            doc.close()     # the visitor left (or another publication was opened) meanwhile
+            return
+        self._doc = doc
+        self.page_count = doc.page_count
+        self.state = "ready"
+        self.page_index = -1
+        self.show_page(min(max(page, 0), doc.page_count - 1))
+
+    def _open_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        if isinstance(exc, PdfOpenError):
+            log.warning("reader: cannot open %s: %s", self.publication and self.publication.file_path, exc.reason)
+        else:
+            log.error("reader: opening a publication failed", exc_info=exc)
+        self.state = "broken"
+
+    def close_document(self) -> None:
+        """Drop the document and every texture; renders still under way are ignored when they land."""
+        self._generation += 1
+        doc, self._doc = self._doc, None
+        if doc is not None:
+            # PDFium may be busy with a prefetch: close in the worker rather than wait on its lock here
+            self.app.worker.submit(doc.close, lambda result: None, lambda exc: None)
+        self._textures.clear()
+        self._pending.clear()
+        self.ids.page_view.texture = None
+        self.state, self.page_error, self.jump_open, self.jump_error = "", False, False, ""
+
+    # --- pages ---
+
+    def render_height(self) -> int:
+        # the window's height: sharp on the page (about 0.7 of it) and when zoomed a little
+        return int(min(max(Window.height, MIN_RENDER_PX), MAX_RENDER_PX))
+
+    def show_page(self, index: int) -> None:
+        if self._doc is None or not 0 <= index < self.page_count:
+            return
+        changed = index != self.page_index
+        self.page_index = index
+        self.page_error = False
+        view = self.ids.page_view
+        if changed and view.zoomed:
+            view.reset_zoom()
+        texture = self._textures.get(index)
+        if texture is not None:
+            self._textures.move_to_end(index)
+            view.texture = texture
+        else:
+            view.texture = None      # never leave the previous page up under the new number
+            self._request(index)
+        for neighbour in (index + 1, index - 1):
+            if 0 <= neighbour < self.page_count and neighbour not in self._textures:
+                self._request(neighbour)
+
+    def _request(self, index: int) -> None:
+        if index in self._pending or self._doc is None:
+            return
+        self._pending.add(index)
+        doc, generation, height = self._doc, self._generation, self.render_height()
+        self.app.worker.submit(lambda: doc.render(index, height),
+                               lambda page: self._rendered(generation, page),
+                               lambda exc: self._render_failed(generation, index, exc))
+
+    def _rendered(self, generation: int, page: RenderedPage) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page.index)
+        self._textures[page.index] = texture_from(page)
+        self._textures.move_to_end(page.index)
+        while len(self._textures) > CACHE_PAGES:
+            oldest = next(iter(self._textures))
+            if oldest == self.page_index:
+                self._textures.move_to_end(oldest)
+                continue
+            del self._textures[oldest]
+        if page.index == self.page_index:
+            self.ids.page_view.texture = self._textures[page.index]
+
+    def _render_failed(self, generation: int, index: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(index)
+        log.warning("reader: page %d of %s cannot be drawn: %r", index + 1,
+                    self.publication and self.publication.file_path, exc)
+        if index == self.page_index:
+            self.page_error = True
+
+    def turn(self, direction: str) -> None:
+        self.show_page(self.page_index + (1 if direction == "next" else -1))
+
+    # --- jump to a page ---
+
+    def open_jump(self) -> None:
+        if self.state != "ready":
+            return
+        field = self.ids.jump_field
+        field.text, self.jump_error = "", ""
+        self.jump_open = True
+        field.focus = True
+
+    def close_jump(self) -> None:
+        self.jump_open = False
+        self.ids.jump_field.focus = False
+
+    def jump(self) -> None:
+        text = self.ids.jump_field.text.strip()
+        if not text.isdigit() or not 1 <= int(text) <= self.page_count:
+            self.jump_error = _("Choose a page from 1 to {count}.").format(count=self.page_count)
+            self.ids.jump_field.text = ""
+            return
+        self.close_jump()
+        self.show_page(int(text) - 1)
+
+    # --- leaving ---
+
+    def back(self) -> None:
+        self.app.go("publication")
+
+    def request(self) -> None:
+        if self.publication is not None and not self.refusal:
+            request_softcopy(self.app, self.publication)
+
+    def on_leave(self, *args):
+        self.close_document()     # a 300-page publication should not sit in memory behind other screens
+
+    def clear(self) -> None:
+        super().clear()
+        self.close_document()
+        self.publication, self.title, self.refusal = None, "", ""
+        self.page_index = self.page_count = 0
+
+    def on_language(self, lang: str) -> None:
+        if self.publication is not None:
+            self.refusal = softcopy_refusal(self.publication)
+
+    def indicator_text(self, lang: str, index: int, count: int) -> str:
+        return _("Page {page} / {count}").format(page=index + 1, count=count) if count else ""
+
+    def screenshot_setup(self) -> None:
+        pubs = list(Publication.select()
+                    .where((Publication.page_count >= 20) & ~Publication.read_only & Publication.softcopy_allowed)
+                    .order_by(Publication.id).limit(1))
+        if pubs:
+            # opened and drawn here and now (the capture comes soon), past the cover: a page of tables
+            generation = self._start(pubs[0])
+            try:
+                doc = Document(pubs[0].file_path)
+            except PdfOpenError as exc:
+                self._open_failed(generation, exc)
+                return
+            self._textures[2] = texture_from(doc.render(2, self.render_height()))
+            self._opened(generation, doc, page=2)
