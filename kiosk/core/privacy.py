@@ -18,7 +18,7 @@ from peewee import Database
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
 from kiosk.core.db import is_sqlite, write_transaction
-from kiosk.core import complaints
+from kiosk.core import complaints, softcopy
 from kiosk.core.models import Complaint, SoftcopyRequest, Visit, Visitor
 from kiosk.i18n import N_, gettext_for
 
@@ -55,6 +55,7 @@ class PurgeResult:
     visits_kept: int             # every visit row still there (anonymous counts)
     softcopy_requests: int = 0   # name and e-mail removed
     complaints: int = 0          # contact removed (the complaint itself stays)
+    softcopy_files: int = 0      # stamped copies and stored e-mails deleted, outbox recipient blanked
 
 
 def cutoff_for(settings: Settings, clock: Clock) -> dt.datetime:
@@ -87,10 +88,12 @@ def purge(db: Database, settings: Settings, clock: Clock, dry_run: bool = False)
         n_requests = SoftcopyRequest.update(name=None, email=None).where(old_request).execute()
     # complaints keep their own rule (kiosk.core.complaints); same connection, so secure_delete applies
     n_complaints = complaints.purge_contacts(clock, settings.privacy.retention_days)
+    # the stamped PDFs and .eml files carry the name and e-mail too (kiosk.core.softcopy)
+    n_files = sum(softcopy.purge_files(settings, cutoff))
     if is_sqlite(db):
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     kept = Visit.select().count()
     log.info("privacy purge: %d visitor(s), %d visit(s), %d softcopy request(s), %d complaint contact(s) "
              "anonymised (before %s UTC); %d visits kept", n_visitors, n_visits, n_requests, n_complaints,
              cutoff.isoformat(timespec="minutes"), kept)
-    return PurgeResult(cutoff, n_visitors, n_visits, kept, n_requests, n_complaints)
+    return PurgeResult(cutoff, n_visitors, n_visits, kept, n_requests, n_complaints, n_files)

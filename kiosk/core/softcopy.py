@@ -1,0 +1,373 @@
+"""A softcopy request: the visitor's publications, watermarked for them, mailed through the outbox.
+
+``create_request`` is the one code path for the touchscreen and ``kiosk softcopy``:
+
+1. validate the form (name, e-mail, purpose, terms) and the publications — ``read_only`` or
+   ``softcopy_allowed = false`` publications are refused with a reason, never sent;
+2. take the number ``SC-YYYYMMDD-NNNN`` (office's local day) inside a write transaction — on
+   PostgreSQL with a transaction-scoped advisory lock per day, as ``kiosk.core.complaints`` does;
+3. stamp every file into ``<data_dir>/softcopy/<number>/`` (``kiosk.core.watermark``): only
+   stamped copies are ever attached or handed out;
+4. store the items and the message in the outbox (``kiosk.core.outbox``) — or, for staff with
+   ``--out``, copy the stamped file there instead.
+
+Sending happens later (``outbox.send_due``) or right away with ``deliver_now``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from peewee import IntegrityError
+
+from kiosk.core import models, outbox, watermark
+from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
+from kiosk.core.config import Settings
+from kiosk.core.db import is_sqlite, write_transaction
+from kiosk.core.errors import KioskError, ValidationError
+from kiosk.core.logs import mask_email
+from kiosk.i18n import N_, gettext_for
+
+if TYPE_CHECKING:
+    from kiosk.devices.mail import MailSender
+
+log = logging.getLogger(__name__)
+
+PREFIX = "SC"
+NAME_MAX = 120
+PURPOSE_MAX = 300
+_RETRIES = 5
+
+
+class SoftcopyRefused(KioskError):
+    """Some publication cannot be sent; ``refusals`` says which and why (msgids)."""
+
+    def __init__(self, refusals: list["Refusal"]):
+        self.refusals = refusals
+        super().__init__("; ".join(f"publication {r.publication_id}: {gettext_for('en', r.reason)}"
+                                   for r in refusals))
+
+    @property
+    def visitor_message(self) -> str:
+        return self.refusals[0].reason if len(self.refusals) == 1 else N_(
+            "Some of the chosen publications cannot be sent as a softcopy.")
+
+
+class RequestFailed(KioskError):
+    """Stamping failed; ``visitor_message`` is a msgid. The request stays recorded as failed."""
+
+    def __init__(self, message: str, visitor_message: str):
+        super().__init__(message)
+        self.visitor_message = visitor_message
+
+
+@dataclass(frozen=True)
+class Refusal:
+    publication_id: int
+    title: str
+    reason: str      # msgid
+
+
+READ_ONLY = N_("This publication can only be read here at the kiosk.")
+NOT_ALLOWED = N_("A softcopy of this publication is not available. Ask a staff member for the printed copy.")
+UNKNOWN = N_("This publication is no longer in the catalogue.")
+FILE_MISSING = N_("The file of this publication is missing. Please ask a staff member.")
+
+
+def refusal_reason(pub: models.Publication) -> str | None:
+    """Why ``pub`` cannot be sent (a msgid), or None when it can."""
+    if pub.read_only:
+        return READ_ONLY
+    if not pub.softcopy_allowed:
+        return NOT_ALLOWED
+    return None
+
+
+def check_publications(ids: Sequence[int]) -> tuple[list[models.Publication], list[Refusal]]:
+    """(sendable publications in the asked order, refusals). Duplicates count once."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found = {p.id: p for p in models.Publication.select().where(models.Publication.id.in_(wanted))} if wanted else {}
+    ok: list[models.Publication] = []
+    refused: list[Refusal] = []
+    for pub_id in wanted:
+        pub = found.get(pub_id)
+        if pub is None:
+            refused.append(Refusal(pub_id, "", UNKNOWN))
+            continue
+        reason = refusal_reason(pub)
+        if reason is None and not Path(pub.file_path).is_file():
+            reason = FILE_MISSING
+        if reason:
+            refused.append(Refusal(pub_id, pub.title, reason))
+        else:
+            ok.append(pub)
+    return ok, refused
+
+
+# --- the form ---
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    email: str
+    purpose: str        # "code: free text" as stored
+
+
+def validate(settings: Settings, name: str, email: str, purpose_code: str, purpose_text: str,
+             terms_accepted: bool) -> Form:
+    """The cleaned form, or ValidationError naming each bad field with a msgid."""
+    errors: dict[str, str] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = N_("Please enter your name.")
+    elif len(name) > NAME_MAX or _has_control(name):
+        errors["name"] = N_("Please enter your name without special characters (at most 120 letters).")
+    try:
+        email = outbox.clean_address(email)
+    except outbox.UnsafeAddress:
+        errors["email"] = N_("Please enter one e-mail address, like nama@gmail.com.")
+    codes = {c.code for c in settings.guestbook.purposes}
+    purpose_text = " ".join((purpose_text or "").split())
+    if purpose_code and purpose_code not in codes:
+        errors["purpose"] = N_("Choose what you will use the publication for.")
+    elif not purpose_code and not purpose_text:
+        errors["purpose"] = N_("Choose what you will use the publication for.")
+    elif len(purpose_text) > PURPOSE_MAX or _has_control(purpose_text):
+        errors["purpose"] = N_("Please describe the purpose in at most 300 characters.")
+    if not terms_accepted:
+        errors["terms"] = N_("Please agree to the terms of use to receive the softcopy.")
+    if errors:
+        raise ValidationError(errors)
+    purpose = ": ".join(p for p in (purpose_code, purpose_text) if p)
+    return Form(name, email, purpose)
+
+
+# --- numbers ---
+
+def _next_number(day: dt.date) -> str:
+    stem = f"{PREFIX}-{day:%Y%m%d}-"
+    r = models.SoftcopyRequest
+    last = 0
+    for (number,) in r.select(r.number).where(r.number.startswith(stem)).tuples():
+        tail = number[len(stem):]
+        if tail.isdigit():
+            last = max(last, int(tail))
+    return f"{stem}{last + 1:04d}"
+
+
+def _lock_key(day: dt.date) -> int:
+    return zlib.crc32(f"{PREFIX}-{day:%Y%m%d}".encode())
+
+
+def _new_request(clock: Clock, zone: str, form: Form, language: str, visit_id: int | None) -> models.SoftcopyRequest:
+    now = clock.now()
+    day = local(now, zone).date()
+    db = models.database.obj
+    for attempt in range(_RETRIES):
+        try:
+            with write_transaction(db):
+                if not is_sqlite(db):
+                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(day),))
+                return models.SoftcopyRequest.create(
+                    number=_next_number(day), visit=visit_id, name=form.name, email=form.email,
+                    purpose=form.purpose, language=language, terms_accepted_at=to_utc_naive(now),
+                    status="preparing", created_at=to_utc_naive(now))
+        except IntegrityError:
+            if attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- files ---
+
+def softcopy_dir(settings: Settings) -> Path:
+    return settings.storage.data_dir / "softcopy"
+
+
+def _slug(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_title).strip("-")[:60] or "publikasi"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request_id: int
+    number: str
+    status: str                     # queued | too_large | handed_over (then sent / … via the outbox)
+    email: str
+    files: list[Path] = field(default_factory=list)
+    mail_id: int | None = None
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
+
+
+def create_request(settings: Settings, clock: Clock, publication_ids: Sequence[int], name: str, email: str, *,
+                   purpose_code: str = "", purpose_text: str = "", terms_accepted: bool,
+                   language: str = "id", visit_id: int | None = None, out: Path | None = None) -> Outcome:
+    """Validate, number, stamp and enqueue (or, with ``out``, write the stamped PDF there)."""
+    form = validate(settings, name, email, purpose_code, purpose_text, terms_accepted)
+    pubs, refused = check_publications(publication_ids)
+    if refused:
+        raise SoftcopyRefused(refused)
+    if not pubs:
+        raise ValidationError({"publications": N_("Choose at least one publication.")})
+    if language not in ("id", "en"):
+        language = "id"
+    zone = settings.office.timezone
+    request = _new_request(clock, zone, form, language, visit_id)
+    when = local(clock.now(), zone)
+    stamp = watermark.Stamp(form.name, form.email, when, request.number, settings.office.name)
+    folder = softcopy_dir(settings) / request.number
+    files: list[Path] = []
+    try:
+        for pub in pubs:
+            dest = folder / f"{_slug(pub.title)}_{request.number}.pdf"
+            watermark.stamp_pdf(Path(pub.file_path), dest, stamp)
+            files.append(dest)
+    except (watermark.WatermarkError, OSError) as exc:
+        _mark(request.id, "failed")
+        shutil.rmtree(folder, ignore_errors=True)   # no half-made copy stays behind
+        log.error("softcopy %s: stamping failed: %s", request.number, exc)
+        visitor = getattr(exc, "visitor_message", N_("Sorry, the softcopy could not be prepared. Please ask a "
+                                                      "staff member."))
+        raise RequestFailed(f"{request.number}: {exc}", visitor) from None
+    with write_transaction(models.database.obj):
+        for pub, path in zip(pubs, files):
+            models.SoftcopyItem.create(request=request.id, publication=pub.id, file_path=str(path),
+                                       file_size=path.stat().st_size)
+    if out is not None:
+        _hand_over(files, Path(out))
+        _mark(request.id, "handed_over")
+        log.info("softcopy %s: %d file(s) written for staff", request.number, len(files))
+        return Outcome(request.id, request.number, "handed_over", form.email, files)
+    too_large = sum(p.stat().st_size for p in files) > settings.mail.max_attachment_mb * 1024 * 1024
+    message = compose(settings, clock, request, list(zip(pubs, files)))
+    mail = outbox.enqueue(settings, clock, message, request_id=request.id, too_large=too_large)
+    status = "too_large" if too_large else "queued"
+    _mark(request.id, status)
+    log.info("softcopy %s: %d file(s) for %s, %s", request.number, len(files), mask_email(form.email), status)
+    return Outcome(request.id, request.number, status, form.email, files, mail.id)
+
+
+def _mark(request_id: int, status: str) -> None:
+    r = models.SoftcopyRequest
+    with write_transaction(models.database.obj):
+        r.update(status=status).where(r.id == request_id).execute()
+
+
+def _hand_over(files: list[Path], out: Path) -> None:
+    try:
+        if len(files) == 1 and out.suffix.lower() == ".pdf":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(files[0], out)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                shutil.copyfile(f, out / f.name)
+    except OSError as exc:
+        raise KioskError(f"cannot write {out}: {exc.strerror}") from None
+
+
+def deliver_now(settings: Settings, clock: Clock, sender: "MailSender", outcome: Outcome) -> str:
+    """Try to send the request's message at once (the visitor is waiting); its status after."""
+    if outcome.mail_id is not None and outcome.status == "queued":
+        outbox.send_due(settings, clock, sender, force=True, only=outcome.mail_id)
+    return request_status(outcome.request_id)
+
+
+def request_status(request_id: int) -> str:
+    return models.SoftcopyRequest.get_by_id(request_id).status
+
+
+# --- the message ---
+
+SUBJECT = N_("Softcopy from the {office} library — {number}")
+GREETING = N_("Dear {name},")
+INTRO = N_("Thank you for visiting the {office} library. Attached is the softcopy you requested:")
+NUMBER_LINE = N_("Request number: {number} ({when})")
+TERMS = N_("Every page carries your name, your e-mail address and this request number. The file is for your "
+           "personal use only: please do not share, sell or republish it, and cite BPS as the source when you "
+           "use its data.")
+CHANNELS = N_("Questions, a problem with this file, or a complaint about our service? Reach us through:")
+CLOSING = N_("Best regards,")
+LIBRARY = N_("Library of {office}")
+AUTOMATIC = N_("This message was sent by the PST self-service kiosk.")
+
+
+def compose(settings: Settings, clock: Clock, request: models.SoftcopyRequest,
+            items: list[tuple[models.Publication, Path]]) -> EmailMessage:
+    """The visitor's message in the language of the visit, with the stamped files attached."""
+    lang = request.language if request.language in ("id", "en") else "id"
+
+    def t(msgid: str, **values) -> str:
+        return gettext_for(lang, msgid).format(**values)
+
+    office = settings.office
+    zone = office.timezone
+    when_local = local(request.created_at, zone)
+    msg = EmailMessage()
+    msg["Subject"] = t(SUBJECT, office=office.name, number=request.number)
+    msg["From"] = Address(display_name=t(LIBRARY, office=office.name), addr_spec=settings.mail.from_address)
+    msg["To"] = outbox.clean_address(request.email)       # the bare address: no display-name tricks
+    msg["Date"] = format_datetime(clock.now())
+    msg["Content-Language"] = lang
+    lines = [t(GREETING, name=request.name), "", t(INTRO, office=office.name), ""]
+    for pub, _path in items:
+        lines.append(f"  • {pub.title}" + (f" ({pub.year})" if pub.year else ""))
+    lines += ["", t(NUMBER_LINE, number=request.number,
+                    when=f"{when_local:%d-%m-%Y %H:%M} {zone_label(zone, when_local)}"), "", t(TERMS), "",
+              t(CHANNELS)]
+    for ch in settings.complaints.channels:
+        lines.append(f"  • {ch.name}: {ch.contact}")
+    lines += ["", "-- ", t(CLOSING), t(LIBRARY, office=office.name)]
+    lines += [v for v in (office.address, office.phone, office.email, office.website) if v]
+    lines += ["", t(AUTOMATIC)]
+    msg.set_content("\n".join(lines))
+    for _pub, path in items:
+        msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=path.name)
+    return msg
+
+
+# --- privacy ---
+
+def purge_files(settings: Settings, cutoff: dt.datetime) -> tuple[int, int]:
+    """Delete stamped copies of requests and stored messages older than ``cutoff`` (naive UTC),
+    blanking the outbox's recipient. Returns (requests cleaned, messages cleaned). The rows stay
+    (numbers and statuses are the service's record)."""
+    r, item, m = models.SoftcopyRequest, models.SoftcopyItem, models.OutboxMail
+    n_requests = 0
+    for req in r.select().where(r.created_at < cutoff):
+        folder = softcopy_dir(settings) / req.number
+        items = list(item.select().where((item.request == req.id) & (item.file_path != "")))
+        if not items and not folder.exists():
+            continue
+        for it in items:
+            Path(it.file_path).unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        with write_transaction(models.database.obj):
+            item.update(file_path="").where(item.request == req.id).execute()
+        n_requests += 1
+    n_mails = 0
+    for mail in m.select().where((m.created_at < cutoff) & ((m.to_address != "") | (m.eml_path != ""))):
+        if mail.eml_path:
+            Path(mail.eml_path).unlink(missing_ok=True)
+        with write_transaction(models.database.obj):
+            m.update(to_address="", eml_path="").where(m.id == mail.id).execute()
+        n_mails += 1
+    return n_requests, n_mails
