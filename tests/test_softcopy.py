@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,17 @@ from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.errors import ValidationError
 from kiosk.core.models import OutboxMail, Publication, SoftcopyItem, SoftcopyRequest
 from test_watermark import make_pdf
+from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
 def add_publication(folder: Path, title: str = "Kota Contoh Dalam Angka 2026", pages: int = 3,
                     **flags) -> Publication:
     folder.mkdir(parents=True, exist_ok=True)
-    path = make_pdf(folder / f"{abs(hash(title))}.pdf", pages=pages, text=title)
+    key = uuid.uuid4().hex
+    path = make_pdf(folder / f"{key}.pdf", pages=pages, text=title)
     now = dt.datetime(2026, 11, 1)
     return Publication.create(title=title, year=2026, file_path=str(path), file_size=path.stat().st_size,
-                              content_hash=str(abs(hash(title))), page_count=pages, imported_at=now,
+                              content_hash=key, page_count=pages, imported_at=now,
                               updated_at=now, **flags)
 
 
@@ -186,3 +189,37 @@ def test_privacy_purge_removes_old_copies_and_messages(runtime, clock, tmp_path)
     assert new_mail.to_address == "andi.saputra@gmail.com" and Path(new_mail.eml_path).exists()
     assert SoftcopyRequest.get_by_id(old.request_id).email is None
     assert to_utc_naive(clock.now()) > old_mail.created_at
+
+
+@pytest.mark.postgres
+def test_three_kiosks_on_postgres_never_share_a_number(tmp_path, clock, postgres_url):  # noqa: F811
+    import threading
+
+    from helpers import make_runtime
+
+    rt = make_runtime(tmp_path, clock=clock, replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
+    try:
+        assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+        pub = add_publication(tmp_path / "lib", pages=1)
+        errors: list[BaseException] = []
+
+        def kiosk() -> None:
+            try:
+                for _ in range(4):
+                    request(rt, clock, [pub.id])
+            except BaseException as exc:   # re-raised below through the assertion
+                errors.append(exc)
+            finally:
+                rt.db.close()
+
+        threads = [threading.Thread(target=kiosk) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors
+        numbers = sorted(r.number for r in SoftcopyRequest.select())
+        assert numbers == [f"SC-20261124-{n:04d}" for n in range(1, 13)]
+        assert OutboxMail.select().count() == 12
+    finally:
+        rt.close()

@@ -326,7 +326,6 @@ def compose(settings: Settings, clock: Clock, request: models.SoftcopyRequest,
     msg["From"] = Address(display_name=t(LIBRARY, office=office.name), addr_spec=settings.mail.from_address)
     msg["To"] = outbox.clean_address(request.email)       # the bare address: no display-name tricks
     msg["Date"] = format_datetime(clock.now())
-    msg["Content-Language"] = lang
     lines = [t(GREETING, name=request.name), "", t(INTRO, office=office.name), ""]
     for pub, _path in items:
         lines.append(f"  • {pub.title}" + (f" ({pub.year})" if pub.year else ""))
@@ -341,6 +340,7 @@ def compose(settings: Settings, clock: Clock, request: models.SoftcopyRequest,
     msg.set_content("\n".join(lines))
     for _pub, path in items:
         msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=path.name)
+    msg["Content-Language"] = lang    # after the parts: set_content/add_attachment move Content-* headers
     return msg
 
 
