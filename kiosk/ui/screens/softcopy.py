@@ -1,0 +1,221 @@
+"""The softcopy request form: name and e-mail (prefilled from the visit), purpose, the terms,
+and the chosen publications (``app.session.chosen_publications``, set by the library's
+"Request softcopy" button). Submitting stamps and enqueues on the worker — never on the UI
+thread — and then shows ``softcopy_done``.
+
+This module also starts the kiosk's background outbox sender (``kiosk.core.outbox``) once per
+app, and stops it when the app stops.
+"""
+from __future__ import annotations
+
+import logging
+
+from kivy.metrics import dp, sp
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from peewee import OperationalError
+
+from kiosk.core import outbox, softcopy
+from kiosk.core.errors import ValidationError
+from kiosk.core.models import Publication
+from kiosk.i18n import N_
+from kiosk.ui.i18n import _, pick
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+SAVE_FAILED = N_("Sorry, your request could not be saved. Please try again or ask a staff member.")
+
+
+def ensure_mail_sender(app) -> "outbox.BackgroundSender | None":
+    """One background sender per app (only when mail is enabled), stopped with the app."""
+    existing = getattr(app, "mail_sender", None)
+    if existing is not None or not app.settings.mail.enabled:
+        return existing
+    from kiosk.devices.mail import make_sender
+
+    sender = outbox.BackgroundSender(lambda: app.settings, app.runtime.clock, make_sender)
+    app.mail_sender = sender
+    app.bind(on_stop=lambda *_: sender.stop())
+    sender.start()
+    return sender
+
+
+class SoftcopyPubRow(BoxLayout):
+    pub_id = StringProperty("")
+    title = StringProperty("")
+    reason = StringProperty("")       # msgid; empty = will be sent
+
+
+class SoftcopyScreen(KioskScreen):
+    screen_name = "softcopy"
+    name_error = StringProperty("")        # msgids, translated in kv
+    email_error = StringProperty("")
+    purpose_error = StringProperty("")
+    terms_error = StringProperty("")
+    message = StringProperty("")
+    agreed = BooleanProperty(False)
+    busy = BooleanProperty(False)
+    rows = ListProperty([])                # [(id, title, reason msgid)]
+    sendable = BooleanProperty(False)
+
+    def on_kv_post(self, base_widget):
+        ensure_mail_sender(self.app)
+
+    # --- showing ---
+
+    def on_pre_enter(self, *args):
+        session = self.app.session
+        if not self.ids.name.text:
+            self.ids.name.text = session.visitor_name
+        if not self.ids.email.text:
+            self.ids.email.text = session.visitor_email
+        self.refresh_purposes()
+        self.load_publications()
+
+    def on_language(self, lang: str) -> None:
+        self.refresh_purposes()
+
+    def refresh_purposes(self) -> None:
+        pills = self.ids.purpose
+        keep = pills.value
+        pills.choices = [(c.code, pick(c.id, c.en)) for c in self.app.settings.guestbook.purposes]
+        pills.value = keep
+        for pill in pills.children:   # seven choices beside the form: a little smaller than elsewhere
+            pill.height, pill.font_size = dp(62), sp(24)
+
+    def load_publications(self) -> None:
+        ids = list(self.app.session.chosen_publications)
+        try:
+            found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
+        except OperationalError:
+            log.exception("softcopy: publications not readable")
+            found = {}
+        rows = []
+        for pub_id in ids:
+            pub = found.get(pub_id)
+            reason = softcopy.UNKNOWN if pub is None else (softcopy.refusal_reason(pub) or "")
+            rows.append((pub_id, pub.title if pub is not None else "", reason))
+        self.rows = rows
+
+    def on_rows(self, *args) -> None:
+        box = self.ids.publications
+        box.clear_widgets()
+        for pub_id, title, reason in self.rows:
+            row = SoftcopyPubRow(pub_id=str(pub_id), title=title, reason=reason)
+            row.ids.remove_button.bind(on_release=lambda _w, p=pub_id: self.remove(p))
+            box.add_widget(row)
+        self.sendable = any(not reason for _i, _t, reason in self.rows)
+
+    def remove(self, pub_id: int) -> None:
+        chosen = self.app.session.chosen_publications
+        if pub_id in chosen:
+            chosen.remove(pub_id)
+        self.rows = [r for r in self.rows if r[0] != pub_id]
+
+    def toggle_terms(self) -> None:
+        self.agreed = not self.agreed
+        if self.agreed:
+            self.terms_error = ""
+
+    def on_purpose_chosen(self) -> None:
+        self.purpose_error = ""
+
+    # --- sending ---
+
+    def submit(self) -> None:
+        if self.busy:
+            return
+        app = self.app
+        self.name_error = self.email_error = self.purpose_error = self.terms_error = self.message = ""
+        ids = [pub_id for pub_id, _t, reason in self.rows if not reason]
+        if not ids:
+            self.message = N_("Choose at least one publication.")
+            return
+        settings, clock, session = app.settings, app.runtime.clock, app.session
+        form = dict(name=self.ids.name.text, email=self.ids.email.text, purpose_code=self.ids.purpose.value,
+                    purpose_text=self.ids.purpose_text.text, terms_accepted=self.agreed)
+        # check the form here (cheap, no I/O) so mistakes show at once, next to their fields
+        try:
+            softcopy.validate(settings, form["name"], form["email"], form["purpose_code"], form["purpose_text"],
+                              form["terms_accepted"])
+        except ValidationError as exc:
+            self._show_errors(exc)
+            return
+        language, visit_id = app.lang, session.visit_id
+
+        def job():
+            outcome = softcopy.create_request(settings, clock, ids, language=language, visit_id=visit_id, **form)
+            status = outcome.status
+            if settings.mail.enabled and status == "queued":
+                from kiosk.devices.mail import make_sender
+
+                status = softcopy.deliver_now(settings, clock, make_sender(settings.mail), outcome)
+            return outcome, status
+
+        self.busy = True
+        app.worker.submit(job, self._done, self._failed)
+
+    def _show_errors(self, exc: ValidationError) -> None:
+        e = exc.errors
+        self.name_error, self.email_error = e.get("name", ""), e.get("email", "")
+        self.purpose_error, self.terms_error = e.get("purpose", ""), e.get("terms", "")
+        self.message = e.get("publications", "")
+
+    def _done(self, result) -> None:
+        self.busy = False
+        outcome, status = result
+        app = self.app
+        app.session.scratch["softcopy"] = {"number": outcome.number, "status": status,
+                                           "email": outcome.masked_email}
+        app.session.chosen_publications = []
+        self.rows = []
+        self.agreed = False
+        self.ids.purpose.value = ""
+        self.ids.purpose_text.text = ""
+        sender = getattr(app, "mail_sender", None)
+        if sender is not None and status == "queued":
+            sender.wake()
+        app.go("softcopy_done")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        if isinstance(exc, ValidationError):
+            self._show_errors(exc)
+        elif isinstance(exc, softcopy.SoftcopyRefused):
+            self.load_publications()
+            self.message = exc.visitor_message
+        elif isinstance(exc, softcopy.RequestFailed):
+            self.message = exc.visitor_message
+        else:
+            # database busy, disk full …: everything typed stays on screen to try again
+            log.error("softcopy request failed", exc_info=exc)
+            self.message = SAVE_FAILED
+
+    # --- leaving ---
+
+    def back(self) -> None:
+        self.app.go("library")
+
+    def clear(self) -> None:
+        super().clear()
+        self.name_error = self.email_error = self.purpose_error = self.terms_error = self.message = ""
+        self.agreed = self.busy = False
+        self.rows = []
+        self.ids.purpose.value = ""
+
+    def screenshot_setup(self) -> None:
+        p = Publication
+        sendable = list(p.select().where(~p.read_only & p.softcopy_allowed).order_by(p.id).limit(2))
+        readonly = list(p.select().where(p.read_only).order_by(p.id).limit(1))
+        session = self.app.session
+        session.visitor_name, session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
+        session.chosen_publications = [x.id for x in sendable + readonly]
+        self.ids.name.text = self.ids.email.text = ""
+        self.on_pre_enter()
+        self.ids.purpose.value = "skripsi"
+        self.ids.purpose_text.text = "Bab 4 skripsi tentang kemiskinan"
+        self.agreed = True
+
+
+__all__ = ["SoftcopyScreen", "ensure_mail_sender", "_"]
