@@ -90,8 +90,8 @@ class LibraryScreen(KioskScreen):
         self._search_trigger.cancel()
         self._serial += 1
         serial, text, subject = self._serial, self.ids.search.text, self.subject
-        if self.status != "results":
-            self.status = "loading"
+        if not self.status:
+            self.status = "loading"   # first search only: later ones keep the last answer until the next
         db = self.app.runtime.db
 
         def run() -> list[Publication]:

@@ -9,10 +9,12 @@ from kivy.graphics.texture import Texture
 from kivy.graphics.transformation import Matrix
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.image import Image
 from kivy.uix.stencilview import StencilView
 
 from kiosk.core.pdfrender import RenderedPage, read_thumbnail
+from kiosk.ui.widgets.common import Card
 
 ZOOM_STEP = 2.5
 SWIPE_MIN_DP = 90
@@ -24,6 +26,29 @@ def texture_from(page: RenderedPage) -> Texture:
     texture.blit_buffer(page.rgb, colorfmt="rgb", bufferfmt="ubyte")
     texture.flip_vertical()
     return texture
+
+
+class Hideable:
+    """A message or dialog laid over other widgets. Hidden, touches pass through it to what is
+    below; a ``disabled`` widget would swallow them instead (Kivy 2.3)."""
+    shown = BooleanProperty(False)
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.shown else False
+
+
+class OverlayCard(Hideable, Card):
+    pass
+
+
+class OverlayLayer(Hideable, FloatLayout):
+    pass
 
 
 class Cover(Image):

@@ -1,0 +1,201 @@
+"""The digital library in a real window: search on the on-screen keyboard, open a publication,
+read and turn pages, jump, go back; refusals and a broken file. PDFs are made here with reportlab."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from kivy.tests.common import UnitTestTouch
+from reportlab.pdfgen.canvas import Canvas
+
+from kiosk.core import catalog
+from kiosk.ui.widgets.keyboard import Key
+from ui.kiosk_ui import KioskUITest
+
+
+def make_pdf(path: Path, title: str, pages: int) -> Path:
+    c = Canvas(str(path), invariant=1)
+    c.setTitle(title)
+    for n in range(pages):
+        c.setFont("Helvetica-Bold", 24)
+        c.drawString(72, 760, title if n == 0 else f"Halaman {n + 1}")
+        c.rect(72, 200, 400, 400 - 30 * n)      # every page looks different
+        c.showPage()
+    c.save()
+    return path
+
+
+class LibraryUITest(KioskUITest):
+
+    def start_with_catalogue(self, screen: str = "welcome"):
+        app = self.start(screen)
+        src = self.tmp_path / "incoming"
+        src.mkdir()
+        settings, clock = self.runtime.settings, self.runtime.clock
+        self.kesra, _ = catalog.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 5),
+                                            {"subject": "Sosial", "year": 2024, "hardcopy_location": "Rak B-3",
+                                             "catalogue_number": "4101002.1674"})
+        self.inflasi, _ = catalog.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 3),
+                                              {"subject": "Harga", "year": 2024, "read_only": "ya"})
+        self.ipm, _ = catalog.import_file(settings, clock, make_pdf(src / "ipm.pdf", "Indeks Pembangunan Manusia 2023", 4),
+                                          {"subject": "Sosial", "year": 2023})
+        return app
+
+    def wait_for(self, predicate, seconds: float = 5.0, what: str = "") -> None:
+        """Frames until ``predicate()`` holds: searches and pages arrive from the worker."""
+        end = time.monotonic() + seconds
+        while not predicate():
+            assert time.monotonic() < end, f"timed out waiting for {what or predicate}"
+            self.advance_frames(1)
+            time.sleep(0.01)
+
+    def swipe(self, widget, dx: float) -> None:
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        for step in range(1, 6):
+            touch.touch_move(x + dx * step / 5, y)
+            self.advance_frames(1)
+        touch.touch_up()
+        self.advance_frames(2)
+
+    def press_key(self, keyboard, label: str) -> None:
+        self.tap(next(k for k in keyboard.walk(restrict=True) if isinstance(k, Key) and k.key == label), frames=1)
+
+    # --- the visit ---
+
+    def test_search_open_read_turn_jump_back_and_request(self):
+        app = self.start_with_catalogue()
+        self.tap(next(t for t in self.screen("welcome").walk(restrict=True)
+                      if getattr(t, "journey", None) == "library"))
+        assert app.manager.current == "library"
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
+        assert [c.title for c in lib.cards()][-1] == "Indeks Pembangunan Manusia 2023"   # 2023 after 2024
+        assert lib.ids.next_step.opacity == 0         # no lobby visit: no "next step" button
+
+        self.tap(lib.ids.search)
+        assert lib.keyboard_open
+        self.type_on_keyboard(lib.ids.keyboard, "kesej")
+        self.wait_for(lambda: lib.searched_text == "kesej", what="the answer to the whole word")
+        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert lib.ids.status_line.text == "1 publikasi ditemukan untuk “kesej”"
+        self.tap(lib.cards()[0])
+        # a tap inside a ScrollView reaches the card when Kivy knows it was not a scroll (0.2 s)
+        self.wait_for(lambda: app.manager.current == "publication", what="the publication page")
+        page = self.screen("publication")
+        assert page.ids.status_text.text == "Tersedia tercetak di Rak B-3"
+        assert "4101002.1674" in self.all_texts() and "Sosial" in self.all_texts()
+        assert not page.ids.request.disabled and page.ids.refusal.text == ""
+        self.tap(page.ids.read)
+
+        assert app.manager.current == "reader"
+        reader = self.screen("reader")
+        view = reader.ids.page_view
+        self.wait_for(lambda: view.texture is not None, what="first page")
+        assert reader.ids.page_button.text == "Halaman 1 / 5"
+        assert view.mark == "Dibaca di kiosk PST — BPS Kota Contoh"
+        assert reader.ids.previous.disabled
+        self.wait_for(lambda: 1 in reader._textures, what="page 2 prefetched")
+        first = view.texture
+
+        self.tap(reader.ids.next)
+        assert reader.ids.page_button.text == "Halaman 2 / 5"
+        assert view.texture is not None and view.texture is not first    # prefetched: on screen at once
+
+        self.swipe(view, -400)       # finger to the left: the next page
+        assert reader.ids.page_button.text == "Halaman 3 / 5"
+        self.swipe(view, 400)
+        assert reader.ids.page_button.text == "Halaman 2 / 5"
+
+        self.tap(reader.ids.page_button)      # jump: the number pad
+        assert reader.jump_open
+        self.press_key(reader.ids.jump_keyboard, "9")
+        self.tap(reader.ids.jump_go)
+        assert reader.jump_open and reader.jump_error == "Pilih halaman 1 sampai 5."
+        self.press_key(reader.ids.jump_keyboard, "5")
+        self.tap(reader.ids.jump_go)
+        assert not reader.jump_open and reader.ids.page_button.text == "Halaman 5 / 5"
+        self.wait_for(lambda: view.texture is not None, what="page 5")
+        assert reader.ids.next.disabled
+
+        self.tap(reader.ids.back)
+        assert app.manager.current == "publication"
+        assert reader._textures == {} and view.texture is None    # nothing kept behind other screens
+
+        self.tap(page.ids.request)
+        assert app.session.chosen_publications == [self.kesra.id]
+        assert app.manager.current in ("softcopy", "welcome")     # the softcopy step may not be in this build
+
+    def test_read_only_publication_refuses_a_softcopy_and_says_why(self):
+        app = self.start_with_catalogue("library")
+        app.manager.get_screen("publication").show(self.inflasi)
+        app.go("publication")
+        self.advance_frames(2)
+        page = self.screen("publication")
+        assert page.ids.status_text.text == "Hanya versi digital"
+        assert page.ids.request.disabled
+        assert page.ids.refusal.text == ("Publikasi ini hanya dapat dibaca di kios ini; softcopy tidak "
+                                         "dapat dikirim.")
+        x, y = page.ids.request.to_window(*page.ids.request.center)   # a visitor taps it anyway
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.advance_frames(2)
+        page.request()                                                # and no code path slips through
+        assert app.manager.current == "publication" and app.session.chosen_publications == []
+        self.tap(page.ids.read)
+        reader = self.screen("reader")
+        self.wait_for(lambda: reader.ids.page_view.texture is not None, what="first page")
+        assert reader.ids.request.disabled
+
+    def test_a_broken_file_shows_a_message_in_the_visitors_language(self):
+        app = self.start_with_catalogue("library")
+        Path(self.ipm.file_path).write_bytes(b"%PDF-1.4\n% truncated by a bad copy\n")
+        app.set_language("en")
+        app.manager.get_screen("reader").open(self.ipm)
+        app.go("reader")
+        reader = self.screen("reader")
+        self.wait_for(lambda: reader.state == "broken", what="the open to fail")
+        assert reader.ids.broken_card.opacity == 1
+        assert reader.ids.broken_message.text == ("Sorry, this publication cannot be opened right now. "
+                                                  "Please ask the staff at the PST desk.")
+        assert reader.ids.next.disabled and reader.ids.page_button.disabled
+        Path(self.kesra.file_path).unlink()          # gone from the disk altogether
+        reader.open(self.kesra)
+        self.wait_for(lambda: reader.state == "broken", what="a missing file to fail")
+        assert app.manager.current == "reader"
+
+    def test_no_results_hint_next_step_in_a_visit_and_idle_reset(self):
+        app = self.start_with_catalogue()
+        app.session.visit_id = 1                     # a lobby visit: the library is one of its steps
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
+        assert lib.ids.next_step.opacity == 1 and lib.ids.next_step.text == "Lanjut: nilai layanan kami"
+
+        harga = next(p for p in lib.ids.subjects.children if p.code == "Harga")
+        self.tap(harga)
+        self.wait_for(lambda: [c.title for c in lib.cards()] == ["Indikator Inflasi Kota 2024"], what="subject")
+        self.tap(lib.ids.search)
+        self.type_on_keyboard(lib.ids.keyboard, "zzq")
+        self.wait_for(lambda: lib.status == "empty" and lib.searched_text == "zzq", what="no results")
+        assert lib.ids.empty_card.opacity == 1 and lib.ids.empty_title.text == "Publikasi tidak ditemukan"
+        self.tap(lib.ids.empty_clear)
+        self.wait_for(lambda: len(lib.cards()) == 3, what="all again")
+        assert lib.subject == "" and lib.ids.search.text == ""
+
+        reader = self.screen("reader")
+        reader.open(self.kesra)
+        app.go("reader")
+        self.wait_for(lambda: reader.ids.page_view.texture is not None, what="first page")
+        app.finish_visit()                           # what the idle timeout does
+        assert app.manager.current == "welcome"
+        assert reader._doc is None and reader.ids.page_view.texture is None and reader.publication is None
+        assert lib.cards() == [] and self.screen("publication").publication is None
+
+        app.session.visit_id = 1
+        app.go("library")
+        self.wait_for(lambda: len(lib.cards()) == 3, what="library again")
+        self.tap(lib.ids.next_step)
+        assert app.manager.current == "survey"
