@@ -1,0 +1,117 @@
+"""The softcopy request in a real window: from the reader's "Request softcopy" to the done screen,
+with the e-mail arriving at a real SMTP server on loopback."""
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+
+from kiosk.core import catalog, outbox
+from kiosk.core.models import OutboxMail, SoftcopyRequest
+from kiosk.devices.mail import make_sender
+from kiosk.ui.widgets.common import Pill
+from pg_server import free_port
+from test_mail import Server, mail_config
+from ui.kiosk_ui import KioskUITest
+from ui.test_library_ui import make_pdf
+
+
+class SoftcopyUITest(KioskUITest):
+
+    def start_with_catalogue(self, port: int):
+        app = self.start("welcome", replace=mail_config(port))
+        src = self.tmp_path / "incoming"
+        src.mkdir()
+        settings, clock = self.runtime.settings, self.runtime.clock
+        self.kesra, _ = catalog.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 3),
+                                            {"subject": "Sosial", "year": 2024})
+        self.inflasi, _ = catalog.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
+                                              {"subject": "Harga", "year": 2024, "read_only": "ya"})
+        # what the guestbook leaves in the session
+        app.session.visitor_name, app.session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
+        return app
+
+    def wait_for(self, predicate, seconds: float = 10.0, what: str = "") -> None:
+        end = time.monotonic() + seconds
+        while not predicate():
+            assert time.monotonic() < end, f"timed out waiting for {what or predicate}"
+            self.advance_frames(1)
+            time.sleep(0.01)
+
+    def open_form_from_the_reader(self, app):
+        app.session.chosen_publications = [self.inflasi.id]     # chosen earlier; read-only
+        page = self.screen("publication")
+        page.show(self.kesra)
+        app.go("publication")
+        self.tap(page.ids.read)
+        assert app.manager.current == "reader"
+        reader = self.screen("reader")
+        self.wait_for(lambda: reader.ids.page_view.texture is not None, what="first page")
+        self.tap(reader.ids.request)
+        assert app.manager.current == "softcopy"
+        return self.screen("softcopy")
+
+    def fill_and_send(self, form) -> None:
+        self.tap(next(w for w in form.ids.purpose.children if isinstance(w, Pill) and w.text == "Penelitian"))
+        self.tap(form.ids.terms)
+        self.tap(form.ids.send)
+        self.wait_for(lambda: self.app.manager.current == "softcopy_done", what="the done screen")
+
+    def test_from_the_reader_to_the_request_number_and_the_mail_arrives(self):
+        server = Server(free_port()).start()
+        try:
+            app = self.start_with_catalogue(server.port)
+            form = self.open_form_from_the_reader(app)
+            assert (form.ids.name.text, form.ids.email.text) == ("Siti Rahmawati", "siti.rahmawati@gmail.com")
+            texts = self.all_texts()
+            assert "Statistik Kesejahteraan Rakyat 2024" in texts and "Indikator Inflasi Kota 2024" in texts
+            assert "Publikasi ini hanya dapat dibaca di kios ini." in texts    # refused, with the reason
+            # nothing chosen for purpose and terms: told so, in Indonesian, and nothing is stored
+            self.tap(form.ids.send)
+            assert "Pilih untuk apa publikasi ini akan Anda gunakan." in self.all_texts()
+            assert "Silakan setujui ketentuan penggunaan untuk menerima softcopy." in self.all_texts()
+            assert SoftcopyRequest.select().count() == 0
+            # the visitor takes the read-only one off the list
+            row = next(r for r in form.ids.publications.children if r.title == "Indikator Inflasi Kota 2024")
+            self.tap(row.ids.remove_button)
+            assert [r.title for r in form.ids.publications.children] == ["Statistik Kesejahteraan Rakyat 2024"]
+            assert app.session.chosen_publications == [self.kesra.id]
+
+            self.fill_and_send(form)
+            done = self.screen("softcopy_done")
+            assert done.ids.number.text == "SC-20261124-0001"
+            assert done.ids.status.text == "Terkirim ke s***@gmail.com"
+            request = SoftcopyRequest.get()
+            assert (request.status, request.purpose, request.language) == ("sent", "penelitian", "id")
+            assert app.session.chosen_publications == []
+            # the message reached the server, once, with the stamped file
+            assert len(server.sink.received) == 1
+            msg = email.message_from_bytes(server.sink.received[0][2], policy=email.policy.default)
+            assert msg["To"] == "siti.rahmawati@gmail.com" and "SC-20261124-0001" in msg["Subject"]
+            [pdf] = [p.get_content() for p in msg.iter_attachments()]
+            assert b"PSTStamp" in pdf
+            self.tap(done.ids.library)
+            assert app.manager.current == "library"
+        finally:
+            server.stop()
+
+    def test_server_down_says_it_will_be_sent_then_shows_sent(self):
+        port = free_port()
+        app = self.start_with_catalogue(port)
+        app.session.chosen_publications = [self.kesra.id]
+        app.go("softcopy")
+        self.advance_frames(2)
+        self.fill_and_send(self.screen("softcopy"))
+        done = self.screen("softcopy_done")
+        assert done.ids.status.text == "Akan dikirim ke s***@gmail.com saat koneksi pulih."
+        assert OutboxMail.get().status == "queued"
+        server = Server(port).start()
+        try:
+            self.clock.advance(61)      # past the first backoff
+            settings = self.runtime.settings
+            assert [a.status for a in outbox.send_due(settings, self.clock, make_sender(settings.mail))] == ["sent"]
+            done.refresh()
+            self.wait_for(lambda: done.ids.status.text == "Terkirim ke s***@gmail.com", what="status refresh")
+            assert len(server.sink.received) == 1
+        finally:
+            server.stop()
