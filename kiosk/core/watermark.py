@@ -42,7 +42,12 @@ from pathlib import Path
 from typing import Iterable
 
 from kiosk.core.errors import KioskError
-from kiosk.i18n import N_
+
+
+def N_(msgid: str) -> str:
+    # kiosk.i18n.N_ without importing Babel: a CLI stamping run should not pay for the catalogs
+    return msgid
+
 
 log = logging.getLogger(__name__)
 
