@@ -208,11 +208,14 @@ def test_a_live_senders_claim_is_left_alone(rt, clock, tmp_path):
     assert OutboxMail.get_by_id(out.mail_id).status == "committing"
 
 
-def test_refused_recipient_fails_and_too_large_is_marked(rt, clock, tmp_path, smtp):
+def test_refused_recipient_fails_and_too_large_is_marked(rt, clock, tmp_path, smtp, caplog):
     out = make_request(rt, clock, tmp_path)
-    smtp.sink.refuse_rcpt = "550 5.1.1 no such user"
+    smtp.sink.refuse_rcpt = "550 5.1.1 <siti.rahma@gmail.com>: no such user"
     assert softcopy.deliver_now(rt.settings, clock, make_sender(rt.settings.mail), out) == "failed"
-    assert "550" in OutboxMail.get_by_id(out.mail_id).last_error
+    error = OutboxMail.get_by_id(out.mail_id).last_error
+    assert "550" in error and "<s***@gmail.com>" in error
+    assert "siti.rahma@" not in caplog.text       # never a full address in the log
+    assert SoftcopyRequest.get_by_id(out.request_id).status == "failed"
     out2 = make_request(rt, clock, tmp_path)
     smtp.sink.refuse_rcpt = "552 5.3.4 message too big"
     assert softcopy.deliver_now(rt.settings, clock, make_sender(rt.settings.mail), out2) == "too_large"

@@ -188,3 +188,35 @@ def test_an_incrementally_updated_source_loses_its_old_revision(tmp_path):
     wm.stamp_pdf(updated, out, STAMP)
     check_output(updated, out)
     assert PdfReader(out).metadata["/Title"] == "Revisi kedua"
+
+
+def test_the_pypdf_fallback_gives_the_same_guarantees(tmp_path, monkeypatch):
+    def cannot(self):
+        raise wm._CannotRawCopy("forced by the test")
+
+    monkeypatch.setattr(wm._RawCopy, "write", cannot)
+    src = odd_pages(tmp_path)
+    out = tmp_path / "out.pdf"
+    result = wm.stamp_pdf(src, out, STAMP)
+    assert result.method == "pypdf"
+    check_output(src, out)
+    for page in PdfReader(out).pages:
+        last = page["/Contents"][-1].get_object().get_data().decode()
+        expected = " ".join(wm._num(v) for v in wm.stamp_matrix(wm._page_box(page), page.rotation))
+        assert f"{expected} cm {wm.STAMP_NAME} Do" in last
+
+
+def test_no_stale_copy_of_a_page_dictionary_stays_in_object_streams(tmp_path):
+    if not QPDF:
+        pytest.skip("qpdf not installed: cannot make an object-stream file (apt-get install qpdf)")
+    src = object_streams(odd_pages(tmp_path), tmp_path / "os.pdf")
+    out = tmp_path / "out.pdf"
+    wm.stamp_pdf(src, out, STAMP)
+    reader = PdfReader(out)
+    page_nums = {p.indirect_reference.idnum for p in reader.pages}
+    for stm in {s for s, _i in reader.xref_objStm.values()}:
+        stream = reader.get_object(stm)
+        head = stream.get_data()[:int(stream["/First"])].split()
+        members = [int(head[2 * i]) for i in range(int(stream["/N"]))]
+        assert not page_nums & set(members), "an old page dictionary is still packed in an object stream"
+    assert all(n in reader.xref[0] for n in page_nums)

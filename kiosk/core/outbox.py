@@ -212,28 +212,36 @@ def send_one(settings: Settings, clock: Clock, sender: "MailSender", mail_id: in
     try:
         sender.send(raw, settings.mail.from_address, mail.to_address, before_data)
     except MessageTooLarge as exc:
-        _finish(mail, token, "too_large", str(exc))
-        log.warning("outbox %d to %s: too large for the server (%s)", mail_id, who, exc)
-        return Attempt(mail_id, "too_large", str(exc))
+        error = scrub(str(exc), mail.to_address)
+        _finish(mail, token, "too_large", error)
+        log.warning("outbox %d to %s: too large for the server (%s)", mail_id, who, error)
+        return Attempt(mail_id, "too_large", error)
     except PermanentMailError as exc:
-        _finish(mail, token, "failed", str(exc))
-        log.warning("outbox %d to %s: refused for good (%s)", mail_id, who, exc)
-        return Attempt(mail_id, "failed", str(exc))
+        error = scrub(str(exc), mail.to_address)
+        _finish(mail, token, "failed", error)
+        log.warning("outbox %d to %s: refused for good (%s)", mail_id, who, error)
+        return Attempt(mail_id, "failed", error)
     except TemporaryMailError as exc:
+        error = scrub(str(exc), mail.to_address)
         wait = backoff_s(mail.attempts)
         when = to_utc_naive(clock.now()) + dt.timedelta(seconds=wait)
         # back to queued from either phase: a temporary error means the server did not take it
         for phase in ("sending", "committing"):
-            if _set(mail_id, token, phase, status="queued", claimed_by="", last_error=str(exc)[:500],
+            if _set(mail_id, token, phase, status="queued", claimed_by="", last_error=error[:500],
                     next_attempt_at=when):
                 break
-        log.info("outbox %d to %s: not sent (%s); next try in %d s", mail_id, who, exc, wait)
-        return Attempt(mail_id, "queued", str(exc))
+        log.info("outbox %d to %s: not sent (%s); next try in %d s", mail_id, who, error, wait)
+        return Attempt(mail_id, "queued", error)
     # the server has it: record that first, before anything else can go wrong
     _set(mail_id, token, "committing", status="sent", sent_at=to_utc_naive(clock.now()), last_error="")
     _request_status(mail, "sent")
     log.info("outbox %d sent to %s", mail_id, who)
     return Attempt(mail_id, "sent")
+
+
+def scrub(text: str, address: str) -> str:
+    """Server replies often quote the recipient ("550 <a@b>: no such user"): mask it for logs."""
+    return text.replace(address, mask_email(address)) if address else text
 
 
 def _finish(mail: models.OutboxMail, token: str, status: str, error: str) -> None:
@@ -345,6 +353,7 @@ class BackgroundSender:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._recovered = False
 
     def start(self) -> None:
         if self._thread is None:
@@ -362,12 +371,16 @@ class BackgroundSender:
 
     def run_once(self) -> list[Attempt]:
         settings = self._settings_fn()
+        if not settings.mail.enabled:    # staff may turn mail off in a reloaded config
+            return []
+        if not self._recovered:
+            recover_interrupted(self._clock, settings.kiosk.name)
+            self._recovered = True
         return send_due(settings, self._clock, self._sender_fn(settings.mail))
 
     def _run(self) -> None:
         db = models.database.obj
         try:
-            recover_interrupted(self._clock, self._settings_fn().kiosk.name)
             while not self._stop.is_set():
                 try:
                     self.run_once()

@@ -166,6 +166,8 @@ class SoftcopyScreen(KioskScreen):
         self.busy = False
         outcome, status = result
         app = self.app
+        if status == "queued" and not app.settings.mail.enabled:
+            status = "later"
         app.session.scratch["softcopy"] = {"number": outcome.number, "status": status,
                                            "email": outcome.masked_email}
         app.session.chosen_publications = []

@@ -17,6 +17,8 @@ from kiosk.ui.screens.base import KioskScreen
 STATUS_TEXT = {
     "sent": N_("Sent to {email}"),
     "queued": N_("It will be sent to {email} as soon as the connection is back."),
+    # mail.enabled = false: kept in the outbox until staff send it
+    "later": N_("Your softcopy is saved and will be sent to {email} later."),
     "too_large": N_("The files are too large for e-mail. Please ask a staff member at the PST desk: they "
                     "will give them to you another way."),
     "failed": N_("The e-mail could not be delivered to {email}. Please ask a staff member at the PST desk."),
@@ -62,7 +64,7 @@ class SoftcopyDoneScreen(KioskScreen):
         return _(msgid).format(email=email) if msgid else ""
 
     def status_icon(self, status: str) -> str:
-        return {"sent": "check", "queued": "clock"}.get(status, "warning")
+        return {"sent": "check", "queued": "clock", "later": "clock"}.get(status, "warning")
 
     def to_library(self) -> None:
         self.app.go("library")
