@@ -190,6 +190,7 @@ class LibraryScreen(KioskScreen):
     def screenshot_setup(self) -> None:
         # what a visitor sees first: the newest publications, every subject, the keyboard closed
         self._serial += 1       # answered here and now, covers included: the capture comes soon
+        self._show_subjects(catalog.subjects())
         pubs = catalog.search(self.app.runtime.db, "")
         for pub in pubs:
             if pub.thumbnail_path and Path(pub.thumbnail_path).exists():
