@@ -87,6 +87,11 @@ class LibraryUITest(KioskUITest):
         assert page.ids.status_text.text == "Tersedia tercetak di Rak B-3"
         assert "4101002.1674" in self.all_texts() and "Sosial" in self.all_texts()
         assert not page.ids.request.disabled and page.ids.refusal.text == ""
+        self.tap(page.ids.back)                       # back: the grid as the visitor left it
+        assert app.manager.current == "library" and lib.ids.search.text == "kesej"
+        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        self.tap(lib.cards()[0])
+        self.wait_for(lambda: app.manager.current == "publication", what="the publication page again")
         self.tap(page.ids.read)
 
         assert app.manager.current == "reader"

@@ -58,7 +58,8 @@ class LibraryScreen(KioskScreen):
         session = self.app.session
         self.in_visit = session.visit_id is not None or session.ticket_id is not None
         self.load_subjects()
-        self.search_now()
+        if not self.status or self.status == "error":
+            self.search_now()   # back from a publication, the visitor finds the grid as they left it
 
     def load_subjects(self) -> None:
         self.app.worker.submit(catalog.subjects, self._show_subjects, lambda exc: None)

@@ -65,7 +65,8 @@ class ReaderScreen(KioskScreen):
 
     def _opened(self, generation: int, doc: Document, page: int = 0) -> None:
         if generation != self._generation:
-            doc.close()     # the visitor left (or another publication was opened) meanwhile
+            # the visitor left (or opened another publication) meanwhile; PDFium may be busy: close it there
+            self.app.worker.submit(doc.close, lambda result: None, lambda exc: None)
             return
         self._doc = doc
         self.page_count = doc.page_count
