@@ -151,8 +151,15 @@ class LibraryUITest(KioskUITest):
         assert app.manager.current == "publication" and app.session.chosen_publications == []
         self.tap(page.ids.read)
         reader = self.screen("reader")
-        self.wait_for(lambda: reader.ids.page_view.texture is not None, what="first page")
+        view = reader.ids.page_view
+        self.wait_for(lambda: view.texture is not None, what="first page")
         assert reader.ids.request.disabled
+        cached = view.texture
+        view.zoom_at(*view.to_window(*view.center))         # what a double tap does
+        assert view.zoomed
+        self.wait_for(lambda: view.texture.height > cached.height * 1.5, what="the page drawn sharp for the zoom")
+        view.reset_zoom()
+        assert not view.zoomed and view.texture is cached
 
     def test_a_broken_file_shows_a_message_in_the_visitors_language(self):
         app = self.start_with_catalogue("library")

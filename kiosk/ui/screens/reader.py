@@ -18,12 +18,13 @@ from kiosk.core.pdfrender import Document, PdfOpenError, RenderedPage
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.publication import request_softcopy, softcopy_refusal
-from kiosk.ui.widgets.reader import PageView, texture_from  # noqa: F401  (PageView: used in kv)
+from kiosk.ui.widgets.reader import ZOOM_STEP, PageView, texture_from  # noqa: F401  (PageView: kv)
 
 log = logging.getLogger(__name__)
 
 CACHE_PAGES = 6            # textures kept: current, next, previous and a few just read
 MIN_RENDER_PX, MAX_RENDER_PX = 800, 2000
+MAX_ZOOM_RENDER_PX = 3000  # a zoomed page is drawn again this sharp at most (~17 MB of RGB for A4)
 
 
 class ReaderScreen(KioskScreen):
@@ -153,6 +154,29 @@ class ReaderScreen(KioskScreen):
                     self.publication and self.publication.file_path, exc)
         if index == self.page_index:
             self.page_error = True
+
+    def zoom_changed(self, zoomed: bool) -> None:
+        """Zoomed in, the page is drawn again at the zoomed size (the cached one would look blurred);
+        zoomed out, the cached page is back. The sharp one is never cached: it is big."""
+        view = self.ids.page_view
+        if self._doc is None:
+            return
+        index = self.page_index
+        if not zoomed:
+            cached = self._textures.get(index)
+            if cached is not None:
+                view.texture = cached
+            return
+        doc, generation = self._doc, self._generation
+        height = int(min(max(view.height * ZOOM_STEP, self.render_height()), MAX_ZOOM_RENDER_PX))
+        self.app.worker.submit(lambda: doc.render(index, height),
+                               lambda page: self._sharpened(generation, page),
+                               lambda exc: log.warning("reader: zoomed page %d not drawn: %r", index + 1, exc))
+
+    def _sharpened(self, generation: int, page: RenderedPage) -> None:
+        view = self.ids.page_view
+        if generation == self._generation and page.index == self.page_index and view.zoomed:
+            view.texture = texture_from(page)
 
     def turn(self, direction: str) -> None:
         self.show_page(self.page_index + (1 if direction == "next" else -1))
