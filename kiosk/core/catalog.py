@@ -392,6 +392,11 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
     if subject:
         filters.append("p.subject = ?")
         params.append(subject)
+        subject_terms = query_terms(subject)
+        if subject_terms:
+            # the subject's words as a phrase in its FTS column: the index narrows the matches before
+            # any row is joined (the equality above stays the exact test)
+            match += ' AND subject : "%s"' % " ".join(subject_terms)
     if year is not None:
         filters.append("p.year = ?")
         params.append(year)
