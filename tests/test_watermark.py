@@ -220,3 +220,23 @@ def test_no_stale_copy_of_a_page_dictionary_stays_in_object_streams(tmp_path):
         members = [int(head[2 * i]) for i in range(int(stream["/N"]))]
         assert not page_nums & set(members), "an old page dictionary is still packed in an object stream"
     assert all(n in reader.xref[0] for n in page_nums)
+
+
+@pytest.mark.parametrize("bits", ["128", "256"])
+def test_aes_encrypted_with_an_empty_password_is_stamped_and_stays_aes(tmp_path, bits):
+    if not QPDF:
+        pytest.skip("qpdf not installed: cannot make an AES-encrypted file (apt-get install qpdf)")
+    src = make_pdf(tmp_path / "plain.pdf")
+    enc = tmp_path / "aes.pdf"
+    extra = ["--use-aes=y"] if bits == "128" else []
+    subprocess.run([QPDF, "--encrypt", "", "penerbit", bits, *extra, "--print=none", "--", str(src), str(enc)],
+                   check=True)
+    out = tmp_path / "out.pdf"
+    assert wm.stamp_pdf(enc, out, STAMP).method == "pypdf"
+    reader = PdfReader(out)
+    assert reader.is_encrypted and reader.decrypt("")
+    assert all(NUMBER in p.extract_text() for p in reader.pages)
+    shown = subprocess.run([QPDF, "--show-encryption", str(out)], capture_output=True, text=True).stdout
+    assert ("AESv3" if bits == "256" else "AESv2") in shown
+    assert "print low resolution: not allowed" in shown and "print high resolution: not allowed" in shown
+    assert subprocess.run([QPDF, "--check", str(out)], capture_output=True).returncode == 0

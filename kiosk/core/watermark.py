@@ -226,6 +226,10 @@ def stamp_pdf(source: Path, dest: Path, stamp: Stamp) -> StampResult:
             out = _pypdf_copy(reader, stamp_bytes, stamp.request_number, encrypted)
     except WatermarkError:
         raise
+    except DependencyErrorTypes as exc:   # an encryption pypdf cannot handle in this installation
+        raise PasswordProtected(f"{source}: {exc}",
+                                N_("This publication is protected and cannot be sent. Please ask a staff "
+                                   "member.")) from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
         # pypdf signals a broken file with any of these; the visitor gets one sentence, staff the detail
         raise DamagedFile(f"{source}: cannot be read as a PDF ({exc!r})",
@@ -319,11 +323,17 @@ def _pypdf_copy(reader, stamp_bytes: bytes, number: str, encrypted: bool) -> byt
         # original). With an empty user password this is about permissions, not secrecy, so RC4
         # is acceptable when the optional `cryptography` package (AES) is not installed.
         writer.encrypt(user_password="", owner_password=secrets.token_hex(16),
-                       permissions_flag=reader.user_access_permissions,
-                       algorithm="AES-128" if _have_aes() else "RC4-128")
+                       permissions_flag=reader.user_access_permissions, algorithm=_algorithm_like(reader))
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def _algorithm_like(reader) -> str:
+    """AES-256 for an AES-256 source (V 5), else AES-128; RC4 only without `cryptography`."""
+    if not _have_aes():
+        return "RC4-128"
+    return "AES-256" if int(getattr(reader._encryption, "V", 0) or 0) >= 5 else "AES-128"
 
 
 def _have_aes() -> bool:
