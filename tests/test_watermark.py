@@ -240,3 +240,36 @@ def test_aes_encrypted_with_an_empty_password_is_stamped_and_stays_aes(tmp_path,
     assert ("AESv3" if bits == "256" else "AESv2") in shown
     assert "print low resolution: not allowed" in shown and "print high resolution: not allowed" in shown
     assert subprocess.run([QPDF, "--check", str(out)], capture_output=True).returncode == 0
+
+
+def hand_made_pdf(path: Path) -> Path:
+    """As Ghostscript writes them: indirect stream lengths, and "endobj" inside the stream data."""
+    content = b"BT /F1 24 Tf 72 700 Td (Isi halaman endobj stream) Tj ET\n"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] /Rotate 90 >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> >> >>",
+        b"<< /Length 5 0 R >>\nstream\n" + content + b"endstream",
+        b"%d" % len(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_indirect_lengths_and_inherited_rotation_and_resources(tmp_path):
+    src = hand_made_pdf(tmp_path / "gs.pdf")
+    out = tmp_path / "out.pdf"
+    assert wm.stamp_pdf(src, out, STAMP).method == "raw"
+    check_output(src, out)
+    page = PdfReader(out).pages[0]
+    assert page.rotation == 90 and "Isi halaman endobj stream" in page.extract_text()
