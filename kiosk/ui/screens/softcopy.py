@@ -154,6 +154,7 @@ class SoftcopyScreen(KioskScreen):
             return outcome, status
 
         self.busy = True
+        self._session = session
         app.worker.submit(job, self._done, self._failed)
 
     def _show_errors(self, exc: ValidationError) -> None:
@@ -166,6 +167,11 @@ class SoftcopyScreen(KioskScreen):
         self.busy = False
         outcome, status = result
         app = self.app
+        if app.session is not getattr(self, "_session", None):
+            # the idle reset wiped the visit meanwhile: the request is stored and mailed, but its
+            # number must not appear to whoever stands at the kiosk now
+            log.info("softcopy %s finished after the visit was reset", outcome.number)
+            return
         if status == "queued" and not app.settings.mail.enabled:
             status = "later"
         app.session.scratch["softcopy"] = {"number": outcome.number, "status": status,
