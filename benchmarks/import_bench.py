@@ -58,12 +58,13 @@ def main() -> int:
         print(f"import + thumbnails: {report.summary()} in {took:.1f} s → {args.count / took:.1f} documents/s "
               f"({took / args.count * 1000:.1f} ms each)")
         thumbs = list(rt.settings.library.thumbnails_dir.glob("*.jpg"))
-        print(f"  {len(thumbs)} cover JPEGs, {sum(p.stat().st_size for p in thumbs) / len(thumbs) / 1024:.0f} KB each "
-              f"on average")
+        average_kb = sum(p.stat().st_size for p in thumbs) / max(len(thumbs), 1) / 1024
+        print(f"  {len(thumbs)} cover JPEGs, {average_kb:.0f} KB each on average")
         t = time.perf_counter()
         again = catalog.import_directory(rt.settings, rt.clock, folder / "incoming")
         took = time.perf_counter() - t
-        print(f"re-import of the same folder: {again.summary()} in {took:.1f} s → {args.count / took:.1f} documents/s")
+        print(f"re-import of the same folder: {again.summary()} in {took:.1f} s "
+              f"→ {args.count / took:.1f} documents/s")
         rt.close()
     return 0
 

@@ -32,13 +32,14 @@ class LibraryUITest(KioskUITest):
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
-        self.kesra, _ = catalog.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 5),
-                                            {"subject": "Sosial", "year": 2024, "hardcopy_location": "Rak B-3",
-                                             "catalogue_number": "4101002.1674"})
-        self.inflasi, _ = catalog.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 3),
-                                              {"subject": "Harga", "year": 2024, "read_only": "ya"})
-        self.ipm, _ = catalog.import_file(settings, clock, make_pdf(src / "ipm.pdf", "Indeks Pembangunan Manusia 2023", 4),
-                                          {"subject": "Sosial", "year": 2023})
+        def add(name: str, title: str, pages: int, **meta):
+            return catalog.import_file(settings, clock, make_pdf(src / name, title, pages), meta)[0]
+
+        self.kesra = add("kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 5, subject="Sosial", year=2024,
+                         hardcopy_location="Rak B-3", catalogue_number="4101002.1674")
+        self.inflasi = add("inflasi.pdf", "Indikator Inflasi Kota 2024", 3, subject="Harga", year=2024,
+                           read_only="ya")
+        self.ipm = add("ipm.pdf", "Indeks Pembangunan Manusia 2023", 4, subject="Sosial", year=2023)
         return app
 
     def wait_for(self, predicate, seconds: float = 5.0, what: str = "") -> None:

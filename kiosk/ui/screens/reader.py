@@ -18,7 +18,7 @@ from kiosk.core.pdfrender import Document, PdfOpenError, RenderedPage
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.publication import request_softcopy, softcopy_refusal
-from kiosk.ui.widgets.reader import ZOOM_STEP, PageView, texture_from  # noqa: F401  (PageView: kv)
+from kiosk.ui.widgets.reader import ZOOM_STEP, texture_from  # (importing it registers PageView for the kv)
 
 log = logging.getLogger(__name__)
 
