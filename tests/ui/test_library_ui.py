@@ -154,7 +154,8 @@ class LibraryUITest(KioskUITest):
         reader = self.screen("reader")
         view = reader.ids.page_view
         self.wait_for(lambda: view.texture is not None, what="first page")
-        assert reader.ids.request.disabled
+        assert reader.ids.request.disabled and reader.ids.request.opacity == 0
+        assert reader.ids.refusal_note.opacity == 1 and reader.ids.refusal_text.text == "Hanya dibaca di sini"
         cached = view.texture
         view.zoom_at(*view.to_window(*view.center))         # what a double tap does
         assert view.zoomed
