@@ -131,7 +131,8 @@ class LibraryUITest(KioskUITest):
 
         self.tap(page.ids.request)
         assert app.session.chosen_publications == [self.kesra.id]
-        assert app.manager.current in ("softcopy", "welcome")     # the softcopy step may not be in this build
+        # the softcopy step (issue 6) takes over; a build without it goes back to welcome
+        assert app.manager.current == ("softcopy" if "softcopy" in app.available_screens else "welcome")
 
     def test_read_only_publication_refuses_a_softcopy_and_says_why(self):
         app = self.start_with_catalogue("library")
