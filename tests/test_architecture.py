@@ -40,3 +40,18 @@ def test_core_devices_and_cli_import_without_kivy():
 def test_the_blocker_really_blocks():
     run = subprocess.run([sys.executable, "-c", BLOCKER + "import kivy.app"], capture_output=True, text=True)
     assert run.returncode != 0 and "must not import kivy" in run.stderr
+
+
+def test_core_never_names_the_devices_or_the_ui():
+    # core talks to printers and mail servers through kiosk.core.ports only (devices → core, never back):
+    # read every import in core, also the ones inside functions and under TYPE_CHECKING
+    import ast
+
+    offenders = []
+    for path in sorted((REPO / "kiosk" / "core").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
+                          if n.split(".")[:2] in (["kiosk", "devices"], ["kiosk", "ui"]) or n.split(".")[0] == "kivy"]
+    assert offenders == []

@@ -39,7 +39,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from kiosk.core import models
 from kiosk.core.clock import Clock, to_utc_naive
@@ -47,9 +47,8 @@ from kiosk.core.config import Settings
 from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, NotFound
 from kiosk.core.logs import mask_email
+from kiosk.core.ports import MailSender, MessageTooLarge, PermanentMailError, TemporaryMailError
 
-if TYPE_CHECKING:
-    from kiosk.devices.mail import MailSender
 
 log = logging.getLogger(__name__)
 
@@ -187,10 +186,8 @@ class Attempt:
     error: str = ""
 
 
-def send_one(settings: Settings, clock: Clock, sender: "MailSender", mail_id: int) -> Attempt | None:
+def send_one(settings: Settings, clock: Clock, sender: MailSender, mail_id: int) -> Attempt | None:
     """Claim and send one queued message; None when someone else has it or it is not queued."""
-    from kiosk.devices.mail import MessageTooLarge, PermanentMailError, TemporaryMailError
-
     token = claim_token()
     if not _claim(mail_id, clock, token):
         return None
@@ -259,7 +256,7 @@ def due(clock: Clock, kiosk: str, force: bool = False) -> list[int]:
     return [row.id for row in q.order_by(m.next_attempt_at, m.id)]
 
 
-def send_due(settings: Settings, clock: Clock, sender: "MailSender", force: bool = False,
+def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool = False,
              only: int | None = None) -> list[Attempt]:
     """Send this kiosk's due messages (``force``: ignore the backoff). Stops at the first
     connection-level failure: the others would only wait for the same timeout."""
@@ -347,7 +344,7 @@ class BackgroundSender:
     """A daemon thread sending this kiosk's due messages every ``interval_s`` or when woken."""
 
     def __init__(self, settings_fn: Callable[[], Settings], clock: Clock,
-                 sender_fn: Callable[[Settings], "MailSender"], interval_s: float = 30.0):
+                 sender_fn: Callable[[Settings], MailSender], interval_s: float = 30.0):
         self._settings_fn, self._clock, self._sender_fn = settings_fn, clock, sender_fn
         self.interval_s = interval_s
         self._wake = threading.Event()

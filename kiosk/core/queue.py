@@ -21,7 +21,6 @@ import re
 import statistics
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from peewee import Database, IntegrityError, OperationalError, fn
 
@@ -31,10 +30,9 @@ from kiosk.core.config import ServiceSettings, Settings
 from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, NotFound
 from kiosk.core.models import Ticket, Visit
+from kiosk.core.ports import PrinterError, TicketPrinting, TicketText
 from kiosk.i18n import N_, gettext_for
 
-if TYPE_CHECKING:
-    from kiosk.devices.printer import PrinterError, TicketPrinter, TicketText
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +152,8 @@ def waiting_counts(settings: Settings, clock: Clock) -> dict[str, int]:
 
 # --- printing ---
 
-def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> "TicketText":
+def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
     """What goes on the paper, in the language the visitor chose."""
-    from kiosk.devices.printer import TicketText
-
     lang = ticket.language or "id"
 
     def tr(msgid: str) -> str:
@@ -182,12 +178,10 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> "TicketText":
         qr_data=f"PST-TICKET:{ticket.id}:{ticket.day.isoformat()}:{ticket.number}")
 
 
-def print_ticket(settings: Settings, clock: Clock, printer: "TicketPrinter", ticket: Ticket,
+def print_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, ticket: Ticket,
                  reprint: bool = False) -> PrintResult:
     """Print ``ticket`` and record the outcome on its row. Never raises for a printer failure:
     the number stays issued and the failure is in ``print_failed`` / ``print_error``."""
-    from kiosk.devices.printer import PrinterError, supports_native_qr, ticket_job
-
     ahead = _waiting_ahead(ticket)
     if reprint:
         Ticket.update(reprints=Ticket.reprints + 1).where(Ticket.id == ticket.id).execute()
@@ -195,9 +189,7 @@ def print_ticket(settings: Settings, clock: Clock, printer: "TicketPrinter", tic
     if reprint:
         name += f"-reprint{ticket.reprints + 1}"
     try:
-        job = ticket_job(ticket_text(settings, ticket, ahead), printer.paper_width_mm,
-                         native_qr=supports_native_qr(printer.profile))
-        printer.send(job, name)
+        printer.print_ticket(ticket_text(settings, ticket, ahead), name)
     except PrinterError as exc:
         failed = exc.reason != "off"     # a kiosk without a printer is not a failure
         Ticket.update(print_failed=failed, print_error=str(exc)[:500]).where(Ticket.id == ticket.id).execute()
@@ -215,7 +207,7 @@ def _refresh(ticket: Ticket) -> None:
     ticket.__data__.update(fresh.__data__)
 
 
-def take_ticket(settings: Settings, clock: Clock, printer: "TicketPrinter", service_code: str,
+def take_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, service_code: str,
                 language: str = "id", kiosk: str | None = None) -> tuple[Issued, PrintResult]:
     """Issue (committed) then print: what the CLI does in one go and the screen in two steps."""
     issued = issue_ticket(settings, clock, service_code, language, kiosk)
@@ -243,7 +235,7 @@ def find_ticket(settings: Settings, clock: Clock, number: str) -> Ticket:
     return ticket
 
 
-def reprint_ticket(settings: Settings, clock: Clock, printer: "TicketPrinter", number: str) -> tuple[Ticket, PrintResult]:
+def reprint_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, number: str) -> tuple[Ticket, PrintResult]:
     ticket = find_ticket(settings, clock, number)
     return ticket, print_ticket(settings, clock, printer, ticket, reprint=True)
 

@@ -26,7 +26,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from peewee import IntegrityError
 
@@ -36,10 +36,9 @@ from kiosk.core.config import Settings
 from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, ValidationError
 from kiosk.core.logs import mask_email
+from kiosk.core.ports import MailSender
 from kiosk.i18n import N_, gettext_for
 
-if TYPE_CHECKING:
-    from kiosk.devices.mail import MailSender
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +283,7 @@ def _hand_over(files: list[Path], out: Path) -> None:
         raise KioskError(f"cannot write {out}: {exc.strerror}") from None
 
 
-def deliver_now(settings: Settings, clock: Clock, sender: "MailSender", outcome: Outcome) -> str:
+def deliver_now(settings: Settings, clock: Clock, sender: MailSender, outcome: Outcome) -> str:
     """Try to send the request's message at once (the visitor is waiting); its status after."""
     if outcome.mail_id is not None and outcome.status == "queued":
         outbox.send_due(settings, clock, sender, force=True, only=outcome.mail_id)

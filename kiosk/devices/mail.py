@@ -14,41 +14,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from typing import Callable, Protocol
+from typing import Callable
 
 from kiosk.core.config import MailSettings
-from kiosk.core.errors import KioskError
+from kiosk.core.ports import (  # noqa: F401  (the errors are part of this device's interface)
+    MailDisabled, MailError, MailSender, MessageTooLarge, PermanentMailError, TemporaryMailError,
+)
 
 log = logging.getLogger(__name__)
-
-
-class MailError(KioskError):
-    pass
-
-
-class TemporaryMailError(MailError):
-    """Connection refused or dropped, timeout, 4xx, login refused: keep the message, retry later."""
-
-
-class MailDisabled(TemporaryMailError):
-    """mail.enabled = false: messages stay in the outbox until staff turn it on."""
-
-
-class PermanentMailError(MailError):
-    """5xx for this message or recipient: sending it again will not help."""
-
-    def __init__(self, message: str, code: int = 0):
-        super().__init__(message)
-        self.code = code
-
-
-class MessageTooLarge(PermanentMailError):
-    pass
-
-
-class MailSender(Protocol):
-    def send(self, raw: bytes, sender: str, recipient: str, before_data: Callable[[], None]) -> None:
-        """Deliver ``raw`` (CRLF line ends) to one recipient or raise a ``MailError``."""
 
 
 class KeepInOutbox:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from kiosk.core.config import PrinterSettings
-from kiosk.core.errors import KioskError
+from kiosk.core.ports import PrinterError, TicketText  # noqa: F401  (part of this device's interface)
 from kiosk.devices import escpos_cache_dir
 
 if TYPE_CHECKING:  # escpos is imported lazily: see _escpos()
@@ -41,16 +41,6 @@ Job = Callable[["Escpos"], None]
 # Dots per line of the usual 203 dpi thermal heads.
 PAPER_DOTS = {58: 384, 80: 576}
 CHARS_PER_LINE = {58: 32, 80: 48}     # font A (12 × 24 dots)
-
-
-class PrinterError(KioskError):
-    """The printer could not print. ``reason`` is one of the REASONS, for screens and reports."""
-
-    REASONS = ("refused", "timeout", "dropped", "offline", "no_paper", "unavailable", "off")
-
-    def __init__(self, message: str, reason: str = "unavailable"):
-        super().__init__(message)
-        self.reason = reason if reason in self.REASONS else "unavailable"
 
 
 @dataclass(frozen=True)
@@ -130,6 +120,10 @@ class TicketPrinter:
     @property
     def paper_width_mm(self) -> int:
         return self.settings.paper_width_mm
+
+    def print_ticket(self, text: TicketText, name: str) -> None:
+        """The domain's port (kiosk.core.ports.TicketPrinting): lay out the ticket for this paper and profile."""
+        self.send(ticket_job(text, self.paper_width_mm, native_qr=supports_native_qr(self.profile)), name)
 
     def send(self, job: Job, name: str) -> None:
         data = render(job, self.profile)
@@ -442,23 +436,6 @@ def _io_error(what: str, exc: BaseException) -> PrinterError:
 
 
 # --- the ticket layout ---
-
-@dataclass(frozen=True)
-class TicketText:
-    """Everything printed on a queue ticket, already in the visitor's language."""
-    office_name: str
-    office_address: str
-    number: str
-    service_name: str
-    counter_line: str               # "Loket 2" or ""
-    when: str                       # local date and time with zone, "24-11-2026 09:15 WIB"
-    waiting_line: str               # "3 orang menunggu sebelum Anda"
-    instruction: str                # "Silakan mengisi buku tamu"
-    free_line: str
-    complaints_title: str
-    complaint_channels: tuple[tuple[str, str], ...]
-    qr_data: str
-
 
 def ticket_job(t: TicketText, paper_width_mm: int = 80, native_qr: bool = True) -> Job:
     """The queue ticket: office, the number very large, service, time, waiting, guestbook line,

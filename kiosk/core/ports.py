@@ -1,0 +1,78 @@
+"""What the domain asks of the outside world, and the errors the outside world may answer with.
+
+``kiosk.devices`` implements these (a printer kind, a mail kind, chosen by config); ``kiosk.core``
+only ever sees this module, so the domain never depends on a device library and the import
+direction stays one way: devices → core.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from kiosk.core.errors import KioskError
+
+# --- ticket printer ---
+
+
+class PrinterError(KioskError):
+    """The printer could not print. ``reason`` is one of the REASONS, for screens and reports."""
+
+    REASONS = ("refused", "timeout", "dropped", "offline", "no_paper", "unavailable", "off")
+
+    def __init__(self, message: str, reason: str = "unavailable"):
+        super().__init__(message)
+        self.reason = reason if reason in self.REASONS else "unavailable"
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """Everything printed on a queue ticket, already in the visitor's language."""
+    office_name: str
+    office_address: str
+    number: str
+    service_name: str
+    counter_line: str               # "Loket 2" or ""
+    when: str                       # local date and time with zone, "24-11-2026 09:15 WIB"
+    waiting_line: str               # "3 orang menunggu sebelum Anda"
+    instruction: str                # "Silakan mengisi buku tamu"
+    free_line: str
+    complaints_title: str
+    complaint_channels: tuple[tuple[str, str], ...]
+    qr_data: str
+
+
+class TicketPrinting(Protocol):
+    def print_ticket(self, text: TicketText, name: str) -> None:
+        """Lay out and print one queue ticket or raise ``PrinterError``."""
+
+
+# --- outgoing mail ---
+
+
+class MailError(KioskError):
+    pass
+
+
+class TemporaryMailError(MailError):
+    """Connection refused or dropped, timeout, 4xx, login refused: keep the message, retry later."""
+
+
+class MailDisabled(TemporaryMailError):
+    """mail.enabled = false: messages stay in the outbox until staff turn it on."""
+
+
+class PermanentMailError(MailError):
+    """5xx for this message or recipient: sending it again will not help."""
+
+    def __init__(self, message: str, code: int = 0):
+        super().__init__(message)
+        self.code = code
+
+
+class MessageTooLarge(PermanentMailError):
+    pass
+
+
+class MailSender(Protocol):
+    def send(self, raw: bytes, sender: str, recipient: str, before_data: Callable[[], None]) -> None:
+        """Deliver ``raw`` (CRLF line ends) to one recipient or raise a ``MailError``."""
