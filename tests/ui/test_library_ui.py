@@ -124,6 +124,9 @@ class LibraryUITest(KioskUITest):
         assert not reader.jump_open and reader.ids.page_button.text == "Halaman 5 / 5"
         self.wait_for(lambda: view.texture is not None, what="page 5")
         assert reader.ids.next.disabled
+        self.wait_for(lambda: 3 in reader._textures, what="page 4 prefetched")
+        # memory: the page and its neighbours only, the pages read before the jump are dropped
+        assert {3, 4} <= set(reader._textures) and len(reader._textures) <= 3
 
         self.tap(reader.ids.back)
         assert app.manager.current == "publication"

@@ -2,8 +2,9 @@
 
 Pages are rendered by ``kiosk.core.pdfrender`` in the worker (PDFium takes a few ms per page, a
 touchscreen must not stutter) and the pages either side of the current one are rendered ahead,
-so "next" usually only swaps a texture that is already on the GPU. A few recent textures are
-kept (LRU); everything is dropped when the visitor leaves or the idle reset clears the screen.
+so "next" usually only swaps a texture that is already on the GPU. Only the current page and its
+neighbours are kept (a page is ~3.3 MB of texture, in process memory under software GL);
+everything is dropped when the visitor leaves or the idle reset clears the screen.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 
 from kiosk.core.models import Publication
 from kiosk.core.pdfrender import Document, PdfOpenError, RenderedPage
+from kiosk.ui.bootstrap import release_free_memory
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.publication import request_softcopy, softcopy_refusal
@@ -22,7 +24,7 @@ from kiosk.ui.widgets.reader import ZOOM_STEP, texture_from  # (importing it reg
 
 log = logging.getLogger(__name__)
 
-CACHE_PAGES = 6            # textures kept: current, next, previous and a few just read
+CACHE_PAGES = 3            # textures kept: current, next, previous (the farthest from the current go first)
 MIN_RENDER_PX, MAX_RENDER_PX = 800, 2000
 MAX_ZOOM_RENDER_PX = 3000  # a zoomed page is drawn again this sharp at most (~17 MB of RGB for A4)
 
@@ -91,10 +93,13 @@ class ReaderScreen(KioskScreen):
         if doc is not None:
             # PDFium may be busy with a prefetch: close in the worker rather than wait on its lock here
             self.app.worker.submit(doc.close, lambda result: None, lambda exc: None)
+        had_pages = bool(self._textures) or self.ids.page_view.texture is not None
         self._textures.clear()
         self._pending.clear()
         self.ids.page_view.texture = None
         self.state, self.page_error, self.jump_open, self.jump_error = "", False, False, ""
+        if had_pages:
+            release_free_memory()     # the pages' memory back to the system, not kept for the next reader
 
     # --- pages ---
 
@@ -134,17 +139,14 @@ class ReaderScreen(KioskScreen):
     def _rendered(self, generation: int, page: RenderedPage) -> None:
         if generation != self._generation:
             return
-        self._pending.discard(page.index)
+        index = page.index
+        self._pending.discard(index)
         self._textures[page.index] = texture_from(page)
-        self._textures.move_to_end(page.index)
         while len(self._textures) > CACHE_PAGES:
-            oldest = next(iter(self._textures))
-            if oldest == self.page_index:
-                self._textures.move_to_end(oldest)
-                continue
-            del self._textures[oldest]
-        if page.index == self.page_index:
-            self.ids.page_view.texture = self._textures[page.index]
+            farthest = max(self._textures, key=lambda i: abs(i - self.page_index))
+            del self._textures[farthest]
+        if index == self.page_index and index in self._textures:
+            self.ids.page_view.texture = self._textures[index]
 
     def _render_failed(self, generation: int, index: int, exc: BaseException) -> None:
         if generation != self._generation:
