@@ -12,11 +12,15 @@ from kiosk.runtime import Runtime
 from kiosk.ui.app import KioskApp
 
 
+SETTLE_FRAMES = 5
+
+
 def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None = None) -> Path:
     app = KioskApp(runtime, initial_screen=screen)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    prepared_at: list[int] = []
 
     def prepare(dt):
         if screen not in app.manager.screen_names:
@@ -26,9 +30,15 @@ def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None =
         if lang:
             app.set_language(lang)
         app.manager.get_screen(screen).screenshot_setup()
-        Clock.schedule_once(capture, 0.6)   # a few frames: textures and layouts settle
+        prepared_at.append(Clock.frames)
+        Clock.schedule_once(capture, 0.6)
 
     def capture(dt):
+        # Layouts, text wrapping and then graphics settle over a few *frames*, and under software GL
+        # on a busy machine the first frames take half a second each: count frames, not time.
+        if Clock.frames - prepared_at[0] < SETTLE_FRAMES:
+            Clock.schedule_once(capture, 0.1)
+            return
         saved = Window.screenshot(name=str(out.with_suffix("")) + "-tmp.png")
         shutil.move(saved, out)
         app.stop()
