@@ -81,6 +81,22 @@ def test_index_follows_updates_and_deletes(runtime):
     assert catalog.search(runtime.db, "pendapatan") == []
 
 
+def test_results_are_publications_as_peewee_loads_them(runtime):
+    """search builds its Publication objects itself (faster than peewee's raw()); they must be the same."""
+    fill()
+    sql = "SELECT p.* FROM publication AS p ORDER BY p.id"
+    by_peewee = list(Publication.raw(sql))
+    ours = catalog._publications(runtime.db.execute_sql(sql))
+    assert [p.__data__ for p in ours] == [p.__data__ for p in by_peewee]
+    assert all(not p._dirty for p in ours)
+    assert isinstance(ours[0].imported_at, dt.datetime) and ours[0].softcopy_allowed is True
+    found = catalog.search(runtime.db, "inflasi")[0]
+    assert found.__data__ == Publication.get_by_id(found.id).__data__
+    found.title = "Indikator Inflasi (revisi)"        # saving a search result works as for any record
+    found.save()
+    assert Publication.get_by_id(found.id).title == "Indikator Inflasi (revisi)"
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(list('ab "*-:()^+.,\'é_') + ["NEAR", " OR ", " AND ", "NOT", "inflasi"]),
                 max_size=12).map("".join))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from peewee import Database, IntegrityError, OperationalError
+from peewee import BooleanField, Database, DateTimeField, IntegrityError, OperationalError
 
 from kiosk.core import pdfrender
 from kiosk.core.clock import Clock, to_utc_naive
@@ -425,7 +425,7 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
                f"JOIN publication AS p ON p.id = f.rowid ORDER BY f.score, p.year DESC")
         params = [match] + params + [limit]
     try:
-        return list(Publication.raw(sql, *params))
+        return _publications(db.execute_sql(sql, params))
     except OperationalError as exc:
         if "publication_fts" not in str(exc):
             raise
@@ -434,7 +434,30 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
 
         log.warning("catalogue search index missing; building it now")
         create_sqlite_search(db)
-        return list(Publication.raw(sql, *params))
+        return _publications(db.execute_sql(sql, params))
+
+
+def _publications(cursor) -> list[Publication]:
+    """Rows of ``SELECT p.*`` as Publication objects, the state peewee's ``raw()`` leaves them in.
+
+    peewee's cursor wrapper sets each of the 21 fields through its descriptor and converts every value
+    (~15 µs a row, ~0.9 ms for a page of 60 results — a third of the search's time budget); here
+    only dates and booleans need converting (SQLite already returns str and int), and the values go
+    straight into the object's data."""
+    columns = Publication._meta.columns
+    fields = [columns[d[0]] for d in cursor.description]
+    names = [f.name for f in fields]
+    convert = [(i, f.python_value) for i, f in enumerate(fields) if isinstance(f, (DateTimeField, BooleanField))]
+    found = []
+    for row in cursor:
+        if convert:
+            row = list(row)
+            for i, python_value in convert:
+                row[i] = python_value(row[i])
+        pub = Publication(__no_default__=1)     # no defaults, nothing dirty: as loaded
+        pub.__data__ = dict(zip(names, row))
+        found.append(pub)
+    return found
 
 
 _PG_ACCENTED = "áàâäãåāéèêëēíìîïīóòôöõōúùûüūñçýÿ"

@@ -22,12 +22,15 @@ def apply(db: Database, migrator: SchemaMigrator) -> None:
 
 # Full-text search over the catalogue (kiosk.core.catalog.search): an external-content FTS5
 # table kept in step with `publication` by triggers, so no write path can forget it.
-# remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán"; prefix '1 2 3': fast search-as-you-type.
+# remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán". prefix '1 2 3 4': search-as-you-type reads one
+# ready doclist for each of the first four keystrokes of a word; a longer prefix (or a word not in a prefix
+# index) makes FTS5 merge the doclists of every term it starts, which costs ~2 ms for a common word at 100,000
+# publications (benchmarks/search_bench.py).
 SQLITE_SEARCH = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS publication_fts USING fts5(
         title, subtitle, subject, abstract, catalogue_number,
         content='publication', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')""",
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4')""",
     """CREATE TRIGGER IF NOT EXISTS publication_fts_ai AFTER INSERT ON publication BEGIN
         INSERT INTO publication_fts(rowid, title, subtitle, subject, abstract, catalogue_number)
         VALUES (new.id, new.title, new.subtitle, new.subject, new.abstract, new.catalogue_number); END""",
