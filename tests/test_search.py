@@ -81,6 +81,19 @@ def test_index_follows_updates_and_deletes(runtime):
     assert catalog.search(runtime.db, "pendapatan") == []
 
 
+def test_every_prefix_length_finds_the_word(runtime):
+    """Prefixes up to 20 bytes have their own FTS5 index; longer ones are merged from the terms: both find."""
+    long_word = "Pertanggungjawabannya"                        # 21 letters
+    longer = "Antidisestablishmentarianisme"                # 29 letters, beyond every prefix index
+    pub = add(f"Laporan {long_word} Keuangan 2024", f"Kata {longer}.")
+    add("Laporan Kinerja 2024", "Pertanian.")
+    for word in (long_word, longer):
+        for n in range(1, len(word) + 1):
+            assert pub.id in {p.id for p in catalog.search(runtime.db, word[:n])}, word[:n]
+    assert [p.id for p in catalog.search(runtime.db, "laporan pertanggungjawaban")] == [pub.id]
+    assert [p.id for p in catalog.search(runtime.db, "antidisestablishmentarianismes")] == []
+
+
 def test_results_are_publications_as_peewee_loads_them(runtime):
     """search builds its Publication objects itself (faster than peewee's raw()); they must be the same."""
     fill()

@@ -22,15 +22,19 @@ def apply(db: Database, migrator: SchemaMigrator) -> None:
 
 # Full-text search over the catalogue (kiosk.core.catalog.search): an external-content FTS5
 # table kept in step with `publication` by triggers, so no write path can forget it.
-# remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán". prefix '1 2 3 4': search-as-you-type reads one
-# ready doclist for each of the first four keystrokes of a word; a longer prefix (or a word not in a prefix
-# index) makes FTS5 merge the doclists of every term it starts, which costs ~2 ms for a common word at 100,000
-# publications (benchmarks/search_bench.py).
+# remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán".
+# prefix: every word of a query is a prefix ("kese" finds "kesejahteraan", as the visitor types). A prefix of a
+# length that has its own prefix index is one ready doclist, read lazily (newest first, stopping at the
+# limit). Any other prefix makes FTS5 merge the doclists of every term it starts into memory — twice, as
+# bm25 counts the phrase's documents again — ~4 ms each for a word in most abstracts at 100,000
+# publications (benchmarks/search_bench.py). So every length up to 20 bytes (nearly every Indonesian word)
+# has an index: space for speed, the index grows ~1.6x (100,000 publications: ~150 → ~240 MB file).
+PREFIX_LENGTHS = " ".join(str(n) for n in range(1, 21))
 SQLITE_SEARCH = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS publication_fts USING fts5(
         title, subtitle, subject, abstract, catalogue_number,
         content='publication', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4')""",
+        tokenize='unicode61 remove_diacritics 2', prefix='""" + PREFIX_LENGTHS + """')""",
     """CREATE TRIGGER IF NOT EXISTS publication_fts_ai AFTER INSERT ON publication BEGIN
         INSERT INTO publication_fts(rowid, title, subtitle, subject, abstract, catalogue_number)
         VALUES (new.id, new.title, new.subtitle, new.subject, new.abstract, new.catalogue_number); END""",
