@@ -58,7 +58,9 @@ class Cover(Image):
     path = StringProperty("")
     ready = BooleanProperty(False)
     _cache: OrderedDict[str, Texture] = OrderedDict()
-    CACHE_SIZE = 150
+    # the library grid shows at most 60 (library.RESULT_LIMIT); a cover is ~0.5 MB of texture, in process
+    # memory under software GL, and stays alive behind the reader: 150 of them were up to ~75 MB
+    CACHE_SIZE = 60
 
     def on_path(self, *args) -> None:
         path = self.path
