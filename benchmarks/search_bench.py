@@ -126,7 +126,13 @@ def main() -> int:
             return time.perf_counter() - t
 
         worst = []
-        worst.append(figures("two-word queries", [timed(q) for _ in range(args.rounds) for q in TWO_WORD]))
+        per_query: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for q in TWO_WORD:
+                per_query.setdefault(q, []).append(timed(q))
+        worst.append(figures("two-word queries", [s for samples in per_query.values() for s in samples]))
+        for q in sorted(per_query, key=lambda q: statistics.median(per_query[q]), reverse=True)[:3]:
+            figures(f"  slowest: {q!r}", per_query[q])
         by_len: dict[int, list[float]] = {}
         for _ in range(args.rounds):
             for word in TYPED_WORDS:
