@@ -2,6 +2,7 @@
 reader's big page buffers), and a no-op where there is no glibc. No kivy is imported here."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -49,9 +50,11 @@ for b in blocks:
     libc.free(b)
 release_free_memory()
 """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}   # glibc's own defaults
+
     def mmapped(tuned: bool) -> str:
         return subprocess.run([sys.executable, "-c", code, "1" if tuned else "0"], capture_output=True,
-                              text=True, check=True).stdout.strip()
+                              text=True, check=True, env=env).stdout.strip()
 
     assert mmapped(False) == "False"     # glibc's default: the dynamic threshold kept them in the heap
     assert mmapped(True) == "True"
