@@ -1,23 +1,17 @@
 """Complaints and suggestions: stored with a reference number the visitor can quote later.
 
 References look like ``ADU-20261124-0003``: the office's local date and a sequence that
-restarts every day. The number is taken inside ``write_transaction`` (SQLite: BEGIN IMMEDIATE,
-so two kiosks on one file never read the same last number); on PostgreSQL, where a plain
-transaction cannot lock a row that does not exist yet, a transaction-scoped advisory lock per
-day serialises the kiosks. The unique index stays the last guard: a collision is retried.
+restarts every day, safe with several kiosks (see ``kiosk.core.numbering``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from dataclasses import dataclass
 
-from peewee import IntegrityError
-
-from kiosk.core import models
+from kiosk.core import models, numbering
 from kiosk.core.clock import Clock, local, to_utc_naive
-from kiosk.core.db import is_sqlite, write_transaction
+from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, NotFound, ValidationError
 from kiosk.i18n import N_
 
@@ -25,7 +19,6 @@ PREFIX = "ADU"
 TEXT_MIN = 10
 TEXT_MAX = 2000
 NOTE_MAX = 2000
-_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -65,42 +58,17 @@ def validate(category: str, text: str, contact: str) -> tuple[str, str, str]:
     return category, text, contact
 
 
-def _next_reference(day: dt.date) -> str:
-    stem = f"{PREFIX}-{day:%Y%m%d}-"
-    c = models.Complaint
-    last = 0
-    for (ref,) in c.select(c.reference).where(c.reference.startswith(stem)).tuples():
-        tail = ref[len(stem):]
-        if tail.isdigit():
-            last = max(last, int(tail))
-    return f"{stem}{last + 1:04d}"
-
-
-def _lock_key(day: dt.date) -> int:
-    # One lock per day's sequence; the "ADU" text keeps it apart from the queue's keys.
-    return zlib.crc32(f"{PREFIX}-{day:%Y%m%d}".encode())
-
-
 def file_complaint(clock: Clock, zone: str, kiosk: str, category: str, text: str, contact: str = "", *,
                    visit_id: int | None = None, language: str = "id") -> models.Complaint:
     """Validate and store a complaint; returns it with its new reference number."""
     category, text, contact = validate(category, text, contact)
     now = clock.now()
     day = local(now, zone).date()
-    db = models.database.obj
-    for attempt in range(_RETRIES):
-        try:
-            with write_transaction(db):
-                if not is_sqlite(db):
-                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(day),))
-                return models.Complaint.create(
-                    reference=_next_reference(day), visit=visit_id, kiosk=kiosk, category=category,
-                    text=text, contact=contact, language=language, status="open",
-                    created_at=to_utc_naive(now))
-        except IntegrityError:
-            if attempt == _RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    return numbering.create_numbered(
+        models.Complaint.reference, PREFIX, day,
+        lambda reference: models.Complaint.create(
+            reference=reference, visit=visit_id, kiosk=kiosk, category=category, text=text, contact=contact,
+            language=language, status="open", created_at=to_utc_naive(now)))
 
 
 def list_complaints(open_only: bool = False) -> list[models.Complaint]:

@@ -20,7 +20,6 @@ import logging
 import re
 import shutil
 import unicodedata
-import zlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -28,12 +27,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Sequence
 
-from peewee import IntegrityError
-
-from kiosk.core import models, outbox, watermark
+from kiosk.core import models, numbering, outbox, watermark
 from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
 from kiosk.core.config import Settings
-from kiosk.core.db import is_sqlite, write_transaction
+from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, ValidationError
 from kiosk.core.logs import mask_email
 from kiosk.core.ports import MailSender
@@ -45,7 +42,6 @@ log = logging.getLogger(__name__)
 PREFIX = "SC"
 NAME_MAX = 120
 PURPOSE_MAX = 300
-_RETRIES = 5
 
 
 class SoftcopyRefused(KioskError):
@@ -157,38 +153,15 @@ def validate(settings: Settings, name: str, email: str, purpose_code: str, purpo
 
 # --- numbers ---
 
-def _next_number(day: dt.date) -> str:
-    stem = f"{PREFIX}-{day:%Y%m%d}-"
-    r = models.SoftcopyRequest
-    last = 0
-    for (number,) in r.select(r.number).where(r.number.startswith(stem)).tuples():
-        tail = number[len(stem):]
-        if tail.isdigit():
-            last = max(last, int(tail))
-    return f"{stem}{last + 1:04d}"
-
-
-def _lock_key(day: dt.date) -> int:
-    return zlib.crc32(f"{PREFIX}-{day:%Y%m%d}".encode())
-
-
 def _new_request(clock: Clock, zone: str, form: Form, language: str, visit_id: int | None) -> models.SoftcopyRequest:
     now = clock.now()
     day = local(now, zone).date()
-    db = models.database.obj
-    for attempt in range(_RETRIES):
-        try:
-            with write_transaction(db):
-                if not is_sqlite(db):
-                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(day),))
-                return models.SoftcopyRequest.create(
-                    number=_next_number(day), visit=visit_id, name=form.name, email=form.email,
-                    purpose=form.purpose, language=language, terms_accepted_at=to_utc_naive(now),
-                    status="preparing", created_at=to_utc_naive(now))
-        except IntegrityError:
-            if attempt == _RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    return numbering.create_numbered(
+        models.SoftcopyRequest.number, PREFIX, day,
+        lambda number: models.SoftcopyRequest.create(
+            number=number, visit=visit_id, name=form.name, email=form.email, purpose=form.purpose,
+            language=language, terms_accepted_at=to_utc_naive(now), status="preparing",
+            created_at=to_utc_naive(now)))
 
 
 # --- files ---
