@@ -32,7 +32,6 @@ import logging
 import os
 import re
 import socket
-import tempfile
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -46,6 +45,7 @@ from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
 from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, NotFound
+from kiosk.core.files import write_atomically
 from kiosk.core.logs import mask_email
 from kiosk.core.ports import MailSender, MessageTooLarge, PermanentMailError, TemporaryMailError
 
@@ -98,30 +98,6 @@ def outbox_dir(settings: Settings) -> Path:
 
 def new_message_id(from_address: str) -> str:
     return make_msgid(idstring="pst", domain=from_address.rsplit("@", 1)[-1])
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: a crash leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:   # the rename itself survives a power cut only once the folder is synced
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
 
 
 def enqueue(settings: Settings, clock: Clock, message: EmailMessage, *, request_id: int | None = None,

@@ -32,16 +32,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 import re
 import secrets
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from kiosk.core.errors import KioskError
+from kiosk.core.files import write_atomically
 
 
 def N_(msgid: str) -> str:
@@ -235,7 +234,7 @@ def stamp_pdf(source: Path, dest: Path, stamp: Stamp) -> StampResult:
         raise DamagedFile(f"{source}: cannot be read as a PDF ({exc!r})",
                           N_("This publication's file is damaged and cannot be sent. Please ask a staff "
                              "member.")) from None
-    _write_atomically(dest, out)
+    write_atomically(dest, out)
     return StampResult(pages=pages, size=len(out), method=method)
 
 
@@ -258,20 +257,6 @@ try:  # the AES algorithms need a crypto package; pypdf raises DependencyError w
     from pypdf.errors import DependencyError as DependencyErrorTypes
 except ImportError:  # pragma: no cover
     DependencyErrorTypes = NotImplementedError  # type: ignore[misc, assignment]
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _pypdf_copy(reader, stamp_bytes: bytes, number: str, encrypted: bool) -> bytes:
