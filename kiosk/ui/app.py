@@ -109,7 +109,11 @@ class KioskApp(App):
             fresh = config_mod.load(self.settings.source)
         except config_mod.ConfigError as exc:
             return exc.problems
+        if fresh.printer != self.settings.printer:
+            self.runtime.printer = None       # made again from the new [printer] at the next ticket
         self.apply_settings(fresh)
+        for screen in self.manager.screens:
+            screen.on_config_reloaded()
         return []
 
     @staticmethod

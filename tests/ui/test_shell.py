@@ -159,6 +159,19 @@ class ShellTest(KioskUITest):
         self.tap(pin.ids.ok)
         assert app.manager.current == "staff"
 
+    def test_reload_applies_a_new_printer_and_turns_mail_on(self):
+        app = self.start()
+        assert type(app.runtime.printer).__name__ == "DummyPrinter"
+        assert getattr(app, "mail_sender", None) is None           # [mail] enabled = false
+        source = app.settings.source
+        text = source.read_text().replace('kind = "dummy"', 'kind = "none"', 1)
+        source.write_text(text.replace("[mail]\n# Send softcopies by e-mail (false = keep them in the outbox)\n"
+                                       "enabled = false", "[mail]\nenabled = true"))
+        assert app.reload_config() == []
+        assert app.settings.mail.enabled
+        assert type(app.runtime.printer).__name__ == "NoPrinter"
+        assert app.mail_sender is not None and app.mail_sender.running
+
     def test_reload_with_a_broken_config_keeps_running_settings(self):
         app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})
         app.go("staff")

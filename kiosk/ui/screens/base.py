@@ -22,6 +22,9 @@ class KioskScreen(Screen):
                 if hasattr(widget, "error"):
                     widget.error = ""
 
+    def on_config_reloaded(self) -> None:
+        """Staff reloaded the config (``app.settings`` is the new one): restart what depends on it."""
+
     def on_language(self, lang: str) -> None:
         """Texts set from Python (not bound in kv) are refreshed here."""
 

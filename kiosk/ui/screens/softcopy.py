@@ -62,6 +62,9 @@ class SoftcopyScreen(KioskScreen):
     def on_kv_post(self, base_widget):
         ensure_mail_sender(self.app)
 
+    def on_config_reloaded(self) -> None:
+        ensure_mail_sender(self.app)     # staff may have just turned mail on
+
     # --- showing ---
 
     def on_pre_enter(self, *args):
