@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Renders every screen of the kiosk in Indonesian and English into docs/screenshots/,
-# using a throw-away config and database (demo catalogue included when available).
+# using a throw-away config and database (demo catalogue included when available), plus the
+# printed ticket as the dummy printer previews it, and docs/screenshots/index.md to browse them.
+# The folder is generated output: git ignores it.
 # Usage: scripts/screenshots.sh [screen …]      (needs Xvfb; `make test` installs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,25 @@ fi
 for screen in "${screens[@]}"; do
   for lang in id en; do
     run "$bin/kiosk" --config "$work/kiosk.toml" screenshot "$screen" --lang "$lang" \
-      --out "$out/$screen-$lang.png" >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
-    echo "$out/$screen-$lang.png"
+      --out "$out/${screen/:/-}-$lang.png" >/dev/null 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+    echo "$out/${screen/:/-}-$lang.png"
   done
 done
+if [ "$#" -eq 0 ]; then
+  for lang in id en; do   # the paper ticket: the dummy printer writes a PNG preview of each ticket it prints
+    "$bin/kiosk" --config "$work/kiosk.toml" ticket A --lang "$lang" >/dev/null
+    cp "$(ls -t "$work"/data/printer/*.png | head -1)" "$out/ticket-paper-$lang.png"
+    echo "$out/ticket-paper-$lang.png"
+  done
+fi
+{
+  echo "# Kiosk screens (made by scripts/screenshots.sh)"
+  echo
+  echo "| screen | Indonesian | English |"
+  echo "|---|---|---|"
+  for f in "$out"/*-id.png; do
+    name=$(basename "$f" -id.png)
+    echo "| $name | ![]($name-id.png) | ![]($name-en.png) |"
+  done
+} > "$out/index.md"
+echo "$out/index.md"

@@ -76,3 +76,32 @@ def test_screenshot_list_names_every_screen(tmp_path):
                           "screenshot", "--list"], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert run.returncode == 0, run.stderr
     assert {"welcome", "failsafe", "staff_pin", "staff"} <= set(run.stdout.split())
+
+
+def test_screenshot_of_a_state_shows_that_state(tmp_path):
+    """`kiosk screenshot ticket:failed` draws the printer-problem state (the danger colour's warning icon
+    and message); plain `ticket` draws the printed one; an unknown state is refused by name."""
+    from PIL import Image
+
+    config = write_config(tmp_path)
+    assert kiosk("--config", str(config), "init").returncode == 0
+    listed = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "kiosk", "--config", str(config),
+                             "screenshot", "--list"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert {"ticket:failed", "locker:full", "survey:already", "complaint:done"} <= set(listed.stdout.split())
+
+    def danger_pixels(name: str) -> int:
+        out = tmp_path / f"{name.replace(':', '-')}.png"
+        run = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", "kiosk",
+                              "--config", str(config), "screenshot", name, "--lang", "en", "--out", str(out)],
+                             capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert run.returncode == 0, run.stderr
+        image = Image.open(out).convert("RGB")
+        danger = (0xC0, 0x39, 0x2B)      # [theme] danger in the example config
+        return sum(1 for px in image.getdata() if all(abs(a - b) <= 8 for a, b in zip(px, danger)))
+
+    failed, printed = danger_pixels("ticket:failed"), danger_pixels("ticket")
+    assert failed > 1000 and printed < failed / 10, (failed, printed)
+    bad = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "kiosk", "--config", str(config),
+                          "screenshot", "ticket:jammed", "--out", str(tmp_path / "x.png")],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert bad.returncode == 1 and "no state 'jammed'" in bad.stderr

@@ -30,10 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("screenshot", help="render one screen to a PNG and exit (needs a display, e.g. Xvfb)")
-    p.add_argument("screen", nargs="?", help="screen name (see --list)")
+    p.add_argument("screen", nargs="?", help="screen name, or NAME:STATE for one of its states (see --list)")
     p.add_argument("--out", type=Path, help="PNG file to write")
     p.add_argument("--lang", choices=("id", "en"), help="language (default: the config's)")
-    p.add_argument("--list", action="store_true", help="list the screen names")
+    p.add_argument("--list", action="store_true", help="list the screen names and their states")
     p.set_defaults(func=cmd_screenshot)
 
 
@@ -136,6 +136,8 @@ def cmd_screenshot(args) -> int:
 
         for cls in discover():
             print(cls.screen_name)
+            for state in cls.screenshot_states:
+                print(f"{cls.screen_name}:{state}")
         return 0
     if not args.screen or not args.out:
         raise KioskError("screenshot needs SCREEN and --out FILE.png (or --list)")

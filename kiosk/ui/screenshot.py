@@ -16,6 +16,7 @@ SETTLE_FRAMES = 5
 
 
 def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None = None) -> Path:
+    screen, _, state = screen.partition(":")
     app = KioskApp(runtime, initial_screen=screen)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -27,9 +28,14 @@ def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None =
             problems.append(f"no screen named {screen!r}; see `kiosk screenshot --list`")
             app.stop()
             return
+        target = app.manager.get_screen(screen)
+        if state and state not in target.screenshot_states:
+            problems.append(f"screen {screen!r} has no state {state!r}; see `kiosk screenshot --list`")
+            app.stop()
+            return
         if lang:
             app.set_language(lang)
-        app.manager.get_screen(screen).screenshot_setup()
+        target.screenshot_setup(state)
         prepared_at.append(Clock.frames)
         Clock.schedule_once(capture, 0.6)
 

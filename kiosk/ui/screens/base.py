@@ -22,11 +22,15 @@ class KioskScreen(Screen):
                 if hasattr(widget, "error"):
                     widget.error = ""
 
+    # further states `kiosk screenshot NAME:STATE` can show, so each can be looked at in both languages
+    screenshot_states: tuple[str, ...] = ()
+
     def on_config_reloaded(self) -> None:
         """Staff reloaded the config (``app.settings`` is the new one): restart what depends on it."""
 
     def on_language(self, lang: str) -> None:
         """Texts set from Python (not bound in kv) are refreshed here."""
 
-    def screenshot_setup(self) -> None:
-        """Fill the screen with sample data for ``kiosk screenshot`` (no visitor is present)."""
+    def screenshot_setup(self, state: str = "") -> None:
+        """Fill the screen with sample data for ``kiosk screenshot`` (no visitor is present);
+        ``state`` is "" or one of ``screenshot_states``."""

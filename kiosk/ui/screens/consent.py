@@ -52,5 +52,8 @@ class ConsentScreen(KioskScreen):
             self.app.session.scratch.pop(key, None)
         self.app.go_next("locker")    # no guestbook, so no visit to hang a locker on
 
-    def screenshot_setup(self) -> None:
+    screenshot_states = ("declined",)
+
+    def screenshot_setup(self, state: str = "") -> None:
         self.refresh()
+        self.declined = state == "declined"

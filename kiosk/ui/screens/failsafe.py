@@ -31,5 +31,5 @@ class FailsafeScreen(KioskScreen):
             self._countdown = None
         self.app.finish_visit()
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         self.seconds_left = self.app.settings.kiosk.failsafe_return_s

@@ -200,7 +200,9 @@ class GuestbookScreen(KioskScreen):
 
     # --- sample content for `kiosk screenshot` ---
 
-    def screenshot_setup(self) -> None:
+    screenshot_states = ("choices",)
+
+    def screenshot_setup(self, state: str = "") -> None:
         self.fill_choices()
         self.service_text = _("Service: {service} · number {number}").format(
             service=pick("Perpustakaan", "Library"), number="A-007")
@@ -213,4 +215,5 @@ class GuestbookScreen(KioskScreen):
             self.ids[name].value = value
         self._errors = {"email": gb.MSG_EMAIL_BAD}
         self._set_error("email", gb.MSG_EMAIL_BAD)
-        self.ids.email.focus = True
+        # "choices": the form scrolled down to the choice lists, the last field focused
+        (self.ids.purpose_detail if state == "choices" else self.ids.email).focus = True

@@ -188,7 +188,7 @@ class LibraryScreen(KioskScreen):
         if self._subjects or self.ids.subjects.children:
             self._build_pills()     # "All subjects" is set from Python
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         # what a visitor sees first: the newest publications, every subject, the keyboard closed
         self._serial += 1       # answered here and now, covers included: the capture comes soon
         self._show_subjects(catalog.subjects())

@@ -165,8 +165,15 @@ class LockerScreen(KioskScreen):
 
     # --- sample content for `kiosk screenshot` ---
 
-    def screenshot_setup(self) -> None:
+    screenshot_states = ("ask", "card", "full")
+
+    def screenshot_setup(self, state: str = "") -> None:
         self.fill_id_types()
         self.label = "L07"
         self.print_note = _("Take your locker slip from the printer.")
-        self.show("done")
+        if state == "card":
+            self.ids.id_type.value = "ktp"
+            self.show("card")
+            self.ids.id_number.text = "3271014501900001"
+        else:
+            self.show(state or "done")

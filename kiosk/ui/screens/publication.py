@@ -98,7 +98,7 @@ class PublicationScreen(KioskScreen):
         self.title = self.subtitle = self.cover = self.location = self.abstract = ""
         self._refresh_texts()
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         pubs = list(Publication.select().where(Publication.hardcopy_location != "")
                     .order_by(Publication.page_count.desc()).limit(1))
         pubs = pubs or list(Publication.select().limit(1))

@@ -231,7 +231,7 @@ class ReaderScreen(KioskScreen):
     def indicator_text(self, lang: str, index: int, count: int) -> str:
         return _("Page {page} / {count}").format(page=index + 1, count=count) if count else ""
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         pubs = list(Publication.select()
                     .where((Publication.page_count >= 20) & ~Publication.read_only & Publication.softcopy_allowed)
                     .order_by(Publication.id).limit(1))

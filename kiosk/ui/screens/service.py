@@ -111,6 +111,6 @@ class ServiceScreen(KioskScreen):
     def clear(self) -> None:
         self.message, self.busy = "", False
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         self._show_counts({"A": 3, "B": 1, "C": 0, "D": 2})
         self._sample_counts = True

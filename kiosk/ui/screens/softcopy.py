@@ -215,7 +215,7 @@ class SoftcopyScreen(KioskScreen):
         self.rows = []
         self.ids.purpose.value = ""
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         p = Publication
         sendable = list(p.select().where(~p.read_only & p.softcopy_allowed).order_by(p.id).limit(2))
         readonly = list(p.select().where(p.read_only).order_by(p.id).limit(1))

@@ -76,7 +76,7 @@ class SoftcopyDoneScreen(KioskScreen):
         super().clear()
         self.number = self.status = self.email = ""
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         self.number, self.status, self.email = "SC-20261124-0007", "sent", "s***@gmail.com"
 
 

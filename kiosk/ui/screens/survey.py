@@ -141,10 +141,20 @@ class SurveyScreen(KioskScreen):
     def finish(self) -> None:
         self.app.go_next(self.screen_name)
 
-    def screenshot_setup(self) -> None:
+    screenshot_states = (COMMENT, ALREADY)
+
+    def screenshot_setup(self, state: str = "") -> None:
         self.restart()
-        self.answers = [4, 3, 0, 0, 0, 0, 0, 0, 0]
-        self.index = 2
+        if state == COMMENT:
+            self.answers = [4, 3, 3, 4, 3, 4, 4, 3, 3]
+            self.index = survey.ELEMENT_COUNT - 1
+            self.ids.comment.text = "Ruang baca nyaman, tetapi Wi-Fi sering putus."
+            self.step = COMMENT
+        elif state == ALREADY:
+            self.step = ALREADY
+        else:
+            self.answers = [4, 3, 0, 0, 0, 0, 0, 0, 0]
+            self.index = 2
 
 
 

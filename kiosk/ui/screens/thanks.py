@@ -21,5 +21,5 @@ class ThanksScreen(KioskScreen):
     def finish(self) -> None:
         self.app.finish_visit()
 
-    def screenshot_setup(self) -> None:
+    def screenshot_setup(self, state: str = "") -> None:
         self.locker_label = "L07"

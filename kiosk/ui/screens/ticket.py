@@ -89,10 +89,12 @@ class TicketScreen(KioskScreen):
         self.name_id = self.name_en = self.counter = ""
         self._ticket = None
 
-    def screenshot_setup(self) -> None:
+    screenshot_states = ("failed",)
+
+    def screenshot_setup(self, state: str = "") -> None:
         service = self.app.settings.services[0]
         self.ticket_id = -1
         self.number = f"{service.prefix}-007"
         self.name_id, self.name_en, self.counter = service.name_id, service.name_en, service.counter
         self.ahead = 3
-        self.state = "printed"
+        self.state = state or "printed"
