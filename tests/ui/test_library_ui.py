@@ -167,6 +167,24 @@ class LibraryUITest(KioskUITest):
         view.reset_zoom()
         assert not view.zoomed and view.texture is cached
 
+    def test_subjects_read_in_english_but_filter_on_the_catalogue_text(self):
+        app = self.start_with_catalogue()
+        self.tap(next(t for t in self.screen("welcome").walk(restrict=True)
+                      if getattr(t, "journey", None) == "library"))
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
+        pills = lambda: {p.text: p for p in lib.ids.subjects.children}     # noqa: E731
+        assert {"Semua subjek", "Sosial", "Harga"} <= set(pills())
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        assert {"All subjects", "Social", "Prices"} <= set(pills()) and "Harga" not in pills()
+        self.tap(pills()["Prices"])
+        self.wait_for(lambda: [c.title for c in lib.cards()] == ["Indikator Inflasi Kota 2024"],
+                      what="the Harga publications only")
+        assert lib.subject == "Harga" and lib.ids.status_line.text == "Newest publications: Prices"
+        self.tap(lib.cards()[0])
+        self.wait_for(lambda: app.manager.current == "publication", what="the publication page")
+        assert "Prices" in self.all_texts() and "Harga" not in self.all_texts()
+
     def test_a_broken_file_shows_a_message_in_the_visitors_language(self):
         app = self.start_with_catalogue("library")
         Path(self.ipm.file_path).write_bytes(b"%PDF-1.4\n% truncated by a bad copy\n")

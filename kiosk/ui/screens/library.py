@@ -16,7 +16,8 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import catalog
 from kiosk.core.models import Publication
-from kiosk.ui.i18n import _
+from kiosk.core.subjects import subject_name
+from kiosk.ui.i18n import _, current_language
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.common import Pill
 from kiosk.ui.widgets.reader import Cover
@@ -73,7 +74,8 @@ class LibraryScreen(KioskScreen):
     def _build_pills(self) -> None:
         box = self.ids.subjects
         box.clear_widgets()
-        for code, label in [("", _("All subjects"))] + [(s, s) for s in self._subjects]:
+        lang = current_language()
+        for code, label in [("", _("All subjects"))] + [(s, subject_name(s, lang)) for s in self._subjects]:
             pill = Pill(text=label, selected=code == self.subject)
             pill.code = code
             pill.bind(on_release=lambda p: self.choose_subject(p.code))
@@ -166,7 +168,7 @@ class LibraryScreen(KioskScreen):
         if status != "results":
             return ""
         if not text:
-            return (_("Newest publications: {subject}").format(subject=subject) if subject
+            return (_("Newest publications: {subject}").format(subject=subject_name(subject, lang)) if subject
                     else _("Newest publications"))
         if count == 1:
             return _("1 publication found for “{query}”").format(query=text)

@@ -8,7 +8,8 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
 from kiosk.core.models import Publication
-from kiosk.ui.i18n import _
+from kiosk.core.subjects import subject_name
+from kiosk.ui.i18n import _, current_language
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.reader import Cover
 
@@ -62,7 +63,7 @@ class PublicationScreen(KioskScreen):
                                          f"ISBN {pub.isbn}" if pub.isbn else "") if n)
         rows = [
             (_("Year"), str(pub.year or "")),
-            (_("Subject"), pub.subject),
+            (_("Subject"), subject_name(pub.subject, current_language())),
             (_("Catalogue number"), pub.catalogue_number),
             (_("Publication number"), pub.publication_number),
             (_("ISSN / ISBN"), numbers),
