@@ -103,6 +103,8 @@ def test_the_stamped_file_arrives_in_the_visits_language(rt, clock, tmp_path, sm
     assert msg["Subject"] == subject and msg["Content-Language"] == language
     body = msg.get_body(("plain",)).get_content()
     assert body.startswith(greeting) and "SC-20261124-0001" in body and "https://www.lapor.go.id" in body
+    channel = "BPS complaints" if language == "en" else "Pengaduan BPS"
+    assert f"{channel}: https://pengaduan.bps.go.id" in body
     [attachment] = list(msg.iter_attachments())
     item = SoftcopyItem.get(SoftcopyItem.request == out.request_id)
     assert attachment.get_content() == Path(item.file_path).read_bytes()

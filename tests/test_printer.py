@@ -158,6 +158,7 @@ def test_dummy_ticket_bytes_hold_number_service_time_qr_and_cut(runtime, tmp_pat
     assert qr_store + f"PST-TICKET:{issued.ticket.id}:2026-11-24:B-001".encode() in data
     assert b"\x1d(k\x03\x001Q0" in data                           # print the stored QR (native)
     assert b"GRATIS" in data and b"SP4N-LAPOR!" in data
+    assert b"Pengaduan BPS: https://pengaduan.bps.go.id" in data and b"BPS complaints" not in data
     assert data.endswith(b"\x1bd\x06\x1dV\x00")                   # feed, then a full cut, last
     ticket = Ticket.get_by_id(issued.ticket.id)
     assert ticket.printed_at is not None and not ticket.print_failed
@@ -175,6 +176,9 @@ def test_english_ticket_and_waiting_ahead(runtime, tmp_path):
     data = (tmp_path / "ticket-20261124-A-004.bin").read_bytes()
     assert b"Library" in data and b"3 people are waiting ahead of you" in data
     assert b"Please fill in the guestbook" in data and b"Perpustakaan" not in data
+    # complaint channels by their English name where the config gives one, else as written
+    assert b"BPS complaints: https://pengaduan.bps.go.id" in data and b"Pengaduan BPS" not in data
+    assert b"SP4N-LAPOR!: https://www.lapor.go.id" in data
 
 
 def test_58mm_paper_keeps_the_number_on_one_line(runtime):

@@ -377,14 +377,19 @@ class MailSettings:
 class Channel:
     name: str = required(Text(), "Channel name shown to visitors")
     contact: str = required(Text(), "Address, site or number")
+    name_en: str = setting("", Text(), "Channel name in English (empty: name)")
+
+    def label(self, lang: str) -> str:
+        """The name in the visitor's language (tickets, screens and e-mails are bilingual)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
 class ComplaintSettings:
     channels: tuple = setting([
-        {"name": "Kotak saran di ruang PST", "contact": "Lobi PST"},
+        {"name": "Kotak saran di ruang PST", "name_en": "Suggestion box in the PST room", "contact": "Lobi PST"},
         {"name": "SP4N-LAPOR!", "contact": "https://www.lapor.go.id"},
-        {"name": "Pengaduan BPS", "contact": "https://pengaduan.bps.go.id"},
+        {"name": "Pengaduan BPS", "name_en": "BPS complaints", "contact": "https://pengaduan.bps.go.id"},
         {"name": "E-mail", "contact": "pst@example.go.id"},
     ], Tables(Channel), "Official complaint channels shown on tickets and the complaint screen")
 
@@ -646,10 +651,15 @@ def render_example() -> str:
         "# This file is generated from kiosk/core/config.py: python -m kiosk.core.config > config/kiosk.example.toml",
         "",
     ]
+    explained: set[type] = set()
     for name, cls in SECTIONS.items():
         out += [f"# {SECTION_NOTES[name]}", f"[{name}]"]
         for f in dataclasses.fields(cls):
             out.append(f"# {f.metadata['help']}")
+            table = f.metadata["check"].cls if isinstance(f.metadata["check"], Tables) else None
+            if table is not None and table not in explained:     # the keys each inline table may have, once
+                explained.add(table)
+                out += [f"#   {g.name}: {g.metadata['help']}" for g in dataclasses.fields(table)]
             out.append(f"{f.name} = {_toml_value(_default(f))}")
         out.append("")
     for name, (cls, rows) in ARRAY_SECTIONS.items():

@@ -174,7 +174,7 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
         counter_line=tr(T_COUNTER).format(counter=service.counter) if service.counter else "",
         when=f"{issued:%d-%m-%Y %H:%M} {zone_label(zone, issued)}", waiting_line=waiting,
         instruction=tr(T_INSTRUCTION), free_line=tr(T_FREE), complaints_title=tr(T_COMPLAINTS),
-        complaint_channels=tuple((c.name, c.contact) for c in settings.complaints.channels),
+        complaint_channels=tuple((c.label(lang), c.contact) for c in settings.complaints.channels),
         qr_data=f"PST-TICKET:{ticket.id}:{ticket.day.isoformat()}:{ticket.number}")
 
 

@@ -305,7 +305,7 @@ def compose(settings: Settings, clock: Clock, request: models.SoftcopyRequest,
                     when=f"{when_local:%d-%m-%Y %H:%M} {zone_label(zone, when_local)}"), "", t(TERMS), "",
               t(CHANNELS)]
     for ch in settings.complaints.channels:
-        lines.append(f"  • {ch.name}: {ch.contact}")
+        lines.append(f"  • {ch.label(lang)}: {ch.contact}")
     lines += ["", "-- ", t(CLOSING), t(LIBRARY, office=office.name)]
     lines += [v for v in (office.address, office.phone, office.email, office.website) if v]
     lines += ["", t(AUTOMATIC)]

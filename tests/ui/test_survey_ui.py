@@ -124,6 +124,12 @@ class ComplaintUITest(KioskUITest):
         self.advance_frames(2)
         screen = self.screen("complaint")
         assert "https://www.lapor.go.id" in self.all_texts() and "Saluran pengaduan resmi" in self.all_texts()
+        assert any("Pengaduan BPS" in t for t in self.all_texts())
+        toggle = app.root.ids.header.ids.lang_toggle.ids
+        self.tap(toggle.lang_en)                    # the channels' English names from the config
+        assert any("BPS complaints" in t for t in self.all_texts())
+        assert not any("Pengaduan BPS" in t for t in self.all_texts())
+        self.tap(toggle.lang_id)
 
         self.tap(screen.ids.send)                   # nothing filled in
         assert screen.ids.category_field.error == "Pilih hal yang ingin Anda adukan."

@@ -26,7 +26,7 @@ class ChannelRow(BoxLayout):
 
 
 class ChannelList(BoxLayout):
-    """The official channels, one row each (names and addresses come from the config as written)."""
+    """The official channels, one row each (name in the visitor's language, address as written)."""
     channels = ListProperty([])
 
     def on_channels(self, *args) -> None:
@@ -46,11 +46,15 @@ class ComplaintScreen(KioskScreen):
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
 
     def on_pre_enter(self, *args):
-        self.channels = [(c.name, c.contact) for c in self.app.settings.complaints.channels]
+        self.refresh_channels()
         self.refresh_categories()
 
     def on_language(self, lang: str) -> None:
+        self.refresh_channels()
         self.refresh_categories()
+
+    def refresh_channels(self) -> None:
+        self.channels = [(c.label(self.app.lang), c.contact) for c in self.app.settings.complaints.channels]
 
     def refresh_categories(self) -> None:
         pills = self.ids.category
