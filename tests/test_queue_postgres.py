@@ -54,3 +54,11 @@ def test_status_and_guestbook_start_on_postgres(pg_runtime, clock):
     queue.mark_served(rt.settings, clock, "C-001")
     st = queue.queue_status(rt.settings, clock)
     assert (st.within_standard, st.decided, st.services[2].served) == (0, 1, 1)
+
+
+def test_the_connection_gives_up_on_a_dead_network_link_within_seconds(pg_runtime):
+    """libpq's defaults would leave a kiosk waiting for minutes on a pulled cable; the kiosk's
+    connection carries keepalives and a TCP user timeout (checked on the live connection)."""
+    params = pg_runtime.db.connection().get_dsn_parameters()
+    assert params["connect_timeout"] == "10" and params["keepalives"] == "1"
+    assert params["keepalives_idle"] == "30" and params["tcp_user_timeout"] == "10000"

@@ -39,6 +39,15 @@ class DatabaseError(KioskError):
     pass
 
 
+CONNECT_TIMEOUT_S = 10
+# When the network to the database server goes (cable pulled, server powered off), a query would wait on
+# TCP's defaults — many minutes of frozen touchscreen. libpq's keepalives probe an idle link and
+# tcp_user_timeout (ms) gives up on data the server never acknowledges; the visitor gets the
+# "please try again" message within seconds instead.
+PG_LINK_WATCH = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 5, "keepalives_count": 3,
+                 "tcp_user_timeout": 10_000}
+
+
 def open_sqlite(path: Path | str) -> SqliteDatabase:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +67,7 @@ def open_database(settings: Settings) -> Database:
         db = PostgresqlDatabase(
             parts.path.lstrip("/"), user=unquote(parts.username or "") or None,
             password=unquote(parts.password or "") or None, host=parts.hostname or None,
-            port=parts.port or None, connect_timeout=10)
+            port=parts.port or None, connect_timeout=CONNECT_TIMEOUT_S, **PG_LINK_WATCH)
     bind(db)
     return db
 
