@@ -180,6 +180,6 @@ def pg_runtime(tmp_path, postgres_url, clock):
     from helpers import make_runtime
 
     rt = make_runtime(tmp_path, clock=clock, replace=on_postgres(postgres_url))
-    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
     yield rt
     rt.close()

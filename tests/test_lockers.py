@@ -208,7 +208,7 @@ def test_slip_bytes():
 @pytest.fixture
 def pg_lockers(tmp_path, postgres_url, clock):  # noqa: F811
     rt = make_runtime(tmp_path, clock=clock, replace={**on_postgres(postgres_url), "count = 20": "count = 3"})
-    assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+    assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
     yield rt
     rt.close()
 

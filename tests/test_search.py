@@ -124,7 +124,7 @@ def test_search_on_postgresql(tmp_path, clock, postgres_url):  # noqa: F811
     rt = make_runtime(tmp_path, clock=clock,
                       replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
     try:
-        assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+        assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
         pubs = fill()
         found = catalog.search(rt.db, "inflasi")
         assert found[0].id == pubs["title_hit"].id and found[-1].id == pubs["abstract_hit"].id   # newer first on a tie

@@ -199,7 +199,7 @@ def test_three_kiosks_on_postgres_never_share_a_number(tmp_path, clock, postgres
 
     rt = make_runtime(tmp_path, clock=clock, replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
     try:
-        assert rt.db.__class__.__name__ == "PostgresqlDatabase"
+        assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
         pub = add_publication(tmp_path / "lib", pages=1)
         errors: list[BaseException] = []
 

@@ -48,6 +48,23 @@ PG_LINK_WATCH = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 
                  "tcp_user_timeout": 10_000}
 
 
+class KioskPostgresqlDatabase(PostgresqlDatabase):
+    """PostgreSQL that opens a new session once the server has ended the old one.
+
+    A server restart, a failover or a lost link leaves the kiosk's psycopg2 connection closed; peewee
+    would hand it out again and every later action would fail ("connection already closed") until
+    staff restart the kiosk. The action that met the broken session fails (the visitor sees "please
+    try again"); the next statement outside a transaction starts on a fresh connection. Never inside a
+    transaction: its earlier statements are gone with the old session."""
+
+    def cursor(self, named_cursor=None):
+        conn = self._state.conn
+        if conn is not None and conn.closed and not self.in_transaction():
+            log.warning("database session ended by the server or the network; connecting again")
+            self.close()
+        return super().cursor(named_cursor)
+
+
 def open_sqlite(path: Path | str) -> SqliteDatabase:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +81,7 @@ def open_database(settings: Settings) -> Database:
         db: Database = open_sqlite(path if path is not None else ":memory:")
     else:
         parts = urlparse(url)
-        db = PostgresqlDatabase(
+        db = KioskPostgresqlDatabase(
             parts.path.lstrip("/"), user=unquote(parts.username or "") or None,
             password=unquote(parts.password or "") or None, host=parts.hostname or None,
             port=parts.port or None, connect_timeout=CONNECT_TIMEOUT_S, **PG_LINK_WATCH)

@@ -6,7 +6,7 @@ import logging
 
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from peewee import OperationalError
+from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import complaints
 from kiosk.core.errors import ValidationError
@@ -84,7 +84,7 @@ class ComplaintScreen(KioskScreen):
             self.text_error = exc.errors.get("text", "")
             self.contact_error = exc.errors.get("contact", "")
             return
-        except OperationalError:
+        except PeeweeError:
             # Database busy or unreachable: the visitor's text stays on screen to try again.
             log.exception("complaint not saved")
             self.message = N_("Sorry, your complaint could not be saved. Please try again or ask a staff member.")

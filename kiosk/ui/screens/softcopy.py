@@ -13,7 +13,7 @@ import logging
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from peewee import OperationalError
+from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import outbox, softcopy
 from kiosk.core.errors import ValidationError
@@ -91,7 +91,7 @@ class SoftcopyScreen(KioskScreen):
         ids = list(self.app.session.chosen_publications)
         try:
             found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
-        except OperationalError:
+        except PeeweeError:
             log.exception("softcopy: publications not readable")
             found = {}
         rows = []

@@ -13,7 +13,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
-from peewee import OperationalError
+from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import survey
 from kiosk.core.errors import ValidationError
@@ -130,7 +130,7 @@ class SurveyScreen(KioskScreen):
             if "answers" in exc.errors:
                 self.step, self.index = QUESTIONS, self.answers.index(0) if 0 in self.answers else 0
             return
-        except OperationalError:
+        except PeeweeError:
             # The database is busy or unreachable: keep the answers so the visitor can try again.
             log.exception("survey response not saved")
             self.message = N_("Sorry, your rating could not be saved. Please try again or ask a staff member.")
