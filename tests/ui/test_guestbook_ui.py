@@ -44,8 +44,9 @@ class GuestbookUITest(KioskUITest):
     def choose(self, pills, label: str) -> None:
         pill = self.find_text(label, pills)
         self.reveal(pill)
-        self.tap(pill)
-        assert pills.value == pill.code
+        self.tap(pill, frames=0)
+        assert pills.value == pill.code        # at the tap's release, inside the form's ScrollView
+        self.advance_frames(2)
 
     def fill_form(self, form) -> None:
         ids = form.ids

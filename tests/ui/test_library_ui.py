@@ -81,9 +81,10 @@ class LibraryUITest(KioskUITest):
         self.wait_for(lambda: lib.searched_text == "kesej", what="the answer to the whole word")
         assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
         assert lib.ids.status_line.text == "1 publikasi ditemukan untuk “kesej”"
-        self.tap(lib.cards()[0])
-        # a tap inside a ScrollView reaches the card when Kivy knows it was not a scroll (0.2 s)
-        self.wait_for(lambda: app.manager.current == "publication", what="the publication page")
+        self.tap(lib.cards()[0], frames=0)
+        # opened at the tap's release (no frame drawn since), although the grid is a ScrollView
+        assert app.manager.current == "publication"
+        self.advance_frames(2)
         page = self.screen("publication")
         assert page.ids.status_text.text == "Tersedia tercetak di Rak B-3"
         assert "4101002.1674" in self.all_texts() and "Sosial" in self.all_texts()
@@ -177,7 +178,8 @@ class LibraryUITest(KioskUITest):
         assert {"Semua subjek", "Sosial", "Harga"} <= set(pills())
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
         assert {"All subjects", "Social", "Prices"} <= set(pills()) and "Harga" not in pills()
-        self.tap(pills()["Prices"])
+        self.tap(pills()["Prices"], frames=0)
+        assert pills()["Prices"].selected          # chosen at the tap's release, inside the chips' ScrollView
         self.wait_for(lambda: [c.title for c in lib.cards()] == ["Indikator Inflasi Kota 2024"],
                       what="the Harga publications only")
         assert lib.subject == "Harga" and lib.ids.status_line.text == "Newest publications: Prices"
