@@ -346,7 +346,7 @@ class _RawCopy:
         from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject,
                                    TextStringObject)
 
-        reader, data = self.reader, self.data
+        reader = self.reader
         trailer = reader.trailer
         if "/Encrypt" in trailer:
             raise _CannotRawCopy("encrypted")

@@ -51,6 +51,12 @@ class KioskUITest(GraphicUnitTest):
             time.sleep(0.01)
         raise AssertionError("condition not met in time")
 
+    def tap_and_wait(self, widget, screen) -> None:
+        """Tap a send button whose screen saves in the worker, then run frames until the save landed."""
+        self.tap(widget, frames=1)
+        self.wait_for(lambda: not screen.busy)
+        self.advance_frames(1)
+
     def tap(self, widget, frames: int = 2) -> None:
         self.advance_frames(1)   # let a screen that was just switched to lay itself out
         assert widget.get_root_window() is not None, f"{widget!r} is not on screen"

@@ -96,7 +96,7 @@ class GuestbookUITest(KioskUITest):
         self.clock.advance(30)
         self.fill_form(form)
 
-        self.tap(form.ids.submit)
+        self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "guestbook"
         assert form.ids.email_field.error == "Email tidak valid" and form.ids.email.error == "Email tidak valid"
         assert form.ids.full_name_field.error == "" and form.message == "Silakan periksa isian yang bertanda merah."
@@ -108,7 +108,7 @@ class GuestbookUITest(KioskUITest):
 
         self.type_into(form.ids.email, ".go.id")
         self.clock.advance(60)
-        self.tap(form.ids.submit)
+        self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker"
         assert form.ids.email_field.error == ""
 
@@ -133,10 +133,10 @@ class GuestbookUITest(KioskUITest):
         assert locker.ids.id_type.value == "ktp" and locker.ids.keyboard.layout == "number"
         self.tap(locker.ids.id_number)
         self.type_on_keyboard(locker.ids.keyboard, "327101450690000")      # one digit short
-        self.tap(locker.ids.get_locker)
+        self.tap_and_wait(locker.ids.get_locker, locker)
         assert locker.ids.steps.current == "card" and locker.id_error == "NIK pada KTP terdiri dari 16 angka"
         self.type_on_keyboard(locker.ids.keyboard, "1")
-        self.tap(locker.ids.get_locker)
+        self.tap_and_wait(locker.ids.get_locker, locker)
         assert locker.ids.steps.current == "done"
         assert locker.ids.big_label.text == "L01" and app.session.locker_label == "L01"
         assert locker.ids.id_number.text == ""
@@ -184,7 +184,7 @@ class GuestbookUITest(KioskUITest):
         self.type_into(form.ids.full_name, "Budi")
         self.choose(form.ids.gender, "Laki-laki")
         self.type_into(form.ids.email, "budi@")
-        self.tap(form.ids.submit)
+        self.tap_and_wait(form.ids.submit, form)
         assert form.ids.phone_field.error
         self.clock.advance(app.settings.kiosk.idle_timeout_s + 1)
         app.tick()
@@ -232,7 +232,7 @@ class GuestbookUITest(KioskUITest):
         assert form.ids.full_name.text == "Andi Saputra" and form.ids.institution_name.text == "BRIN"
         assert (form.ids.gender.value, form.ids.education.value, form.ids.purpose.value) == ("l", "s2", "")
         self.choose(form.ids.purpose, "Penelitian")
-        self.tap(form.ids.submit)
+        self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker"
         assert Visitor.select().count() == 1 and Visit.select().count() == 2
 
@@ -247,7 +247,7 @@ class GuestbookUITest(KioskUITest):
         self.tap(locker.ids.want_locker)
         self.tap(locker.ids.id_number)
         self.type_on_keyboard(locker.ids.keyboard, NIK)
-        self.tap(locker.ids.get_locker)
+        self.tap_and_wait(locker.ids.get_locker, locker)
         assert locker.ids.steps.current == "full"
         assert "Semua loker terisi, silakan hubungi petugas" in self.all_texts()
         self.tap(locker.ids.full_continue)
@@ -303,11 +303,11 @@ class GuestbookUITest(KioskUITest):
         real = gb.complete
         gb.complete = unreachable
         try:
-            self.tap(form.ids.submit)
+            self.tap_and_wait(form.ids.submit, form)
         finally:
             gb.complete = real
         assert app.manager.current == "guestbook"
         assert form.message == "Maaf, buku tamu tidak dapat disimpan. Silakan coba lagi atau hubungi petugas."
         assert form.ids.full_name.text == "Dewi Lestari" and form.ids.purpose.value == "perencanaan"
-        self.tap(form.ids.submit)
+        self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker" and Visit.select().count() == 1

@@ -1,7 +1,9 @@
 """The survey, complaint and thanks screens in a real window, driven by taps on the real widgets."""
 from __future__ import annotations
 
-from kiosk.core import survey
+import time
+
+from kiosk.core import complaints, survey
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import Complaint, SurveyResponse, Visit
 from ui.kiosk_ui import KioskUITest
@@ -43,7 +45,7 @@ class SurveyUITest(KioskUITest):
         self._answer_all_from(3, [3, 4, 2, 4, 4, 3, 1])
         self.tap(screen.ids.comment)
         self.type_on_keyboard(screen.ids.keyboard, "Toilet kotor")
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
 
         rows = list(SurveyResponse.select())
         assert len(rows) == 1
@@ -92,7 +94,7 @@ class SurveyUITest(KioskUITest):
         self.tap(screen.ids.a4)
         assert screen.step == "comment"
         survey.submit_response(self.clock, "kiosk-2", (2,) * 9, visit_id=visit.id)   # the other kiosk
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
         assert screen.step == "already" and app.manager.current == "survey"
         assert [survey.scores_of(r) for r in SurveyResponse.select()] == [(2,) * 9]
 
@@ -108,7 +110,7 @@ class SurveyUITest(KioskUITest):
         assert screen.ids.progress.text == "Question 2 of 9"
         screen.answers, screen.index = [3] * 8 + [0], 8    # the nine taps are tested above
         self.tap(screen.ids.a3)
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
         row = SurveyResponse.get()
         assert row.visit_id is None and row.language == "en" and survey.scores_of(row) == (3,) * 9
         assert app.manager.current == "thanks"
@@ -131,7 +133,7 @@ class ComplaintUITest(KioskUITest):
         assert not any("Pengaduan BPS" in t for t in self.all_texts())
         self.tap(toggle.lang_id)
 
-        self.tap(screen.ids.send)                   # nothing filled in
+        self.tap_and_wait(screen.ids.send, screen)                   # nothing filled in
         assert screen.ids.category_field.error == "Pilih hal yang ingin Anda adukan."
         assert screen.ids.text_field.error.startswith("Mohon jelaskan masalahnya")
         assert Complaint.select().count() == 0
@@ -143,13 +145,13 @@ class ComplaintUITest(KioskUITest):
         self.tap(screen.ids.contact)
         assert screen.ids.keyboard.layout == "email"
         self.type_on_keyboard(screen.ids.keyboard, "b@")
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
         assert screen.ids.contact_field.error == "Isi alamat e-mail atau nomor telepon, atau kosongkan saja."
         assert screen.ids.text.text == "AC mati total"      # nothing typed is lost
         assert Complaint.select().count() == 0
 
         self.type_on_keyboard(screen.ids.keyboard, "x.com")
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
         assert screen.step == "done"
         assert screen.ids.reference.text == "ADU-20261124-0001"
         assert "Nomor pengaduan Anda:" in self.all_texts() and "pst@example.go.id" in self.all_texts()
@@ -170,6 +172,33 @@ class ComplaintUITest(KioskUITest):
         screen = self.screen("complaint")
         self.tap(self.find_text("Petugas", screen))
         screen.ids.text.text = "Petugas kurang ramah"     # typing is covered above
-        self.tap(screen.ids.send)
+        self.tap_and_wait(screen.ids.send, screen)
         assert screen.ids.reference.text == "ADU-20261124-0001"
         assert Complaint.get().contact == "" and Complaint.get().category == "staff"
+
+    def test_a_slow_database_never_freezes_the_screen_and_one_tap_is_one_complaint(self):
+        app = self.start()
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        self.tap(self.find_text("Fasilitas", screen))
+        screen.ids.text.text = "Lampu ruang baca berkedip"
+        real = complaints.file_complaint
+
+        def slow_database(*args, **kwargs):
+            time.sleep(3)        # e.g. a PostgreSQL server out of reach until the TCP timeout
+            return real(*args, **kwargs)
+
+        complaints.file_complaint = slow_database
+        try:
+            started = time.monotonic()
+            self.tap(screen.ids.send, frames=1)
+            assert time.monotonic() - started < 2.5, "the tap waited for the database"
+            assert screen.busy and screen.ids.send.disabled
+            screen.submit()                       # a second tap that slipped through: ignored
+            self.advance_frames(3)                # the window keeps drawing meanwhile
+            self.wait_for(lambda: screen.step == "done")
+        finally:
+            complaints.file_complaint = real
+        assert Complaint.select().count() == 1 and screen.ids.reference.text == "ADU-20261124-0001"
+        assert not screen.busy and not screen.ids.send.disabled

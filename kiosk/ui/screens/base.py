@@ -1,7 +1,10 @@
 """What every screen shares: access to the app, a clean slate on ``clear``, and hooks."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from kivy.app import App
+from kivy.properties import BooleanProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 
@@ -9,10 +12,34 @@ from kivy.uix.textinput import TextInput
 class KioskScreen(Screen):
     #: the name the app, journeys and ``kiosk screenshot`` use; empty = not a screen
     screen_name: str = ""
+    #: a save runs in the worker: the screen's send button waits (kv: ``disabled: root.busy``)
+    busy = BooleanProperty(False)
 
     @property
     def app(self):
         return App.get_running_app()
+
+    def in_background(self, job: Callable[[], Any], on_done: Callable[[Any], None],
+                      on_error: Callable[[BaseException], None]) -> bool:
+        """Run ``job`` (a database write) in the worker: a busy SQLite file or a PostgreSQL server out
+        of reach must never freeze the touchscreen. A second tap meanwhile is ignored (False). A result
+        that arrives after the visitor left (the idle reset started a new session) is dropped: what was
+        saved stays saved, but the next person at the kiosk must not see it."""
+        if self.busy:
+            return False
+        app = self.app
+        session = app.session
+        self.busy = True
+
+        def for_this_visitor(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                self.busy = False
+                if app.session is session:
+                    handler(value)
+            return deliver
+
+        app.worker.submit(job, for_this_visitor(on_done), for_this_visitor(on_error))
+        return True
 
     def clear(self) -> None:
         """Forget everything of the previous visitor shown here. Screens with more state extend it."""

@@ -74,21 +74,26 @@ class ComplaintScreen(KioskScreen):
     def submit(self) -> None:
         app = self.app
         self.category_error = self.text_error = self.contact_error = self.message = ""
-        try:
-            saved = complaints.file_complaint(
-                app.runtime.clock, app.settings.office.timezone, app.settings.kiosk.name,
-                self.ids.category.value, self.ids.text.text, self.ids.contact.text,
-                visit_id=app.session.visit_id, language=app.lang)
-        except ValidationError as exc:
+        clock, zone, kiosk = app.runtime.clock, app.settings.office.timezone, app.settings.kiosk.name
+        category, text, contact = self.ids.category.value, self.ids.text.text, self.ids.contact.text
+        visit_id, lang = app.session.visit_id, app.lang
+        self.in_background(lambda: complaints.file_complaint(clock, zone, kiosk, category, text, contact,
+                                                             visit_id=visit_id, language=lang),
+                           self._filed, self._not_filed)
+
+    def _not_filed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
             self.category_error = exc.errors.get("category", "")
             self.text_error = exc.errors.get("text", "")
             self.contact_error = exc.errors.get("contact", "")
-            return
-        except PeeweeError:
+        elif isinstance(exc, PeeweeError):
             # Database busy or unreachable: the visitor's text stays on screen to try again.
-            log.exception("complaint not saved")
+            log.error("complaint not saved", exc_info=exc)
             self.message = N_("Sorry, your complaint could not be saved. Please try again or ask a staff member.")
-            return
+        else:
+            raise exc       # a bug: the failsafe screen, as anywhere else
+
+    def _filed(self, saved) -> None:
         self.reference = saved.reference
         for field in (self.ids.text, self.ids.contact):
             field.text = ""

@@ -161,26 +161,35 @@ class GuestbookScreen(KioskScreen):
             self.ids[name].error = text
 
     def submit(self) -> None:
+        if self.busy:
+            return
         app = self.app
         clock = app.runtime.clock
         today = local(clock.now(), app.settings.office.timezone).date()
         self._errors = {}
-        try:
+        try:       # checked here (no I/O) so every mistake shows at once, next to its field
             entry = gb.validate(self.values(), app.settings, today)
-            scratch = app.session.scratch
-            visit = gb.complete(
-                entry, db=app.runtime.db, clock=clock, kiosk=app.settings.kiosk.name, language=app.lang,
-                consent_at=scratch.get("consent_at"), consent_version=str(scratch.get("consent_version", "")),
-                ticket_id=app.session.ticket_id, visit_id=app.session.visit_id,
-                started_at=scratch.get("guestbook_started_at"))
-        except PeeweeError:
-            # The database is busy or unreachable: keep everything typed so the visitor can try again.
-            log.exception("guestbook not saved")
-            self.message = _("Sorry, the guestbook could not be saved. Please try again or ask a staff member.")
-            return
         except ValidationError as exc:
+            self._not_saved(exc)
+            return
+        scratch, session = app.session.scratch, app.session
+        db, kiosk, lang = app.runtime.db, app.settings.kiosk.name, app.lang
+        consent_at, consent_version = scratch.get("consent_at"), str(scratch.get("consent_version", ""))
+        ticket_id, visit_id, started_at = session.ticket_id, session.visit_id, scratch.get("guestbook_started_at")
+        self.in_background(
+            lambda: gb.complete(entry, db=db, clock=clock, kiosk=kiosk, language=lang, consent_at=consent_at,
+                                consent_version=consent_version, ticket_id=ticket_id, visit_id=visit_id,
+                                started_at=started_at),
+            lambda visit: self._saved(entry, visit), self._not_saved)
+
+    def _not_saved(self, exc: BaseException) -> None:
+        if isinstance(exc, PeeweeError):
+            # The database is busy or unreachable: keep everything typed so the visitor can try again.
+            log.error("guestbook not saved", exc_info=exc)
+            self.message = _("Sorry, the guestbook could not be saved. Please try again or ask a staff member.")
+        elif isinstance(exc, ValidationError):
             if "consent" in exc.errors:
-                app.go("consent")
+                self.app.go("consent")
                 return
             self._errors = dict(exc.errors)
             for name in self._field_names():
@@ -188,7 +197,11 @@ class GuestbookScreen(KioskScreen):
             self.message = _("Please check the fields marked in red.")
             first = next(n for n in self._field_names() if n in self._errors)
             self.ids.scroll.scroll_to(self.ids[f"{first}_field"], padding=dp(24), animate=False)
-            return
+        else:
+            raise exc       # a bug: the failsafe screen, as anywhere else
+
+    def _saved(self, entry: gb.GuestbookEntry, visit) -> None:
+        app = self.app
         for name in self._field_names():
             self._set_error(name, "")
         self.message = ""

@@ -96,6 +96,8 @@ class LockerScreen(KioskScreen):
         self.show("card")
 
     def get_locker(self) -> None:
+        if self.busy:
+            return
         app = self.app
         try:
             key = identity.load_or_create_key(app.settings.storage.data_dir)
@@ -111,20 +113,25 @@ class LockerScreen(KioskScreen):
             return
         self._id_error_msgid, self.id_error = "", ""
         self._forget_number()
-        try:
-            self.label = lockers.assign(app.runtime.db, app.runtime.clock, app.session.visit_id, card)
-        except lockers.LockersFull:
-            self.show("full")
-            return
-        except (PeeweeError, KioskError):
-            # busy or unreachable database, or too many kiosks at once: nothing was recorded
-            log.exception("locker not assigned")
-            self._id_error_msgid = MSG_NOT_SAVED
-            self.id_error = _(MSG_NOT_SAVED)
-            return
-        app.session.locker_label = self.label
+        db, clock, visit_id = app.runtime.db, app.runtime.clock, app.session.visit_id
+        self.in_background(lambda: lockers.assign(db, clock, visit_id, card), self._assigned, self._not_assigned)
+
+    def _assigned(self, label: str) -> None:
+        self.label = label
+        self.app.session.locker_label = label
         self.show("done")
         self.print_slip()
+
+    def _not_assigned(self, exc: BaseException) -> None:
+        if isinstance(exc, lockers.LockersFull):
+            self.show("full")
+        elif isinstance(exc, (PeeweeError, KioskError)):
+            # busy or unreachable database, or too many kiosks at once: nothing was recorded
+            log.error("locker not assigned", exc_info=exc)
+            self._id_error_msgid = MSG_NOT_SAVED
+            self.id_error = _(MSG_NOT_SAVED)
+        else:
+            raise exc       # a bug: the failsafe screen, as anywhere else
 
     def done(self) -> None:
         self.app.go_next(self.screen_name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
+from kivy.properties import DictProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
@@ -34,7 +34,6 @@ class ServiceTile(ButtonBehavior, BoxLayout):
 
 class ServiceScreen(KioskScreen):
     screen_name = "service"
-    busy = BooleanProperty(False)
     message = StringProperty("")
     waiting = DictProperty({})
     _sample_counts = False

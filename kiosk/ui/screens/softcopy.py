@@ -55,7 +55,6 @@ class SoftcopyScreen(KioskScreen):
     terms_error = StringProperty("")
     message = StringProperty("")
     agreed = BooleanProperty(False)
-    busy = BooleanProperty(False)
     rows = ListProperty([])                # [(id, title, reason msgid)]
     sendable = BooleanProperty(False)
 

@@ -118,25 +118,31 @@ class SurveyScreen(KioskScreen):
 
     def submit(self) -> None:
         app = self.app
-        try:
-            survey.submit_response(app.runtime.clock, app.settings.kiosk.name, list(self.answers),
-                                   visit_id=app.session.visit_id, language=app.lang,
-                                   comment=self.ids.comment.text)
-        except survey.AlreadyAnswered:
+        clock, kiosk, answers, comment = app.runtime.clock, app.settings.kiosk.name, list(self.answers), \
+            self.ids.comment.text
+        visit_id, lang = app.session.visit_id, app.lang
+        self.message = ""
+        self.in_background(lambda: survey.submit_response(clock, kiosk, answers, visit_id=visit_id, language=lang,
+                                                          comment=comment),
+                           self._saved, self._not_saved)
+
+    def _saved(self, response) -> None:
+        self.restart()
+        self.app.go_next(self.screen_name)
+
+    def _not_saved(self, exc: BaseException) -> None:
+        if isinstance(exc, survey.AlreadyAnswered):
             self.step = ALREADY
-            return
-        except ValidationError as exc:
+        elif isinstance(exc, ValidationError):
             self.message = exc.errors.get("comment") or exc.errors.get("answers") or ""
             if "answers" in exc.errors:
                 self.step, self.index = QUESTIONS, self.answers.index(0) if 0 in self.answers else 0
-            return
-        except PeeweeError:
+        elif isinstance(exc, PeeweeError):
             # The database is busy or unreachable: keep the answers so the visitor can try again.
-            log.exception("survey response not saved")
+            log.error("survey response not saved", exc_info=exc)
             self.message = N_("Sorry, your rating could not be saved. Please try again or ask a staff member.")
-            return
-        self.restart()
-        app.go_next(self.screen_name)
+        else:
+            raise exc       # a bug: the failsafe screen, as anywhere else
 
     def finish(self) -> None:
         self.app.go_next(self.screen_name)
