@@ -92,7 +92,7 @@ class GuestbookUITest(KioskUITest):
         self.tap(consent.ids.accept)
         assert app.manager.current == "guestbook"
         form = self.screen("guestbook")
-        assert form.service_text == "Layanan: Perpustakaan · nomor A-007"
+        self.wait_for(lambda: form.service_text == "Layanan: Perpustakaan · nomor A-007")   # read in the worker
         self.clock.advance(30)
         self.fill_form(form)
 

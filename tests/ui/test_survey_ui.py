@@ -74,9 +74,8 @@ class SurveyUITest(KioskUITest):
         survey.submit_response(self.clock, "kiosk-1", (3,) * 9, visit_id=visit.id)
         app.session.visit_id = visit.id
         app.go("survey")
-        self.advance_frames(2)
         screen = self.screen("survey")
-        assert screen.step == "already"
+        self.wait_for(lambda: screen.step == "already")       # looked up in the worker
         assert screen.ids.already_text.text == "Anda sudah memberi penilaian untuk kunjungan ini. Terima kasih!"
         assert screen.ids.a1.get_root_window() is None        # no question to answer again
         self.tap(screen.ids.continue_button)

@@ -1,12 +1,15 @@
 """What every screen shares: access to the app, a clean slate on ``clear``, and hooks."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from kivy.app import App
 from kivy.properties import BooleanProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
+
+log = logging.getLogger(__name__)
 
 
 class KioskScreen(Screen):
@@ -40,6 +43,19 @@ class KioskScreen(Screen):
 
         app.worker.submit(job, for_this_visitor(on_done), for_this_visitor(on_error))
         return True
+
+    def look_up(self, job: Callable[[], Any], on_done: Callable[[Any], None], what: str) -> None:
+        """A database read for the screen in the worker (never ``busy``: the visitor may go on). The
+        answer is dropped if the visitor left meanwhile; a failure is logged and the screen shows
+        nothing more, as if nothing was found."""
+        app = self.app
+        session = app.session
+
+        def deliver(value: Any) -> None:
+            if app.session is session:
+                on_done(value)
+
+        app.worker.submit(job, deliver, lambda exc: log.error("%s failed", what, exc_info=exc))
 
     def clear(self) -> None:
         """Forget everything of the previous visitor shown here. Screens with more state extend it."""

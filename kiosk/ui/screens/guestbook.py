@@ -39,6 +39,7 @@ class GuestbookScreen(KioskScreen):
         self.ids.phone.bind(text=lambda *a: self._lookup())
         self._prefill: dict[str, str] | None = None
         self._offered_for: tuple[str, str] | None = None
+        self._lookups = 0           # the newest returning-visitor look-up; older answers are stale
         self._errors: dict[str, str] = {}
 
     # --- entering, language, wiping ---
@@ -79,7 +80,13 @@ class GuestbookScreen(KioskScreen):
             self.ids[field].choices = [(c.code, pick(c.id, c.en)) for c in getattr(settings, key)]
 
     def refresh_service(self) -> None:
-        info = gb.ticket_info(self.app.session.ticket_id)
+        ticket_id = self.app.session.ticket_id
+        if ticket_id is None:
+            self.service_text = ""
+            return
+        self.look_up(lambda: gb.ticket_info(ticket_id), self._show_service, "reading the visitor's ticket")
+
+    def _show_service(self, info: gb.TicketInfo | None) -> None:
         if info is None:
             self.service_text = ""
             return
@@ -121,13 +128,22 @@ class GuestbookScreen(KioskScreen):
         if pair == self._offered_for:
             return
         self.returning, self._prefill = False, None
-        visitor = gb.find_returning(*pair)
-        if visitor is not None:
-            self._prefill = gb.prefill_from(visitor)
-            self._offered_for = pair
-            self.returning = True
+        self._lookups += 1
+        serial = self._lookups
+
+        def find() -> dict[str, str] | None:
+            visitor = gb.find_returning(*pair)
+            return gb.prefill_from(visitor) if visitor is not None else None
+
+        def found(prefill: dict[str, str] | None) -> None:
+            current = (self.ids.email.text.strip().lower(), self.ids.phone.text.strip())
+            if prefill is None or serial != self._lookups or current != pair:
+                return      # nobody, or the visitor typed on: a newer look-up answers
+            self._prefill, self._offered_for, self.returning = prefill, pair, True
             # the offer pushes the form down: keep the field being typed in above the keyboard
             Clock.schedule_once(lambda dt: self._show_focused())
+
+        self.look_up(find, found, "looking up a returning visitor")
 
     def use_prefill(self) -> None:
         if not self._prefill:

@@ -83,7 +83,12 @@ class SurveyScreen(KioskScreen):
 
     def on_pre_enter(self, *args):
         self.restart()
-        if survey.has_response(self.app.session.visit_id):
+        visit_id = self.app.session.visit_id
+        if visit_id is not None:
+            self.look_up(lambda: survey.has_response(visit_id), self._answered_before, "checking for a rating")
+
+    def _answered_before(self, answered: bool) -> None:
+        if answered and self.step == QUESTIONS and self.index == 0:
             self.step = ALREADY
 
     def restart(self) -> None:
