@@ -49,7 +49,9 @@ class SoftcopyUITest(KioskUITest):
         self.wait_for(lambda: reader.ids.page_view.texture is not None, what="first page")
         self.tap(reader.ids.request)
         assert app.manager.current == "softcopy"
-        return self.screen("softcopy")
+        form = self.screen("softcopy")
+        self.wait_for(lambda: len(form.rows) == 2, what="the chosen publications (read in the worker)")
+        return form
 
     def fill_and_send(self, form) -> None:
         self.tap(next(w for w in form.ids.purpose.children if isinstance(w, Pill) and w.text == "Penelitian"))

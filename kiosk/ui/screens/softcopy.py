@@ -88,17 +88,21 @@ class SoftcopyScreen(KioskScreen):
 
     def load_publications(self) -> None:
         ids = list(self.app.session.chosen_publications)
-        try:
-            found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
-        except PeeweeError:
-            log.exception("softcopy: publications not readable")
-            found = {}
-        rows = []
-        for pub_id in ids:
-            pub = found.get(pub_id)
-            reason = softcopy.UNKNOWN if pub is None else (softcopy.refusal_reason(pub) or "")
-            rows.append((pub_id, pub.title if pub is not None else "", reason))
-        self.rows = rows
+
+        def read() -> list[tuple[int, str, str]]:
+            try:
+                found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
+            except PeeweeError:
+                log.exception("softcopy: publications not readable")
+                found = {}
+            rows = []
+            for pub_id in ids:
+                pub = found.get(pub_id)
+                reason = softcopy.UNKNOWN if pub is None else (softcopy.refusal_reason(pub) or "")
+                rows.append((pub_id, pub.title if pub is not None else "", reason))
+            return rows
+
+        self.look_up(read, lambda rows: setattr(self, "rows", rows), "reading the chosen publications")
 
     def on_rows(self, *args) -> None:
         box = self.ids.publications
