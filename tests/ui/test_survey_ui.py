@@ -201,3 +201,28 @@ class ComplaintUITest(KioskUITest):
             complaints.file_complaint = real
         assert Complaint.select().count() == 1 and screen.ids.reference.text == "ADU-20261124-0001"
         assert not screen.busy and not screen.ids.send.disabled
+
+    def test_a_save_that_lands_after_the_idle_reset_is_kept_but_not_shown(self):
+        app = self.start()
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        self.tap(self.find_text("Petugas", screen))
+        screen.ids.text.text = "Antrean tidak dipanggil"
+        real = complaints.file_complaint
+
+        def slow_database(*args, **kwargs):
+            time.sleep(1)
+            return real(*args, **kwargs)
+
+        complaints.file_complaint = slow_database
+        try:
+            self.tap(screen.ids.send, frames=1)
+            assert screen.busy
+            app.finish_visit()                    # what the idle timeout does: the visitor walked away
+            self.wait_for(lambda: not screen.busy)
+            self.advance_frames(2)
+        finally:
+            complaints.file_complaint = real
+        assert Complaint.select().count() == 1                    # saved all the same
+        assert app.manager.current == "welcome" and screen.step == "form" and screen.reference == ""

@@ -39,6 +39,8 @@ class KioskScreen(Screen):
                 self.busy = False
                 if app.session is session:
                     handler(value)
+                else:
+                    log.info("%s: a save finished after the visit ended; not shown", self.screen_name)
             return deliver
 
         app.worker.submit(job, for_this_visitor(on_done), for_this_visitor(on_error))

@@ -90,19 +90,17 @@ class ServiceScreen(KioskScreen):
     def choose(self, code: str) -> None:
         if self.busy:
             return          # a second tap while the number is being taken
-        self.busy, self.message = True, ""
+        self.message = ""
         runtime, lang = self.app.runtime, self.app.lang
-        self.app.worker.submit(lambda: queue.issue_ticket(runtime.settings, runtime.clock, code, lang),
-                               self._issued, self._not_issued)
+        self.in_background(lambda: queue.issue_ticket(runtime.settings, runtime.clock, code, lang),
+                           self._issued, self._not_issued)
 
     def _issued(self, issued: queue.Issued) -> None:
-        self.busy = False
         self.app.session.ticket_id = issued.ticket.id
         self.app.manager.get_screen("ticket").show(issued)
         self.app.go("ticket")
 
     def _not_issued(self, exc: BaseException) -> None:
-        self.busy = False
         if not isinstance(exc, KioskError):
             log.error("issuing a ticket failed", exc_info=exc)
         self.message = _("Sorry, no number could be issued right now. Please ask the staff.")

@@ -131,7 +131,7 @@ class SoftcopyScreen(KioskScreen):
 
     def submit(self) -> None:
         if self.busy:
-            return
+            return      # before the checks: a second tap must not clear the messages of the first
         app = self.app
         self.name_error = self.email_error = self.purpose_error = self.terms_error = self.message = ""
         ids = [pub_id for pub_id, _t, reason in self.rows if not reason]
@@ -159,9 +159,9 @@ class SoftcopyScreen(KioskScreen):
                 status = softcopy.deliver_now(settings, clock, make_sender(settings.mail), outcome)
             return outcome, status
 
-        self.busy = True
-        self._session = session
-        app.worker.submit(job, self._done, self._failed)
+        # a result after the idle reset is dropped there: the request is stored and mailed, but its number
+        # must not appear to whoever stands at the kiosk now
+        self.in_background(job, self._done, self._failed)
 
     def _show_errors(self, exc: ValidationError) -> None:
         e = exc.errors
@@ -170,14 +170,8 @@ class SoftcopyScreen(KioskScreen):
         self.message = e.get("publications", "")
 
     def _done(self, result) -> None:
-        self.busy = False
         outcome, status = result
         app = self.app
-        if app.session is not getattr(self, "_session", None):
-            # the idle reset wiped the visit meanwhile: the request is stored and mailed, but its
-            # number must not appear to whoever stands at the kiosk now
-            log.info("softcopy %s finished after the visit was reset", outcome.number)
-            return
         if status == "queued" and not app.settings.mail.enabled:
             status = "later"
         app.session.scratch["softcopy"] = {"number": outcome.number, "status": status,
@@ -193,7 +187,6 @@ class SoftcopyScreen(KioskScreen):
         app.go("softcopy_done")
 
     def _failed(self, exc: BaseException) -> None:
-        self.busy = False
         if isinstance(exc, ValidationError):
             self._show_errors(exc)
         elif isinstance(exc, softcopy.SoftcopyRefused):
