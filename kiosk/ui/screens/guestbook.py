@@ -39,7 +39,6 @@ class GuestbookScreen(KioskScreen):
         self.ids.phone.bind(text=lambda *a: self._lookup())
         self._prefill: dict[str, str] | None = None
         self._offered_for: tuple[str, str] | None = None
-        self._lookups = 0           # the newest returning-visitor look-up; older answers are stale
         self._errors: dict[str, str] = {}
 
     # --- entering, language, wiping ---
@@ -128,8 +127,6 @@ class GuestbookScreen(KioskScreen):
         if pair == self._offered_for:
             return
         self.returning, self._prefill = False, None
-        self._lookups += 1
-        serial = self._lookups
 
         def find() -> dict[str, str] | None:
             visitor = gb.find_returning(*pair)
@@ -137,8 +134,8 @@ class GuestbookScreen(KioskScreen):
 
         def found(prefill: dict[str, str] | None) -> None:
             current = (self.ids.email.text.strip().lower(), self.ids.phone.text.strip())
-            if prefill is None or serial != self._lookups or current != pair:
-                return      # nobody, or the visitor typed on: a newer look-up answers
+            if prefill is None or current != pair:
+                return      # nobody, or the visitor typed on: the look-up for the newer text answers
             self._prefill, self._offered_for, self.returning = prefill, pair, True
             # the offer pushes the form down: keep the field being typed in above the keyboard
             Clock.schedule_once(lambda dt: self._show_focused())
