@@ -212,7 +212,7 @@ class ComplaintUITest(KioskUITest):
         real = complaints.file_complaint
 
         def slow_database(*args, **kwargs):
-            time.sleep(1)
+            time.sleep(2)        # longer than the frames of the tap, even on a slow machine
             return real(*args, **kwargs)
 
         complaints.file_complaint = slow_database
