@@ -175,54 +175,44 @@ class ComplaintUITest(KioskUITest):
         assert screen.ids.reference.text == "ADU-20261124-0001"
         assert Complaint.get().contact == "" and Complaint.get().category == "staff"
 
-    def test_a_slow_database_never_freezes_the_screen_and_one_tap_is_one_complaint(self):
+    def complaint_on_a_slow_database(self, category: str, text: str, seconds: float):
+        """The complaint screen filled in, with a database that takes ``seconds`` to save (e.g. a
+        PostgreSQL server out of reach until the TCP timeout); the real one comes back on exit."""
         app = self.start()
         app.go("complaint")
         self.advance_frames(2)
         screen = self.screen("complaint")
-        self.tap(self.find_text("Fasilitas", screen))
-        screen.ids.text.text = "Lampu ruang baca berkedip"
+        self.tap(self.find_text(category, screen))
+        screen.ids.text.text = text
         real = complaints.file_complaint
 
         def slow_database(*args, **kwargs):
-            time.sleep(3)        # e.g. a PostgreSQL server out of reach until the TCP timeout
+            time.sleep(seconds)
             return real(*args, **kwargs)
 
         complaints.file_complaint = slow_database
-        try:
-            started = time.monotonic()
-            self.tap(screen.ids.send, frames=1)
-            assert time.monotonic() - started < 2.5, "the tap waited for the database"
-            assert screen.busy and screen.ids.send.disabled
-            screen.submit()                       # a second tap that slipped through: ignored
-            self.advance_frames(3)                # the window keeps drawing meanwhile
-            self.wait_for(lambda: screen.step == "done")
-        finally:
-            complaints.file_complaint = real
+        self.addCleanup(setattr, complaints, "file_complaint", real)
+        return app, screen
+
+    def test_a_slow_database_never_freezes_the_screen_and_one_tap_is_one_complaint(self):
+        app, screen = self.complaint_on_a_slow_database("Fasilitas", "Lampu ruang baca berkedip", 3)
+        started = time.monotonic()
+        self.tap(screen.ids.send, frames=1)
+        assert time.monotonic() - started < 2.5, "the tap waited for the database"
+        assert screen.busy and screen.ids.send.disabled
+        screen.submit()                       # a second tap that slipped through: ignored
+        self.advance_frames(3)                # the window keeps drawing meanwhile
+        self.wait_for(lambda: screen.step == "done")
         assert Complaint.select().count() == 1 and screen.ids.reference.text == "ADU-20261124-0001"
         assert not screen.busy and not screen.ids.send.disabled
 
     def test_a_save_that_lands_after_the_idle_reset_is_kept_but_not_shown(self):
-        app = self.start()
-        app.go("complaint")
+        # 2 s: longer than the frames of the tap, even on a slow machine
+        app, screen = self.complaint_on_a_slow_database("Petugas", "Antrean tidak dipanggil", 2)
+        self.tap(screen.ids.send, frames=1)
+        assert screen.busy
+        app.finish_visit()                    # what the idle timeout does: the visitor walked away
+        self.wait_for(lambda: not screen.busy)
         self.advance_frames(2)
-        screen = self.screen("complaint")
-        self.tap(self.find_text("Petugas", screen))
-        screen.ids.text.text = "Antrean tidak dipanggil"
-        real = complaints.file_complaint
-
-        def slow_database(*args, **kwargs):
-            time.sleep(2)        # longer than the frames of the tap, even on a slow machine
-            return real(*args, **kwargs)
-
-        complaints.file_complaint = slow_database
-        try:
-            self.tap(screen.ids.send, frames=1)
-            assert screen.busy
-            app.finish_visit()                    # what the idle timeout does: the visitor walked away
-            self.wait_for(lambda: not screen.busy)
-            self.advance_frames(2)
-        finally:
-            complaints.file_complaint = real
         assert Complaint.select().count() == 1                    # saved all the same
         assert app.manager.current == "welcome" and screen.step == "form" and screen.reference == ""
