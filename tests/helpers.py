@@ -1,7 +1,9 @@
 """Helpers for tests: a config in a temp folder, a migrated runtime on a SQLite file there."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Callable, Iterable
 
 from kiosk.core.clock import Clock, FakeClock
 from kiosk.runtime import Runtime, open_runtime
@@ -28,3 +30,27 @@ def make_runtime(folder: Path, clock: Clock | None = None, extra: str = "",
                  replace: dict[str, str] | None = None) -> Runtime:
     path = write_config(folder, extra=extra, replace=replace)
     return open_runtime(path, clock=clock or FakeClock())
+
+
+def kiosks_at_once(db, work: Callable[[str], None], kiosks: Iterable[str]) -> None:
+    """``work(kiosk)`` for every kiosk name, each in its own thread and all at once, as several kiosks on
+    one database would run (peewee gives each thread its own connection, closed when it is done).
+    The first error in any of them is raised here."""
+    errors: list[BaseException] = []
+
+    def kiosk(name: str) -> None:
+        try:
+            work(name)
+        except BaseException as exc:   # noqa: BLE001  (raised again below, in the test's thread)
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=kiosk, args=(name,)) for name in kiosks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a kiosk thread did not finish within 60 s"
+    if errors:
+        raise errors[0]

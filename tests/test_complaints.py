@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
@@ -10,6 +9,7 @@ from kiosk.core import complaints
 from kiosk.core.clock import UTC
 from kiosk.core.errors import KioskError, NotFound, ValidationError
 from kiosk.core.models import Complaint
+from helpers import kiosks_at_once
 
 ZONE = "Asia/Jakarta"
 
@@ -74,21 +74,12 @@ def test_close_and_list(runtime, clock):
 def test_three_kiosk_threads_never_share_a_reference(runtime, clock):
     # peewee gives each thread its own connection to the file, as separate kiosk processes would have.
     per_thread = 8
-    errors: list[BaseException] = []
 
-    def kiosk(name):
-        try:
-            for _ in range(per_thread):
-                complaints.file_complaint(clock, ZONE, name, "other", "Saran: tambah colokan listrik.")
-        except BaseException as exc:   # collected and re-raised by the test below
-            errors.append(exc)
+    def kiosk(name: str) -> None:
+        for _ in range(per_thread):
+            complaints.file_complaint(clock, ZONE, name, "other", "Saran: tambah colokan listrik.")
 
-    threads = [threading.Thread(target=kiosk, args=(f"kiosk-{i}",)) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    kiosks_at_once(runtime.db, kiosk, [f"kiosk-{i}" for i in range(3)])
     refs = [c.reference for c in Complaint.select()]
     assert len(refs) == len(set(refs)) == 3 * per_thread
     assert sorted(refs)[-1] == f"ADU-20261124-{3 * per_thread:04d}"

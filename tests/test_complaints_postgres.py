@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
@@ -10,27 +9,16 @@ from kiosk.core import complaints, reports, survey
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import Complaint, SurveyResponse, Visit
 from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from helpers import kiosks_at_once
 
 pytestmark = pytest.mark.postgres
 
 def test_three_kiosks_filing_at_once_get_distinct_consecutive_references(pg_runtime, clock):
-    errors: list[BaseException] = []
-
     def kiosk(name: str) -> None:
-        try:
-            for _ in range(10):
-                complaints.file_complaint(clock, "Asia/Jakarta", name, "other", "Saran: tambah colokan listrik.")
-        except BaseException as exc:   # re-raised below through the assertion
-            errors.append(exc)
-        finally:
-            pg_runtime.db.close()      # each thread's own connection
+        for _ in range(10):
+            complaints.file_complaint(clock, "Asia/Jakarta", name, "other", "Saran: tambah colokan listrik.")
 
-    threads = [threading.Thread(target=kiosk, args=(f"kiosk-{i}",)) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    kiosks_at_once(pg_runtime.db, kiosk, [f"kiosk-{i}" for i in range(3)])
     refs = sorted(c.reference for c in Complaint.select())
     assert refs == [f"ADU-20261124-{n:04d}" for n in range(1, 31)]
 

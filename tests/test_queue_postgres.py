@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
@@ -10,6 +9,7 @@ from kiosk.core import queue
 from kiosk.core.models import Ticket, Visit
 from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from test_queue import run_bursts
+from helpers import kiosks_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -32,13 +32,8 @@ def test_two_desks_calling_at_once_get_different_people(pg_runtime):
             t = queue.call_next(rt.settings, rt.clock, "B", counter)
             if t is not None:
                 called.append(t.number)
-        rt.db.close()          # each thread's own connection
 
-    threads = [threading.Thread(target=desk, args=(c,)) for c in ("1", "2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    kiosks_at_once(rt.db, desk, ["1", "2"])      # two staff desks, counters 1 and 2
     assert sorted(called) == [f"B-{n:03d}" for n in range(1, 11)]
 
 

@@ -16,7 +16,8 @@ from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.errors import ValidationError
 from kiosk.core.models import OutboxMail, Publication, SoftcopyItem, SoftcopyRequest
 from test_watermark import make_pdf
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from helpers import kiosks_at_once
+from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
 def add_publication(folder: Path, title: str = "Kota Contoh Dalam Angka 2026", pages: int = 3,
@@ -192,34 +193,14 @@ def test_privacy_purge_removes_old_copies_and_messages(runtime, clock, tmp_path)
 
 
 @pytest.mark.postgres
-def test_three_kiosks_on_postgres_never_share_a_number(tmp_path, clock, postgres_url):  # noqa: F811
-    import threading
+def test_three_kiosks_on_postgres_never_share_a_number(tmp_path, clock, pg_runtime):  # noqa: F811
+    pub = add_publication(tmp_path / "lib", pages=1)
 
-    from helpers import make_runtime
+    def kiosk(name: str) -> None:
+        for _ in range(4):
+            request(pg_runtime, clock, [pub.id])
 
-    rt = make_runtime(tmp_path, clock=clock, replace={'url = "sqlite:///data/kiosk.db"': f'url = "{postgres_url}"'})
-    try:
-        assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
-        pub = add_publication(tmp_path / "lib", pages=1)
-        errors: list[BaseException] = []
-
-        def kiosk() -> None:
-            try:
-                for _ in range(4):
-                    request(rt, clock, [pub.id])
-            except BaseException as exc:   # re-raised below through the assertion
-                errors.append(exc)
-            finally:
-                rt.db.close()
-
-        threads = [threading.Thread(target=kiosk) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert not errors
-        numbers = sorted(r.number for r in SoftcopyRequest.select())
-        assert numbers == [f"SC-20261124-{n:04d}" for n in range(1, 13)]
-        assert OutboxMail.select().count() == 12
-    finally:
-        rt.close()
+    kiosks_at_once(pg_runtime.db, kiosk, ["kiosk-1", "kiosk-2", "kiosk-3"])
+    numbers = sorted(r.number for r in SoftcopyRequest.select())
+    assert numbers == [f"SC-20261124-{n:04d}" for n in range(1, 13)]
+    assert OutboxMail.select().count() == 12

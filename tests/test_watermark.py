@@ -134,12 +134,17 @@ def test_pages_carry_their_own_matrix(tmp_path):
         assert f"{expected} cm {wm.STAMP_NAME} Do" in last
 
 
-def test_empty_password_encryption_is_stamped_and_saved_encrypted(tmp_path):
-    src = make_pdf(tmp_path / "plain.pdf")
-    w = PdfWriter(clone_from=str(src))
-    w.encrypt(user_password="", owner_password="penerbit", algorithm="RC4-128")
+def encrypted_copy(tmp_path, user_password: str) -> Path:
+    """A generated publication, encrypted as publishers do (RC4-128, an owner password)."""
+    w = PdfWriter(clone_from=str(make_pdf(tmp_path / "plain.pdf")))
+    w.encrypt(user_password=user_password, owner_password="penerbit", algorithm="RC4-128")
     enc = tmp_path / "enc.pdf"
     w.write(enc)
+    return enc
+
+
+def test_empty_password_encryption_is_stamped_and_saved_encrypted(tmp_path):
+    enc = encrypted_copy(tmp_path, user_password="")
     out = tmp_path / "out.pdf"
     result = wm.stamp_pdf(enc, out, STAMP)
     assert result.method == "pypdf"
@@ -152,11 +157,7 @@ def test_empty_password_encryption_is_stamped_and_saved_encrypted(tmp_path):
 
 
 def test_a_password_protected_file_is_refused_with_a_reason(tmp_path):
-    src = make_pdf(tmp_path / "plain.pdf")
-    w = PdfWriter(clone_from=str(src))
-    w.encrypt(user_password="rahasia", owner_password="penerbit", algorithm="RC4-128")
-    enc = tmp_path / "locked.pdf"
-    w.write(enc)
+    enc = encrypted_copy(tmp_path, user_password="rahasia")
     with pytest.raises(wm.PasswordProtected) as info:
         wm.stamp_pdf(enc, tmp_path / "out.pdf", STAMP)
     assert "password" in info.value.visitor_message

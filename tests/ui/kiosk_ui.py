@@ -41,15 +41,17 @@ class KioskUITest(GraphicUnitTest):
 
     # --- acting as a visitor ---
 
-    def wait_for(self, condition, seconds: float = 10.0) -> None:
+    wait_s = 10.0       # how long wait_for waits by default
+
+    def wait_for(self, condition, seconds: float | None = None, what: str = "") -> None:
         """Run frames until ``condition()`` holds (work done on the worker thread lands by a frame)."""
-        end = time.monotonic() + seconds
+        end = time.monotonic() + (self.wait_s if seconds is None else seconds)
         while time.monotonic() < end:
             self.advance_frames(1)
             if condition():
                 return
             time.sleep(0.01)
-        raise AssertionError("condition not met in time")
+        raise AssertionError(f"timed out waiting for {what or condition}")
 
     def tap_and_wait(self, widget, screen) -> None:
         """Tap a send button whose screen saves in the worker, then run frames until the save landed."""

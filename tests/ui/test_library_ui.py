@@ -2,7 +2,6 @@
 read and turn pages, jump, go back; refusals and a broken file. PDFs are made here with reportlab."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kivy.tests.common import UnitTestTouch
@@ -26,6 +25,7 @@ def make_pdf(path: Path, title: str, pages: int) -> Path:
 
 
 class LibraryUITest(KioskUITest):
+    wait_s = 5.0        # searches and pages arrive from the worker in well under a second
 
     def start_with_catalogue(self, screen: str = "welcome"):
         app = self.start(screen)
@@ -41,14 +41,6 @@ class LibraryUITest(KioskUITest):
                            read_only="ya")
         self.ipm = add("ipm.pdf", "Indeks Pembangunan Manusia 2023", 4, subject="Sosial", year=2023)
         return app
-
-    def wait_for(self, predicate, seconds: float = 5.0, what: str = "") -> None:
-        """Frames until ``predicate()`` holds: searches and pages arrive from the worker."""
-        end = time.monotonic() + seconds
-        while not predicate():
-            assert time.monotonic() < end, f"timed out waiting for {what or predicate}"
-            self.advance_frames(1)
-            time.sleep(0.01)
 
     def swipe(self, widget, dx: float) -> None:
         x, y = widget.to_window(*widget.center)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import time
 
 from kiosk.core import catalog, outbox
 from kiosk.core.models import OutboxMail, SoftcopyRequest
@@ -30,13 +29,6 @@ class SoftcopyUITest(KioskUITest):
         # what the guestbook leaves in the session
         app.session.visitor_name, app.session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
         return app
-
-    def wait_for(self, predicate, seconds: float = 10.0, what: str = "") -> None:
-        end = time.monotonic() + seconds
-        while not predicate():
-            assert time.monotonic() < end, f"timed out waiting for {what or predicate}"
-            self.advance_frames(1)
-            time.sleep(0.01)
 
     def open_form_from_the_reader(self, app):
         app.session.chosen_publications = [self.inflasi.id]     # chosen earlier; read-only
