@@ -24,6 +24,8 @@ class Worker:
         future = self._pool.submit(fn)
 
         def back_on_ui(fut: Future) -> None:
+            if fut.cancelled():     # the app stopped before it ran (shutdown cancels what waits)
+                return
             exc = fut.exception()
             if exc is not None:
                 log.warning("background task failed: %r", exc)
