@@ -1,6 +1,7 @@
 """The core is plain Python: it must import and work with kivy impossible to import."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -55,3 +56,20 @@ def test_core_never_names_the_devices_or_the_ui():
             offenders += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
                           if n.split(".")[:2] in (["kiosk", "devices"], ["kiosk", "ui"]) or n.split(".")[0] == "kivy"]
     assert offenders == []
+
+
+def test_the_running_kiosk_does_not_load_the_pdf_writers(tmp_path):
+    # Stamping (pypdf, which loads cryptography) and drawing reports (reportlab) happen in a worker
+    # when asked for, or in the CLI: imported at start, they cost a reading kiosk ~10 MB for nothing
+    # (benchmarks/render_bench.py, goal ≤ 250 MB). Every screen's module is imported here.
+    code = textwrap.dedent("""
+        import sys
+        from kiosk.ui import app, screens
+        screens.discover()
+        heavy = sorted(m for m in ("pypdf", "cryptography", "reportlab") if m in sys.modules)
+        print("loaded:", heavy)
+    """)
+    env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "loaded: []"

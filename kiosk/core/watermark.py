@@ -197,7 +197,7 @@ def _page_box(page) -> tuple[float, float, float, float]:
 def stamp_pdf(source: Path, dest: Path, stamp: Stamp) -> StampResult:
     """Write ``source`` stamped on every page to ``dest`` (atomically: a temp file then rename)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PyPdfError
+    from pypdf.errors import DependencyError, PdfReadError, PyPdfError
 
     stamp_bytes = build_stamp_pdf(stamp)
     dest = Path(dest)
@@ -225,7 +225,7 @@ def stamp_pdf(source: Path, dest: Path, stamp: Stamp) -> StampResult:
             out = _pypdf_copy(reader, stamp_bytes, stamp.request_number, encrypted)
     except WatermarkError:
         raise
-    except DependencyErrorTypes as exc:   # an encryption pypdf cannot handle in this installation
+    except DependencyError as exc:   # an encryption pypdf cannot handle in this installation
         raise PasswordProtected(f"{source}: {exc}",
                                 N_("This publication is protected and cannot be sent. Please ask a staff "
                                    "member.")) from None
@@ -240,10 +240,11 @@ def stamp_pdf(source: Path, dest: Path, stamp: Stamp) -> StampResult:
 
 def _open_encrypted(reader, source: Path) -> None:
     from pypdf import PasswordType
+    from pypdf.errors import DependencyError   # AES without a crypto package
 
     try:
         opened = reader.decrypt("")
-    except (NotImplementedError, DependencyErrorTypes) as exc:   # unsupported algorithm
+    except (NotImplementedError, DependencyError) as exc:   # unsupported algorithm
         raise PasswordProtected(f"{source}: encryption not supported ({exc})",
                                 N_("This publication is protected and cannot be sent. Please ask a staff "
                                    "member.")) from None
@@ -251,12 +252,6 @@ def _open_encrypted(reader, source: Path) -> None:
         raise PasswordProtected(f"{source}: needs a password to open",
                                 N_("This publication is protected with a password and cannot be sent. Please "
                                    "ask a staff member."))
-
-
-try:  # the AES algorithms need a crypto package; pypdf raises DependencyError without one
-    from pypdf.errors import DependencyError as DependencyErrorTypes
-except ImportError:  # pragma: no cover
-    DependencyErrorTypes = NotImplementedError  # type: ignore[misc, assignment]
 
 
 def _pypdf_copy(reader, stamp_bytes: bytes, number: str, encrypted: bool) -> bytes:
