@@ -1,4 +1,5 @@
-"""The conductor: builds the screens once, switches between them, and guards the visitor.
+"""The conductor: builds each screen when a visitor first needs it, switches between them, and
+guards the visitor.
 
 It owns the cross-cutting behaviour only — language, idle reset, failsafe, staff gesture,
 close/Esc refusal. What a step does lives in its screen and in ``kiosk.core``.
@@ -16,10 +17,11 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import DictProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.properties import DictProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager, ScreenManagerException
 
 from kiosk.core import config as config_mod
+from kiosk.core import outbox
 from kiosk.core.clock import local, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.idle import IdleState, IdleWatch
@@ -44,6 +46,31 @@ def load_kv_once(path: Path) -> None:
     if key not in _loaded_kv and path.exists():
         Builder.load_file(key)
         _loaded_kv.add(key)
+
+
+# Built at start and kept: where every visit begins, and where an error goes (building it at that
+# moment could fail too). Every other screen is built at its first use and let go when the visit ends.
+KEPT_SCREENS = ("welcome", "failsafe")
+
+
+class KioskScreens(ScreenManager):
+    """A ScreenManager that builds a screen the first time it is asked for (``current = name`` and
+    ``get_screen`` both look it up here), so the kiosk holds only the screens of the visit in progress:
+    a reading visitor's kiosk does not carry the guestbook's keyboard or the survey's 36 buttons
+    (benchmarks/render_bench.py), and the start builds two screens instead of seventeen."""
+
+    #: ``build(name) -> Screen | None``, set by the app
+    builder = ObjectProperty(None, allownone=True)
+
+    def get_screen(self, name):
+        try:
+            return super().get_screen(name)
+        except ScreenManagerException:
+            screen = self.builder(name) if self.builder is not None else None
+            if screen is None:
+                raise
+            self.add_widget(screen)
+            return screen
 
 
 class _Failsafe(ExceptionHandler):
@@ -76,6 +103,8 @@ class KioskApp(App):
         self._failsafe_event = None
         self.idle = IdleWatch(runtime.clock, 120, 20)
         self.pin_gate = PinGate("", runtime.clock)
+        #: sends the outbox in the background while mail is enabled (also what a restart left queued)
+        self.mail_sender: outbox.BackgroundSender | None = None
         self.apply_settings(runtime.settings)
 
     # --- settings and theme ---
@@ -112,6 +141,7 @@ class KioskApp(App):
         if fresh.printer != self.settings.printer:
             self.runtime.printer = None       # made again from the new [printer] at the next ticket
         self.apply_settings(fresh)
+        self.start_mail_sender()       # staff may have just turned mail on
         for screen in self.manager.screens:
             screen.on_config_reloaded()
         return []
@@ -146,11 +176,12 @@ class KioskApp(App):
             load_kv_once(kv)
         load_kv_once(UI_DIR / "app.kv")
         root = KioskRoot()
-        self.manager: ScreenManager = root.ids.manager
+        self.screen_classes = {cls.screen_name: cls for cls in screens_pkg.discover()}
+        self.manager: KioskScreens = root.ids.manager
         self.manager.transition = NoTransition()
-        for screen_cls in screens_pkg.discover():
-            load_kv_once(Path(screens_pkg.module_file(screen_cls)).with_suffix(".kv"))
-            self.manager.add_widget(screen_cls(name=screen_cls.screen_name))
+        self.manager.builder = self._build_screen
+        for name in KEPT_SCREENS:
+            self.manager.get_screen(name)
         self.manager.bind(current=self._on_screen_changed)
         Window.clearcolor = self.colors["background"]
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
@@ -158,29 +189,50 @@ class KioskApp(App):
         ExceptionManager.add_handler(self._failsafe)
         self._tick_event = Clock.schedule_interval(lambda dt: self.tick(), 1)
         self.tick()
-        self.go(self.initial_screen if self.initial_screen in self.manager.screen_names else "welcome")
+        self.start_mail_sender()
+        self.go(self.initial_screen if self.initial_screen in self.screen_classes else "welcome")
         # the first screen added is already current, so going to it fired no change event
         self._on_screen_changed(self.manager, self.manager.current)
         return root
+
+    def start_mail_sender(self) -> None:
+        """One background sender per app, from the start (not when a softcopy is first asked for:
+        messages a restart left in the outbox go out now), once mail is enabled."""
+        if self.mail_sender is not None or not self.settings.mail.enabled:
+            return
+        from kiosk.devices.mail import make_sender
+
+        self.mail_sender = outbox.BackgroundSender(lambda: self.settings, self.runtime.clock, make_sender)
+        self.mail_sender.start()
+
+    def _build_screen(self, name: str):
+        cls = self.screen_classes.get(name)
+        if cls is None:
+            return None
+        load_kv_once(Path(screens_pkg.module_file(cls)).with_suffix(".kv"))
+        return cls(name=name)      # it reads app.lang as it fills itself on entering
 
     def on_stop(self):
         ExceptionManager.remove_handler(self._failsafe)
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.unbind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
         self._tick_event.cancel()
+        if self.mail_sender is not None:
+            self.mail_sender.stop()
         self.worker.shutdown()
 
     # --- navigation ---
 
     @property
     def available_screens(self) -> set[str]:
-        return set(self.manager.screen_names)
+        """Every screen this kiosk can show (built or not yet)."""
+        return set(self.screen_classes) | set(self.manager.screen_names)
 
     def journeys(self):
         return [j for j in journeys_for(self.settings.kiosk.roles) if j.key in self.available_screens]
 
     def go(self, name: str) -> None:
-        if name not in self.manager.screen_names:
+        if name not in self.available_screens:
             log.warning("no screen %r in this build; going to welcome", name)
             name = "welcome"
         self.manager.current = name
@@ -201,6 +253,12 @@ class KioskApp(App):
             screen.clear()
         self.root.ids.idle_overlay.dismiss()
         self.go("welcome")
+        # The next visitor gets new screens: memory stays that of one visit all day, and nothing of
+        # this visitor can linger in a widget a clear() forgot.
+        for screen in list(self.manager.screens):
+            if screen.name not in KEPT_SCREENS and screen is not self.manager.current_screen:
+                self.manager.remove_widget(screen)
+        self.manager.transition = NoTransition()    # the old one still names the screen just left
 
     # --- language ---
 
@@ -234,7 +292,7 @@ class KioskApp(App):
     def tick(self) -> None:
         """Once a second: the header clock and the idle countdown."""
         self.update_clock()
-        # build() ticks before the root is set; the first screen added (alphabetically) is current then
+        # build() ticks before the root is set; welcome, the first screen built, is current then
         if self.root is None or self.manager.current in ("welcome", "failsafe"):
             self.idle.touch()   # nothing personal on screen: nothing to wipe
             return

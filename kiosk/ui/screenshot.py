@@ -24,7 +24,7 @@ def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None =
     prepared_at: list[int] = []
 
     def prepare(dt):
-        if screen not in app.manager.screen_names:
+        if screen not in app.available_screens:
             problems.append(f"no screen named {screen!r}; see `kiosk screenshot --list`")
             app.stop()
             return

@@ -198,10 +198,13 @@ class GuestbookUITest(KioskUITest):
         assert form.ids.phone_field.error == "" and form.message == ""
         assert app.session.ticket_id is None and "consent_at" not in app.session.scratch
         assert Visit.select().count() == 0 and Visitor.select().count() == 0
-        # the next visitor starts with a clean form
+        # the half-filled form is gone: the next visitor gets a new, empty one
+        assert form not in app.manager.screens
         app.go("guestbook")
         self.advance_frames(2)
-        assert form.ids.full_name.text == "" and form.service_text == ""
+        fresh = app.manager.get_screen("guestbook")
+        assert fresh is not form and app.manager.current_screen is fresh
+        assert fresh.ids.full_name.text == "" and fresh.service_text == ""
 
     def test_returning_visitor_prefill_only_after_email_and_phone_match(self):
         app, _ticket = self.begin()

@@ -223,9 +223,11 @@ class LibraryUITest(KioskUITest):
         assert app.manager.current == "welcome"
         assert reader._doc is None and reader.ids.page_view.texture is None and reader.publication is None
         assert lib.cards() == [] and self.screen("publication").publication is None
+        assert lib not in app.manager.screens and reader not in app.manager.screens
 
         app.session.visit_id = 1
         app.go("library")
+        lib = self.screen("library")        # the next visitor's: built again
         self.wait_for(lambda: len(lib.cards()) == 3, what="library again")
         self.tap(lib.ids.next_step)
         assert app.manager.current == "survey"

@@ -2,6 +2,9 @@
 staff gesture and PIN."""
 from __future__ import annotations
 
+import gc
+import weakref
+
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
@@ -171,6 +174,52 @@ class ShellTest(KioskUITest):
         assert app.settings.mail.enabled
         assert type(app.runtime.printer).__name__ == "NoPrinter"
         assert app.mail_sender is not None and app.mail_sender.running
+
+    def test_mail_sender_runs_from_the_start(self):
+        # a restart may have left softcopies in the outbox: they go out without waiting for a request
+        app = self.start(replace={"[mail]\n# Send softcopies by e-mail (false = keep them in the outbox)\n"
+                                  "enabled = false": "[mail]\nenabled = true"})
+        assert app.mail_sender is not None and app.mail_sender.running
+        assert "softcopy" not in app.manager.screen_names
+        app.dispatch("on_stop")
+        assert not app.mail_sender.running
+
+    def test_screens_are_built_when_needed_and_let_go_after_the_visit(self):
+        app = self.start()
+        assert sorted(app.manager.screen_names) == ["failsafe", "welcome"]
+        assert {"service", "guestbook", "library", "reader", "survey", "complaint"} <= app.available_screens
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        app.go("complaint")               # first built now, after the visitor chose English
+        self.advance_frames(2)
+        complaint = self.screen()
+        assert complaint.name == "complaint" and "complaint" in app.manager.screen_names
+        pills = [p.text for p in complaint.ids.category.children]
+        assert sorted(pills) == sorted(["Service", "Staff", "Facilities", "Data and publications", "Other"])
+        app.go("library")
+        self.advance_frames(2)
+        assert {"complaint", "library"} <= set(app.manager.screen_names)
+        app.finish_visit()
+        assert sorted(app.manager.screen_names) == ["failsafe", "welcome"]
+        assert complaint.parent is None and app.manager.current == "welcome"
+
+    def test_the_screens_of_a_visit_do_not_pile_up(self):
+        # A binding or callback that kept dropped screens alive would grow the kiosk visit by visit.
+        # Kivy may hold on to one widget of the last visit until the next one is used, so the check is
+        # made after a second visit.
+        app = self.start()
+        first_visit = []
+        for name in ("service", "consent", "guestbook", "locker", "library", "reader", "softcopy", "survey",
+                     "complaint", "thanks"):
+            app.go(name)
+            self.advance_frames(2)
+            first_visit.append(weakref.ref(self.screen()))
+        app.finish_visit()
+        for name in ("library", "complaint"):
+            app.go(name)
+            self.advance_frames(2)
+        app.finish_visit()
+        self.wait_for(lambda: gc.collect() is not None and all(ref() is None for ref in first_visit),
+                      what="the first visit's screens freed")
 
     def test_reload_with_a_broken_config_keeps_running_settings(self):
         app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})

@@ -63,6 +63,7 @@ class KioskScreen(Screen):
         """Forget everything of the previous visitor shown here. Screens with more state extend it."""
         for widget in self.walk(restrict=True):
             if isinstance(widget, TextInput):
+                widget.focus = False    # else a hardware keyboard still types into the hidden field
                 widget.text = ""
                 if hasattr(widget, "error"):
                     widget.error = ""

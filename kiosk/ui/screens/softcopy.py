@@ -1,10 +1,7 @@
 """The softcopy request form: name and e-mail (prefilled from the visit), purpose, the terms,
 and the chosen publications (``app.session.chosen_publications``, set by the library's
 "Request softcopy" button). Submitting stamps and enqueues on the worker — never on the UI
-thread — and then shows ``softcopy_done``.
-
-This module also starts the kiosk's background outbox sender (``kiosk.core.outbox``) once per
-app, and stops it when the app stops.
+thread — and then shows ``softcopy_done``, waking the app's outbox sender.
 """
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from peewee import PeeweeException as PeeweeError
 
-from kiosk.core import outbox, softcopy
+from kiosk.core import softcopy
 from kiosk.core.errors import ValidationError
 from kiosk.core.models import Publication
 from kiosk.i18n import N_
@@ -25,20 +22,6 @@ from kiosk.ui.screens.base import KioskScreen
 log = logging.getLogger(__name__)
 
 SAVE_FAILED = N_("Sorry, your request could not be saved. Please try again or ask a staff member.")
-
-
-def ensure_mail_sender(app) -> "outbox.BackgroundSender | None":
-    """One background sender per app (only when mail is enabled), stopped with the app."""
-    existing = getattr(app, "mail_sender", None)
-    if existing is not None or not app.settings.mail.enabled:
-        return existing
-    from kiosk.devices.mail import make_sender
-
-    sender = outbox.BackgroundSender(lambda: app.settings, app.runtime.clock, make_sender)
-    app.mail_sender = sender
-    app.bind(on_stop=lambda *_: sender.stop())
-    sender.start()
-    return sender
 
 
 class SoftcopyPubRow(BoxLayout):
@@ -57,12 +40,6 @@ class SoftcopyScreen(KioskScreen):
     agreed = BooleanProperty(False)
     rows = ListProperty([])                # [(id, title, reason msgid)]
     sendable = BooleanProperty(False)
-
-    def on_kv_post(self, base_widget):
-        ensure_mail_sender(self.app)
-
-    def on_config_reloaded(self) -> None:
-        ensure_mail_sender(self.app)     # staff may have just turned mail on
 
     # --- showing ---
 
@@ -181,9 +158,8 @@ class SoftcopyScreen(KioskScreen):
         self.agreed = False
         self.ids.purpose.value = ""
         self.ids.purpose_text.text = ""
-        sender = getattr(app, "mail_sender", None)
-        if sender is not None and status == "queued":
-            sender.wake()
+        if app.mail_sender is not None and status == "queued":
+            app.mail_sender.wake()
         app.go("softcopy_done")
 
     def _failed(self, exc: BaseException) -> None:
@@ -225,4 +201,4 @@ class SoftcopyScreen(KioskScreen):
         self.agreed = True
 
 
-__all__ = ["SoftcopyScreen", "ensure_mail_sender", "_"]
+__all__ = ["SoftcopyScreen", "_"]
