@@ -256,7 +256,7 @@ class KioskApp(App):
         # The next visitor gets new screens: memory stays that of one visit all day, and nothing of
         # this visitor can linger in a widget a clear() forgot.
         for screen in list(self.manager.screens):
-            if screen.name not in KEPT_SCREENS and screen is not self.manager.current_screen:
+            if screen.name not in KEPT_SCREENS:
                 self.manager.remove_widget(screen)
         self.manager.transition = NoTransition()    # the old one still names the screen just left
 
