@@ -41,9 +41,23 @@ class TicketText:
     qr_data: str
 
 
+@dataclass(frozen=True)
+class LockerSlipText:
+    """Everything printed on a locker slip, already in the visitor's language."""
+    office_name: str
+    title: str                      # "Loker Anda"
+    label: str                      # "L07", printed very large
+    ticket_number: str              # "A-007" or ""
+    when: str                       # local date and time with zone
+    notes: tuple[str, ...]          # where the ID card is and how to get it back
+
+
 class TicketPrinting(Protocol):
     def print_ticket(self, text: TicketText, name: str) -> None:
         """Lay out and print one queue ticket or raise ``PrinterError``."""
+
+    def print_locker_slip(self, slip: LockerSlipText, name: str) -> None:
+        """Lay out and print one locker slip or raise ``PrinterError``."""
 
 
 # --- outgoing mail ---
