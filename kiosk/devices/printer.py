@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from kiosk.core.config import PrinterSettings
-from kiosk.core.ports import PrinterError, TicketText  # noqa: F401  (part of this device's interface)
+from kiosk.core.ports import LockerSlipText, PrinterError, TicketText  # noqa: F401  (part of this device's interface)
 from kiosk.devices import escpos_cache_dir
+from kiosk.devices.locker_slip import locker_slip_job
 
 if TYPE_CHECKING:  # escpos is imported lazily: see _escpos()
     from escpos.escpos import Escpos
@@ -124,6 +125,10 @@ class TicketPrinter:
     def print_ticket(self, text: TicketText, name: str) -> None:
         """The domain's port (kiosk.core.ports.TicketPrinting): lay out the ticket for this paper and profile."""
         self.send(ticket_job(text, self.paper_width_mm, native_qr=supports_native_qr(self.profile)), name)
+
+    def print_locker_slip(self, slip: LockerSlipText, name: str) -> None:
+        """The domain's port: lay out a locker slip (kiosk.devices.locker_slip) for this paper."""
+        self.send(locker_slip_job(slip, self.paper_width_mm), name)
 
     def send(self, job: Job, name: str) -> None:
         data = render(job, self.profile)
