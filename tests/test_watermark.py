@@ -274,3 +274,17 @@ def test_indirect_lengths_and_inherited_rotation_and_resources(tmp_path):
     check_output(src, out)
     page = PdfReader(out).pages[0]
     assert page.rotation == 90 and "Isi halaman endobj stream" in page.extract_text()
+
+
+def test_a_stamped_file_is_recognised_even_without_its_info_entry(tmp_path):
+    src = make_pdf(tmp_path / "plain.pdf")
+    out = tmp_path / "out.pdf"
+    assert not wm.carries_kiosk_stamp(src)
+    wm.stamp_pdf(src, out, STAMP)
+    assert wm.carries_kiosk_stamp(out)
+    w = PdfWriter(clone_from=str(out))   # someone drops the document Info: the page still tells
+    w.metadata = None
+    bare = tmp_path / "bare.pdf"
+    w.write(bare)
+    assert "/PSTRequest" not in (PdfReader(bare).metadata or {})
+    assert wm.carries_kiosk_stamp(bare)

@@ -623,6 +623,54 @@ def _serialise_tree(obj, reader, add) -> bytes:
     return _serialise(convert(obj))
 
 
+STAMP_MARKER = "/PSTKioskStamp"     # a private key on the stamp's Form XObject (PDF allows second-class names)
+
+
+def carries_kiosk_stamp(path: Path) -> bool:
+    """True when ``path`` already carries a kiosk stamp (any visitor's): a softcopy, not an original.
+
+    Looks at the document's Info (``/PSTRequest``) and at every Form XObject the pages use,
+    nested ones included, for the stamp's marker key (or the fixed ``/PSTStamp`` name older
+    kiosks used). Cheap: no page content is decoded. Raises ``DamagedFile`` (or
+    ``PasswordProtected``) when the file cannot be opened at all."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.Pdf.open(path)
+    except pikepdf.PasswordError:
+        raise PasswordProtected(f"{path}: needs a password to open",
+                                N_("This publication is protected with a password and cannot be sent. "
+                                   "Please ask a staff member.")) from None
+    except (pikepdf.PdfError, OSError, ValueError) as exc:
+        raise DamagedFile(f"{path}: cannot be read as a PDF ({exc})",
+                          N_("This publication's file is damaged and cannot be sent. Please ask a staff "
+                             "member.")) from None
+    with pdf:
+        if "/PSTRequest" in pdf.docinfo:
+            return True
+        seen: set[tuple[int, int]] = set()
+        todo = [page.obj for page in pdf.pages]
+        while todo:
+            holder = todo.pop()
+            resources = holder.get("/Resources")
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            if not isinstance(xobjects, pikepdf.Dictionary):
+                continue
+            for name, xobj in xobjects.items():
+                if name.startswith("/PSTStamp"):
+                    return True
+                if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != pikepdf.Name.Form:
+                    continue
+                if STAMP_MARKER in xobj:
+                    return True
+                if xobj.is_indirect:
+                    if xobj.objgen in seen:
+                        continue
+                    seen.add(xobj.objgen)
+                todo.append(xobj)
+    return False
+
+
 def pages_of(path: Path) -> int:
     from pypdf import PdfReader
 
@@ -630,4 +678,4 @@ def pages_of(path: Path) -> int:
 
 
 __all__: Iterable[str] = ("Stamp", "StampResult", "WatermarkError", "PasswordProtected", "DamagedFile",
-                          "build_stamp_pdf", "stamp_matrix", "stamp_pdf")
+                          "build_stamp_pdf", "carries_kiosk_stamp", "stamp_matrix", "stamp_pdf")
