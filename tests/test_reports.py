@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.cli import main
-from kiosk.core import complaints, reports, survey
-from kiosk.core.clock import UTC
+from kiosk.core import complaints, queue, reports, standard, survey
+from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.models import SurveyResponse, Ticket, Visit
 
 NOV = reports.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
@@ -153,27 +153,52 @@ def test_queue_report_waits_and_the_standard(runtime, clock, tmp_path):
     t4 = ticket(4, 0, 25, print_failed=True)         # 25 after the ticket, but 3 after the guestbook
     _visit(_utc(2026, 11, 24, 2, 1), ticket=t4, guestbook_completed_at=_utc(2026, 11, 24, 2, 22))
     ticket(5, 0, 20)                                 # wait 20
-    ticket(6, 0, None, status="waiting")             # never called: decided, not within
+    ticket(6, 0, None, status="waiting")             # taken just now: not decided yet, left out
+    ticket(7, -10, None, status="waiting")           # waiting 10 min, not called: late
     ticket(1, 0, 1, code="B")                        # wait 1
     report = reports.queue_report(runtime.settings, clock, NOV, "en")
     services = {r.code: r.values for r in report.tables[1].rows}
     a = services["A"]
     # A waits: 2, 4, 6, 3, 20 → sorted 2 3 4 6 20; median 4; p90 = ⌈0.9·5⌉ = 5th = 20.
-    # Within 5 min: 2, 4, 3 → 3 of 6 decided (5 called + 1 still waiting) = 50.0 %.
-    assert (a["issued"], a["called"], a["served"], a["no_show"], a["print_failed"]) == (6, 5, 4, 1, 1)
+    # Within 5 min: 2, 4, 3 → 3 of 6 decided (5 called + A-007 past the standard; A-006 pending) = 50.0 %.
+    assert (a["issued"], a["called"], a["served"], a["no_show"], a["print_failed"]) == (7, 5, 4, 1, 1)
     assert (a["median_wait_min"], a["p90_wait_min"]) == (Decimal("4.0"), Decimal("20.0"))
     assert (a["within_standard"], a["within_percent"]) == (3, Decimal("50.0"))
     assert services["B"]["within_percent"] == Decimal("100.0")
     assert services["C"]["issued"] == 0 and services["C"]["median_wait_min"] is None
     total = report.tables[1].total.values
     # All: waits 1 2 3 4 6 20 → median (3+4)/2 = 3.5; within 4 of 7 = 57.1 %.
-    assert (total["issued"], total["median_wait_min"], total["within_percent"]) == (7, Decimal("3.5"), Decimal("57.1"))
+    assert (total["issued"], total["median_wait_min"], total["within_percent"]) == (8, Decimal("3.5"), Decimal("57.1"))
     rows = _read_csv(reports.write_csv(report, tmp_path / "queue.csv"))
     issued = sum(int(r["value"]) for r in rows if r["section"] == "services" and r["measure"] == "issued"
                  and r["code"] != "total")
-    assert issued == Ticket.select().count() == 7
+    assert issued == Ticket.select().count() == 8
     text = _pdf_text(reports.write_pdf(report, tmp_path / "queue.pdf", runtime.settings))
     assert "57.1 %" in text
+
+
+def test_the_status_and_the_report_count_the_standard_the_same_way(runtime, clock):
+    """One definition (kiosk.core.standard): on the same day's data, ``queue status`` and the queue
+    report give the same share — a number taken a minute ago is pending in both, one that has waited
+    past the standard without a call is late in both."""
+    s = runtime.settings
+    queue.issue_ticket(s, clock, "A")                       # 09:00, called at 09:04: within
+    clock.advance(4 * 60)
+    queue.call_next(s, clock, "A")
+    queue.issue_ticket(s, clock, "B")                       # 09:04, never called: late by 09:12
+    clock.advance(7 * 60)
+    queue.issue_ticket(s, clock, "A")                       # 09:11, waiting 1 min at 09:12: pending
+    clock.advance(60)
+    status = queue.queue_status(s, clock)
+    report = reports.queue_report(s, clock, reports.Period(dt.date(2026, 11, 24), dt.date(2026, 11, 24)), "en")
+    total = report.tables[1].total.values
+    assert (status.within_standard, status.decided) == (1, 2)
+    assert total["within_standard"] == status.within_standard == 1
+    assert total["within_percent"] == Decimal("50.0") == Decimal(status.within_standard * 100 / status.decided)
+    tickets = list(Ticket.select())
+    share = standard.share(tickets, standard.start_times(tickets), to_utc_naive(clock.now()),
+                           s.queue.service_standard_min)
+    assert (share.within, share.late, share.pending) == (1, 1, 1)
 
 
 def test_p90_is_nearest_rank():

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
-from kiosk.core import models, queue, survey
+from kiosk.core import models, standard, survey
 from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.errors import KioskError
@@ -343,8 +343,8 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
                    .order_by(tk.service_code, tk.issued_at))
     n = len(tickets)
     standard_min = settings.queue.service_standard_min
-    standard = dt.timedelta(minutes=standard_min)
-    starts = {tid: when for tid, (when, _) in queue.start_times(tickets, issued_between=(start, end)).items()}
+    now = to_utc_naive(clock.now())
+    starts = standard.start_times(tickets, issued_between=(start, end))
     base = _base("queue", settings, clock, period, lang, N_("Queue"),
                  N_("Tickets, waiting times and the service standard"))
     cols = [("issued", t(N_("Tickets"))), ("called", t(N_("Called"))), ("served", t(N_("Served"))),
@@ -355,16 +355,16 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
     per_service = Table("services", t(N_("Per service")), t(N_("Service")), cols,
                         note=t(N_("Wait = from finishing the guestbook (or from taking the ticket when no guestbook "
                                   "is linked) until the number is called. Within standard: called within "
-                                  "{minutes} minutes; tickets never called count as not within. Median: middle "
-                                  "value; p90: nearest rank.")).format(minutes=standard_min))
+                                  "{minutes} minutes; a number not called once {minutes} minutes have passed "
+                                  "counts as not within, one that has waited less is not counted yet. Median: "
+                                  "middle value; p90: nearest rank.")).format(minutes=standard_min))
     known = [s.code for s in settings.services]
     codes = known + sorted({x.service_code for x in tickets} - set(known))
 
     def figures(group: list[models.Ticket]) -> dict[str, Any]:
-        waits = [max((x.called_at - starts[x.id]).total_seconds() / 60, 0.0) for x in group
-                 if x.called_at is not None]
-        within = sum(1 for x in group if x.called_at is not None and x.called_at - starts[x.id] <= standard)
-        decided = sum(1 for x in group if x.called_at is not None or x.status == "waiting")
+        waits = [w.total_seconds() / 60 for w in (standard.wait_of(x, starts[x.id]) for x in group)
+                 if w is not None]
+        met = standard.share(group, starts, now, standard_min)
         return {
             "issued": len(group),
             "called": sum(1 for x in group if x.called_at is not None),
@@ -373,8 +373,8 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
             "print_failed": sum(1 for x in group if x.print_failed),
             "median_wait_min": _minutes(statistics.median(waits)) if waits else None,
             "p90_wait_min": _minutes(p90(waits)) if waits else None,
-            "within_standard": within,
-            "within_percent": _percent(within, decided),
+            "within_standard": met.within,
+            "within_percent": met.percent,
         }
 
     for code in codes:
