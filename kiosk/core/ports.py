@@ -68,7 +68,19 @@ class MailError(KioskError):
 
 
 class TemporaryMailError(MailError):
-    """Connection refused or dropped, timeout, 4xx, login refused: keep the message, retry later."""
+    """Connection refused or dropped, timeout, 4xx, login refused: keep the message, retry later.
+
+    Raised only when the server certainly does not have the message; ``code`` is the server's 4xx
+    reply when there was one (the outbox re-queues a message after DATA only on such a reply)."""
+
+    def __init__(self, message: str, code: int = 0):
+        super().__init__(message)
+        self.code = code
+
+
+class DeliveryUnknown(MailError):
+    """The end of the message went out but no clear answer came back (timeout, connection closed):
+    the server may have delivered it, so it must never be resent automatically (held for staff)."""
 
 
 class MailDisabled(TemporaryMailError):
