@@ -51,7 +51,8 @@ class Ticket(BaseModel):
 
 
 class Visitor(BaseModel):
-    """A person; personal fields are nulled by the privacy purge."""
+    """The answers a person gave at check-in; never rewritten (changed answers make a new row, so a
+    visit keeps what was given at that visit). Personal fields are nulled by the privacy purge."""
     id = AutoField()
     full_name = CharField(max_length=120, null=True)
     email = CharField(max_length=254, null=True, index=True)
@@ -231,7 +232,14 @@ class StaffEvent(BaseModel):
     at = DateTimeField(index=True)
 
 
+class IdentityKey(BaseModel):
+    """The fingerprint of ``data/identity.key`` (an HMAC under the key, never the key itself), so a
+    lost or swapped key file is noticed instead of silently replaced (``kiosk.core.identity``)."""
+    fingerprint = CharField(max_length=64, primary_key=True)
+    created_at = DateTimeField()
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion, Ticket, Visitor, Locker, Visit, LockerAssignment, Publication, SoftcopyRequest,
-    SoftcopyItem, OutboxMail, SurveyResponse, Complaint, StaffEvent,
+    SoftcopyItem, OutboxMail, SurveyResponse, Complaint, StaffEvent, IdentityKey,
 )
