@@ -6,6 +6,8 @@ education, occupation, institution type) so reports survive the privacy purge.
 """
 from __future__ import annotations
 
+from enum import StrEnum
+
 from peewee import (
     AutoField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, SmallIntegerField, TextField,
@@ -143,6 +145,27 @@ class Publication(BaseModel):
     updated_at = DateTimeField()
 
 
+class RequestStatus(StrEnum):
+    """A softcopy request's state (``kiosk.core.softcopy``)."""
+    PREPARING = "preparing"      # numbered, files being stamped (``preparer`` holds "host:pid")
+    QUEUED = "queued"
+    SENT = "sent"
+    TOO_LARGE = "too_large"
+    FAILED = "failed"
+    HANDED_OVER = "handed_over"  # staff wrote it to a file (--out)
+
+
+class MailStatus(StrEnum):
+    """An outbox message's state (see ``kiosk.core.outbox`` for the transitions)."""
+    QUEUED = "queued"
+    SENDING = "sending"
+    COMMITTING = "committing"
+    SENT = "sent"
+    HELD = "held"
+    FAILED = "failed"
+    TOO_LARGE = "too_large"
+
+
 class SoftcopyRequest(BaseModel):
     id = AutoField()
     number = CharField(max_length=24, unique=True)     # "SC-20261124-0007"
@@ -152,7 +175,8 @@ class SoftcopyRequest(BaseModel):
     purpose = TextField(default="")
     language = CharField(max_length=2, default="id")
     terms_accepted_at = DateTimeField()
-    status = CharField(max_length=16, default="queued")  # preparing | queued | sent | too_large | failed | handed_over
+    status = CharField(max_length=16, default=RequestStatus.QUEUED)   # RequestStatus
+    preparer = CharField(max_length=120, default="")   # "host:pid" stamping it, to recover a killed one
     created_at = DateTimeField()
 
 
@@ -173,8 +197,7 @@ class OutboxMail(BaseModel):
     subject = CharField(max_length=300)
     eml_path = CharField(max_length=500)               # the whole message, as sent
     size = IntegerField(default=0)
-    # queued | sending | committing | sent | held | failed | too_large (see kiosk.core.outbox)
-    status = CharField(max_length=12, default="queued")
+    status = CharField(max_length=12, default=MailStatus.QUEUED)    # MailStatus
     kiosk = CharField(max_length=40, default="")        # whose data folder holds eml_path; it sends
     claimed_by = CharField(max_length=120, default="")  # "host:pid" of the sender holding it
     claimed_at = DateTimeField(null=True)
