@@ -208,10 +208,20 @@ class OutboxMail(BaseModel):
     sent_at = DateTimeField(null=True)
 
 
+class ResponseSource(StrEnum):
+    """What a survey response belongs to (``kiosk.core.survey``): only one per visit or ticket counts."""
+    VISIT = "visit"          # a guestbook visit: in the official IKM, once per visit
+    TICKET = "ticket"        # a queue ticket without a guestbook: in the official IKM, once per ticket
+    WALK_UP = "walk_up"      # neither: stored and reported apart, never in the official IKM
+
+
 class SurveyResponse(BaseModel):
     """One SKM response: the 9 elements (1–4) in the regulation's order."""
     id = AutoField()
     visit = ForeignKeyField(Visit, null=True, unique=True, backref="survey", on_delete="SET NULL")
+    ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="survey_responses", on_delete="SET NULL")
+    # Kept apart from the links above so a response stays official (or not) if a link is ever cleared.
+    source = CharField(max_length=10, default=ResponseSource.WALK_UP, index=True)   # ResponseSource
     kiosk = CharField(max_length=40)
     language = CharField(max_length=2, default="id")
     u1 = SmallIntegerField()
@@ -231,6 +241,11 @@ class SurveyResponse(BaseModel):
     created_at = DateTimeField()
 
 
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Complaint(BaseModel):
     id = AutoField()
     reference = CharField(max_length=24, unique=True)   # "ADU-20261124-0003"
@@ -240,8 +255,8 @@ class Complaint(BaseModel):
     text = TextField()
     contact = CharField(max_length=254, default="")
     language = CharField(max_length=2, default="id")
-    status = CharField(max_length=10, default="open")   # open | closed
-    created_at = DateTimeField()
+    status = CharField(max_length=10, default=ComplaintStatus.OPEN)   # ComplaintStatus
+    created_at = DateTimeField(index=True)     # also the per-kiosk per-minute limit's look-up
     closed_at = DateTimeField(null=True)
     closing_note = TextField(default="")
 
