@@ -17,7 +17,7 @@ from kiosk.core.errors import KioskError
 class PrinterError(KioskError):
     """The printer could not print. ``reason`` is one of the REASONS, for screens and reports."""
 
-    REASONS = ("refused", "timeout", "dropped", "offline", "no_paper", "unavailable", "off")
+    REASONS = ("refused", "timeout", "dropped", "offline", "no_paper", "not_escpos", "unavailable", "off")
 
     def __init__(self, message: str, reason: str = "unavailable"):
         super().__init__(message)
