@@ -152,6 +152,7 @@ class RequestStatus(StrEnum):
     SENT = "sent"
     TOO_LARGE = "too_large"
     FAILED = "failed"
+    HELD = "held"                # its message may have been delivered: staff decide (kiosk mail retry)
     HANDED_OVER = "handed_over"  # staff wrote it to a file (--out)
 
 
