@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/import_bench.py --count 100 --pages 20
 
 PDFs are drawn first with the demo generator (cover, tables, charts; ``--pages`` each, default 24;
-their drawing is not timed), then ``kiosk.core.catalog.import_directory`` is timed as
+their drawing is not timed), then ``kiosk.core.catalog_import.import_directory`` is timed as
 ``kiosk catalog import DIR`` runs it: hash, open with PDFium, metadata (+ first page text when there
 is no title), the cover JPEG, the copy into the library folder and the database row. A second run
 over the same folder shows the idempotent re-import (hash match → update, thumbnails cached).
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import make_runtime  # noqa: E402
 
-from kiosk.core import catalog, demo  # noqa: E402
+from kiosk.core import catalog_import, demo  # noqa: E402
 from kiosk.core.clock import FakeClock  # noqa: E402
 
 TOPICS = ["Statistik Kesejahteraan Rakyat", "Indikator Inflasi", "Keadaan Angkatan Kerja", "Statistik Pendidikan",
@@ -53,7 +53,7 @@ def main() -> int:
               f"(not part of the figure)")
         rt = make_runtime(folder, clock=FakeClock())
         t = time.perf_counter()
-        report = catalog.import_directory(rt.settings, rt.clock, folder / "incoming")
+        report = catalog_import.import_directory(rt.settings, rt.clock, folder / "incoming")
         took = time.perf_counter() - t
         print(f"import + thumbnails: {report.summary()} in {took:.1f} s → {args.count / took:.1f} documents/s "
               f"({took / args.count * 1000:.1f} ms each)")
@@ -61,7 +61,7 @@ def main() -> int:
         average_kb = sum(p.stat().st_size for p in thumbs) / max(len(thumbs), 1) / 1024
         print(f"  {len(thumbs)} cover JPEGs, {average_kb:.0f} KB each on average")
         t = time.perf_counter()
-        again = catalog.import_directory(rt.settings, rt.clock, folder / "incoming")
+        again = catalog_import.import_directory(rt.settings, rt.clock, folder / "incoming")
         took = time.perf_counter() - t
         print(f"re-import of the same folder: {again.summary()} in {took:.1f} s "
               f"→ {args.count / took:.1f} documents/s")

@@ -110,12 +110,12 @@ def import_into_new_kiosk(pdf: Path, folder: Path) -> Path:
     """A kiosk folder whose catalogue holds ``pdf``, as `kiosk catalog import` makes it: done here, in
     the parent, so the measured process loads what a running kiosk loads (not pypdf's import path)."""
     from helpers import make_runtime
-    from kiosk.core import catalog
+    from kiosk.core import catalog_import
     from kiosk.core.clock import FakeClock
 
     (folder / "kiosk").mkdir()
     rt = make_runtime(folder / "kiosk", clock=FakeClock())
-    catalog.import_file(rt.settings, rt.clock, pdf)
+    catalog_import.import_file(rt.settings, rt.clock, pdf)
     config = rt.settings.source
     rt.close()
     return config
@@ -136,10 +136,10 @@ def bench_window(config: Path, folder: Path, turns: int) -> None:
 
     from kiosk.core.clock import FakeClock
     from kiosk.core.models import Publication
-    from kiosk.runtime import open_runtime
+    from kiosk.runtime import initialise
     from kiosk.ui.app import KioskApp
 
-    rt = open_runtime(config, clock=FakeClock())
+    rt, _ = initialise(config, clock=FakeClock())
     pub = Publication.get()
     EventLoop.ensure_window()
     Window.size = (1920, 1080)

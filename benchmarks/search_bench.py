@@ -5,7 +5,7 @@
 
 The publications are inserted in bulk (multi-row INSERTs in one transaction; the FTS5 index is
 kept by the schema's triggers) into a temporary SQLite file made by the normal migrations.
-Timed is ``kiosk.core.catalog.search`` — what the library screen calls in its worker: the FTS5
+Timed is ``kiosk.core.search.search`` — what the library screen calls in its worker: the FTS5
 MATCH with bm25, the join and building the Publication objects (60 results at most). Printed:
 median / p95 / max in ms of
   1. two-word queries ("inflasi 2024", "kesejahteraan rakyat", …),
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import make_runtime  # noqa: E402
 
-from kiosk.core import catalog  # noqa: E402
+from kiosk.core import search  # noqa: E402
 from kiosk.core.clock import FakeClock  # noqa: E402
 from kiosk.core.models import Publication, database  # noqa: E402
 
@@ -118,11 +118,11 @@ def main() -> int:
               f"SQLite FTS5, {Path(tmp, 'data', 'kiosk.db').stat().st_size / 1e6:.0f} MB file")
         db = rt.db
         for q in TWO_WORD[:3]:          # warm the page cache: a kiosk has searched before
-            catalog.search(db, q)
+            search.search(db, q)
 
         def timed(query: str, **kw) -> float:
             t = time.perf_counter()
-            catalog.search(db, query, **kw)
+            search.search(db, query, **kw)
             return time.perf_counter() - t
 
         worst = []

@@ -9,7 +9,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 
 from kiosk.cli import main
-from kiosk.core import catalog, pdfrender
+from kiosk.core import catalog, catalog_import, pdfrender, search
 from kiosk.core.models import Publication, SoftcopyItem, SoftcopyRequest
 
 
@@ -51,7 +51,7 @@ def test_import_folder_with_good_and_bad_files(runtime, tmp_path):
     (src / "sub").mkdir()
     make_pdf(src / "sub" / "ipm.pdf", "Indeks Pembangunan Manusia Kota Contoh 2023", pages=5)
     seen = []
-    report = catalog.import_directory(runtime.settings, runtime.clock, src,
+    report = catalog_import.import_directory(runtime.settings, runtime.clock, src,
                                       progress=lambda n, total, p: seen.append((n, total)))
     assert seen[-1] == (6, 6)
     assert sorted(p.title for p in report.added) == ["Indeks Pembangunan Manusia Kota Contoh 2023",
@@ -74,7 +74,7 @@ def test_reimport_updates_never_duplicates_and_csv_metadata_wins(runtime, tmp_pa
     src.mkdir()
     make_pdf(src / "a.pdf", "Statistik Daerah 2024")
     (src / "a.json").write_text(json.dumps({"subject": "Statistik Umum", "hardcopy_location": "Rak A-1"}))
-    first = catalog.import_directory(runtime.settings, runtime.clock, src)
+    first = catalog_import.import_directory(runtime.settings, runtime.clock, src)
     assert len(first.added) == 1 and Publication.select().count() == 1
     pub = Publication.get()
     assert (pub.subject, pub.hardcopy_location, pub.read_only) == ("Statistik Umum", "Rak A-1", False)
@@ -83,7 +83,7 @@ def test_reimport_updates_never_duplicates_and_csv_metadata_wins(runtime, tmp_pa
                         "a.pdf,Statistik Daerah Kota Contoh 2024,2024,ya,\n"
                         "hilang.pdf,Tidak Ada,2020,tidak,\n", encoding="utf-8")
     runtime.clock.advance(300)
-    second = catalog.import_directory(runtime.settings, runtime.clock, src, metadata_csv=csv_path)
+    second = catalog_import.import_directory(runtime.settings, runtime.clock, src, metadata_csv=csv_path)
     assert len(second.added) == 0 and len(second.updated) == 1
     assert [s.path.name for s in second.skipped] == ["hilang.pdf"]
     assert Publication.select().count() == 1
@@ -96,12 +96,12 @@ def test_bad_csv_and_oversize_file(runtime, tmp_path):
     src = tmp_path / "masuk"
     src.mkdir()
     make_pdf(src / "besar.pdf", "Publikasi Besar 2024", pages=4)
-    report = catalog.import_directory(runtime.settings, runtime.clock, src, max_bytes=500)
+    report = catalog_import.import_directory(runtime.settings, runtime.clock, src, max_bytes=500)
     assert report.skipped[0].reason.startswith("too large")
     bad_csv = tmp_path / "x.csv"
     bad_csv.write_text("nama,judul\nbesar.pdf,X\n", encoding="utf-8")
     with pytest.raises(catalog.CatalogError, match="'file' column"):
-        catalog.import_directory(runtime.settings, runtime.clock, src, metadata_csv=bad_csv)
+        catalog_import.import_directory(runtime.settings, runtime.clock, src, metadata_csv=bad_csv)
 
 
 def test_remove_deletes_record_file_and_cover_but_not_a_requested_one(runtime, tmp_path):
@@ -109,12 +109,12 @@ def test_remove_deletes_record_file_and_cover_but_not_a_requested_one(runtime, t
     src.mkdir()
     make_pdf(src / "a.pdf", "Publikasi Satu 2024")
     make_pdf(src / "b.pdf", "Publikasi Dua 2024")
-    catalog.import_directory(runtime.settings, runtime.clock, src)
+    catalog_import.import_directory(runtime.settings, runtime.clock, src)
     one, two = Publication.select().order_by(Publication.title.desc())
     catalog.remove(runtime.settings, one.id)
     assert not Path(one.file_path).exists() and not Path(one.thumbnail_path).exists()
     assert (src / "a.pdf").exists()                     # the staff's source folder is never touched
-    assert catalog.search(runtime.db, "satu") == []
+    assert search.search(runtime.db, "satu") == []
     req = SoftcopyRequest.create(number="SC-1", terms_accepted_at=runtime.clock.now(), created_at=runtime.clock.now())
     SoftcopyItem.create(request=req, publication=two)
     with pytest.raises(catalog.CatalogError, match="softcopy"):

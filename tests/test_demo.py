@@ -6,7 +6,7 @@ import dataclasses
 from pypdf import PdfReader
 
 from kiosk.cli import main
-from kiosk.core import catalog, demo
+from kiosk.core import demo, search
 from kiosk.core.models import Publication
 
 
@@ -39,7 +39,7 @@ def test_setup_fills_an_empty_catalogue_once(config_path, capsys):
     assert Publication.select().count() == len(demo.PUBLICATIONS)
     big = Publication.get(Publication.title == "Kota Lubuklinggau Dalam Angka 2025")
     assert (big.page_count, big.hardcopy_location, big.subject) == (300, "Rak A-1", "Statistik Umum")
-    assert catalog.search(Publication._meta.database, "kesejahteraan rakyat")[0].title.startswith(
+    assert search.search(Publication._meta.database, "kesejahteraan rakyat")[0].title.startswith(
         "Statistik Kesejahteraan Rakyat")
     assert main(["--config", str(config_path), "setup"]) == 0
     assert "added" not in capsys.readouterr().out

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kiosk.core import catalog
+from kiosk.core import search
 from kiosk.core.models import Publication
 from helpers import make_runtime
 from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -38,32 +38,32 @@ def titles(pubs) -> list[str]:
 
 
 def check_search(db, pubs: dict[str, Publication]) -> None:
-    found = catalog.search(db, "inflasi")
+    found = search.search(db, "inflasi")
     # both title hits first, the abstract-only hit last
     assert [p.id for p in found] in ([pubs["title_hit"].id, pubs["old_inflation"].id, pubs["abstract_hit"].id],
                                      [pubs["old_inflation"].id, pubs["title_hit"].id, pubs["abstract_hit"].id])
     # diacritics either way round
-    assert pubs["diacritics"].id in {p.id for p in catalog.search(db, "kesejahteraan")}
-    assert pubs["welfare"].id in {p.id for p in catalog.search(db, "kesejahteraán")}
+    assert pubs["diacritics"].id in {p.id for p in search.search(db, "kesejahteraan")}
+    assert pubs["welfare"].id in {p.id for p in search.search(db, "kesejahteraán")}
     # each keystroke a prefix query
-    assert {p.id for p in catalog.search(db, "indikator infl")} == {pubs["title_hit"].id, pubs["old_inflation"].id}
-    assert {pubs["pdrb"].id, pubs["welfare"].id} <= {p.id for p in catalog.search(db, "p")}   # first keystroke
-    assert {p.id for p in catalog.search(db, "produk dom")} == {pubs["pdrb"].id}
+    assert {p.id for p in search.search(db, "indikator infl")} == {pubs["title_hit"].id, pubs["old_inflation"].id}
+    assert {pubs["pdrb"].id, pubs["welfare"].id} <= {p.id for p in search.search(db, "p")}   # first keystroke
+    assert {p.id for p in search.search(db, "produk dom")} == {pubs["pdrb"].id}
     # every word must match; two words
-    assert titles(catalog.search(db, "inflasi 2024")) == ["Indikator Inflasi Kota Contoh 2024",
+    assert titles(search.search(db, "inflasi 2024")) == ["Indikator Inflasi Kota Contoh 2024",
                                                           "Statistik Daerah Kota Contoh 2024"]
     # filters
-    assert titles(catalog.search(db, "inflasi", subject="Harga", year=2019)) == ["Indikator Inflasi Kota Contoh 2019"]
-    assert titles(catalog.search(db, "", subject="Ekonomi")) == ["Produk Domestik Regional Bruto 2020–2024"]
-    assert titles(catalog.search(db, "", year=2023)) == ["Statistik Kesejahteraán Rakyat 2023"]
+    assert titles(search.search(db, "inflasi", subject="Harga", year=2019)) == ["Indikator Inflasi Kota Contoh 2019"]
+    assert titles(search.search(db, "", subject="Ekonomi")) == ["Produk Domestik Regional Bruto 2020–2024"]
+    assert titles(search.search(db, "", year=2023)) == ["Statistik Kesejahteraán Rakyat 2023"]
     # empty query = newest first
-    assert catalog.search(db, "  ")[0].id == pubs["pdrb"].id
+    assert search.search(db, "  ")[0].id == pubs["pdrb"].id
     # FTS syntax from a visitor never raises and is read as words
     for hostile in ('"', '"inflasi', "inflasi*", "-inflasi", "inflasi NEAR harga", "NEAR(inflasi harga)",
                     "inflasi OR", "AND", "title:inflasi", "(", "^infl", "'; DROP TABLE publication; --", "*"):
-        catalog.search(db, hostile)
-    assert {p.id for p in catalog.search(db, '"inflasi*')} == {p.id for p in catalog.search(db, "inflasi")}
-    assert catalog.search(db, "inflasi NEAR") == []       # NEAR is a word no title holds
+        search.search(db, hostile)
+    assert {p.id for p in search.search(db, '"inflasi*')} == {p.id for p in search.search(db, "inflasi")}
+    assert search.search(db, "inflasi NEAR") == []       # NEAR is a word no title holds
 
 
 def test_search_on_sqlite_fts5(runtime):
@@ -75,10 +75,10 @@ def test_index_follows_updates_and_deletes(runtime):
     pub = pubs["pdrb"]
     pub.title = "Pendapatan Regional 2025"
     pub.save()
-    assert catalog.search(runtime.db, "bruto") == []
-    assert titles(catalog.search(runtime.db, "pendapatan")) == ["Pendapatan Regional 2025"]
+    assert search.search(runtime.db, "bruto") == []
+    assert titles(search.search(runtime.db, "pendapatan")) == ["Pendapatan Regional 2025"]
     pub.delete_instance()
-    assert catalog.search(runtime.db, "pendapatan") == []
+    assert search.search(runtime.db, "pendapatan") == []
 
 
 def test_every_prefix_length_finds_the_word(runtime):
@@ -89,9 +89,9 @@ def test_every_prefix_length_finds_the_word(runtime):
     add("Laporan Kinerja 2024", "Pertanian.")
     for word in (long_word, longer):
         for n in range(1, len(word) + 1):
-            assert pub.id in {p.id for p in catalog.search(runtime.db, word[:n])}, word[:n]
-    assert [p.id for p in catalog.search(runtime.db, "laporan pertanggungjawaban")] == [pub.id]
-    assert [p.id for p in catalog.search(runtime.db, "antidisestablishmentarianismes")] == []
+            assert pub.id in {p.id for p in search.search(runtime.db, word[:n])}, word[:n]
+    assert [p.id for p in search.search(runtime.db, "laporan pertanggungjawaban")] == [pub.id]
+    assert [p.id for p in search.search(runtime.db, "antidisestablishmentarianismes")] == []
 
 
 def test_results_are_publications_as_peewee_loads_them(runtime):
@@ -99,11 +99,11 @@ def test_results_are_publications_as_peewee_loads_them(runtime):
     fill()
     sql = "SELECT p.* FROM publication AS p ORDER BY p.id"
     by_peewee = list(Publication.raw(sql))
-    ours = catalog._publications(runtime.db.execute_sql(sql))
+    ours = search._publications(runtime.db.execute_sql(sql))
     assert [p.__data__ for p in ours] == [p.__data__ for p in by_peewee]
     assert all(not p._dirty for p in ours)
     assert isinstance(ours[0].imported_at, dt.datetime) and ours[0].softcopy_allowed is True
-    found = catalog.search(runtime.db, "inflasi")[0]
+    found = search.search(runtime.db, "inflasi")[0]
     assert found.__data__ == Publication.get_by_id(found.id).__data__
     found.title = "Indikator Inflasi (revisi)"        # saving a search result works as for any record
     found.save()
@@ -116,7 +116,7 @@ def test_results_are_publications_as_peewee_loads_them(runtime):
 def test_any_typed_text_searches_without_error(runtime, text):
     if Publication.select().count() == 0:
         fill()
-    catalog.search(runtime.db, text)
+    search.search(runtime.db, text)
 
 
 @pytest.mark.postgres
@@ -126,13 +126,13 @@ def test_search_on_postgresql(tmp_path, clock, postgres_url):  # noqa: F811
     try:
         assert rt.db.__class__.__name__ == "KioskPostgresqlDatabase"
         pubs = fill()
-        found = catalog.search(rt.db, "inflasi")
+        found = search.search(rt.db, "inflasi")
         assert found[0].id == pubs["title_hit"].id and found[-1].id == pubs["abstract_hit"].id   # newer first on a tie
-        assert pubs["diacritics"].id in {p.id for p in catalog.search(rt.db, "kesejahteraan")}
-        assert {p.id for p in catalog.search(rt.db, "produk dom")} == {pubs["pdrb"].id}
-        assert titles(catalog.search(rt.db, "inflasi", subject="Harga", year=2019)) == \
+        assert pubs["diacritics"].id in {p.id for p in search.search(rt.db, "kesejahteraan")}
+        assert {p.id for p in search.search(rt.db, "produk dom")} == {pubs["pdrb"].id}
+        assert titles(search.search(rt.db, "inflasi", subject="Harga", year=2019)) == \
             ["Indikator Inflasi Kota Contoh 2019"]
         for hostile in ('"', "inflasi:*", "a & b | !c", "(", "'; DROP TABLE publication; --", "<->"):
-            catalog.search(rt.db, hostile)
+            search.search(rt.db, hostile)
     finally:
         rt.close()

@@ -18,7 +18,7 @@ from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.core import catalog
+from kiosk.core import catalog, catalog_import
 from kiosk.core.clock import Clock
 from kiosk.core.config import Settings
 
@@ -275,7 +275,7 @@ def generate(out_dir: Path, publications: tuple[DemoPublication, ...] = PUBLICAT
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, pub in enumerate(publications):
-        stem = catalog._slug(pub.title)
+        stem = catalog.slug(pub.title)
         pdf = write_pdf(pub, out_dir / f"{stem}.pdf", seed=i)
         meta = {"title": pub.title, "subtitle": pub.subtitle, "subject": pub.subject, "year": pub.year,
                 "catalogue_number": pub.catalogue_number, "publication_number": f"1674{i:04d}.{pub.year % 100}01",
@@ -287,9 +287,9 @@ def generate(out_dir: Path, publications: tuple[DemoPublication, ...] = PUBLICAT
 
 
 def install(settings: Settings, clock: Clock,
-            progress: Callable[[int, int, Path], None] | None = None) -> catalog.ImportReport:
+            progress: Callable[[int, int, Path], None] | None = None) -> catalog_import.ImportReport:
     """Generate the demo into the library folder (``demo/``) and import it."""
-    documents_dir, _ = catalog._folders(settings)
+    documents_dir, _ = catalog.folders(settings)
     out = documents_dir / "demo"
     generate(out)
-    return catalog.import_directory(settings, clock, out, progress=progress)
+    return catalog_import.import_directory(settings, clock, out, progress=progress)

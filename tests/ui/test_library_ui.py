@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.tests.common import UnitTestTouch
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.core import catalog
+from kiosk.core import catalog_import
 from kiosk.ui.widgets.keyboard import Key
 from ui.kiosk_ui import KioskUITest
 
@@ -33,7 +33,7 @@ class LibraryUITest(KioskUITest):
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
         def add(name: str, title: str, pages: int, **meta):
-            return catalog.import_file(settings, clock, make_pdf(src / name, title, pages), meta)[0]
+            return catalog_import.import_file(settings, clock, make_pdf(src / name, title, pages), meta)[0]
 
         self.kesra = add("kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 5, subject="Sosial", year=2024,
                          hardcopy_location="Rak B-3", catalogue_number="4101002.1674")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 
-from kiosk.core import catalog, outbox
+from kiosk.core import catalog_import, outbox
 from kiosk.core.models import OutboxMail, SoftcopyRequest
 from kiosk.devices.mail import make_sender
 from kiosk.ui.widgets.common import Pill
@@ -22,9 +22,9 @@ class SoftcopyUITest(KioskUITest):
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
-        self.kesra, _ = catalog.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 3),
+        self.kesra, _ = catalog_import.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 3),
                                             {"subject": "Sosial", "year": 2024})
-        self.inflasi, _ = catalog.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
+        self.inflasi, _ = catalog_import.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
                                               {"subject": "Harga", "year": 2024, "read_only": "ya"})
         # what the guestbook leaves in the session
         app.session.visitor_name, app.session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"

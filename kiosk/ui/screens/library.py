@@ -1,6 +1,6 @@
 """Library home: search as you type, subject chips and a grid of covers (newest first).
 
-The search itself is ``kiosk.core.catalog.search``; it runs in the worker a moment after the
+The search itself is ``kiosk.core.search.search``; it runs in the worker a moment after the
 last key (a fast typist does not queue one query per key) and only the answer to the latest
 query is shown, so a slow answer never overwrites a newer one.
 """
@@ -14,7 +14,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.core import catalog
+from kiosk.core import catalog, search
 from kiosk.core.models import Publication
 from kiosk.core.subjects import subject_name
 from kiosk.ui.i18n import _, current_language
@@ -98,7 +98,7 @@ class LibraryScreen(KioskScreen):
         db = self.app.runtime.db
 
         def run() -> list[Publication]:
-            return catalog.search(db, text, subject=subject, limit=RESULT_LIMIT)
+            return search.search(db, text, subject=subject, limit=RESULT_LIMIT)
 
         self.app.worker.submit(run, lambda pubs: self._show(serial, text, pubs),
                                lambda exc: self._failed(serial, exc))
@@ -194,7 +194,7 @@ class LibraryScreen(KioskScreen):
         # what a visitor sees first: the newest publications, every subject, the keyboard closed
         self._serial += 1       # answered here and now, covers included: the capture comes soon
         self._show_subjects(catalog.subjects())
-        pubs = catalog.search(self.app.runtime.db, "")
+        pubs = search.search(self.app.runtime.db, "")
         for pub in pubs:
             if pub.thumbnail_path and Path(pub.thumbnail_path).exists():
                 Cover.load_now(pub.thumbnail_path)

@@ -1,0 +1,267 @@
+"""Putting PDFs into the catalogue: one file or a folder, with their metadata.
+
+Import is idempotent by the SHA-256 of the file: importing the same PDF again updates its
+record, never adds a second one. One bad file is reported (name + reason) and skipped; it
+never stops the import.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kiosk.core import pdfrender
+from kiosk.core.catalog import METADATA_FIELDS, CatalogError, folders, slug
+from kiosk.core.clock import Clock, to_utc_naive
+from kiosk.core.config import Settings
+from kiosk.core.models import Publication, database
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 300 * 1024 * 1024     # bigger than any BPS publication; a kiosk would choke on it
+MAX_PAGES = 3000
+THUMBNAIL_HEIGHT = 420
+
+TRUE_WORDS = {"1", "true", "yes", "ya", "y", "benar"}
+FALSE_WORDS = {"0", "false", "no", "tidak", "n", "", "salah"}
+
+
+@dataclass
+class Skipped:
+    path: Path
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    added: list[Publication] = field(default_factory=list)
+    updated: list[Publication] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.skipped)} skipped")
+
+
+# --- metadata ---
+
+def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of a CSV with a header, keyed by the PDF's file name (column ``file``)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None or "file" not in reader.fieldnames:
+                raise CatalogError(f"{path}: the header needs a 'file' column (the PDF's file name)")
+            unknown = set(reader.fieldnames) - set(METADATA_FIELDS) - {"file"}
+            if unknown:
+                raise CatalogError(f"{path}: unknown column(s) {', '.join(sorted(unknown))}; "
+                                   f"allowed: file, {', '.join(METADATA_FIELDS)}")
+            return {Path(row["file"]).name: {k: (v or "").strip() for k, v in row.items() if k != "file"}
+                    for row in reader if row.get("file")}
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read ({exc.strerror})") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not a readable UTF-8 CSV ({exc})") from None
+
+
+def _read_sidecar(pdf_path: Path) -> dict[str, Any]:
+    side = pdf_path.with_suffix(".json")
+    if not side.exists():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise pdfrender.PdfOpenError(f"{side.name}: unreadable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise pdfrender.PdfOpenError(f"{side.name}: must hold one JSON object")
+    return {k: v for k, v in data.items() if k in METADATA_FIELDS}
+
+
+def _as_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise pdfrender.PdfOpenError(f"{name}: {value!r} is not yes/no")
+
+
+def _as_year(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise pdfrender.PdfOpenError(f"year: {value!r} is not a year") from None
+    if not 1900 <= year <= 2100:
+        raise pdfrender.PdfOpenError(f"year: {year} is out of range")
+    return year
+
+
+def _year_in(text: str) -> int | None:
+    found = re.findall(r"\b(19[5-9]\d|20\d\d)\b", text)
+    return int(found[-1]) if found else None
+
+
+def _first_page_title(pdf) -> str:
+    """The first substantial line of the first page, for PDFs without a Title."""
+    with pdfrender.PDFIUM_LOCK:
+        page = pdf[0]
+        try:
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_range()
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if len(line) >= 6 and any(ch.isalpha() for ch in line):
+            return line[:300]
+    return ""
+
+
+def _pdf_metadata(pdf) -> dict[str, str]:
+    with pdfrender.PDFIUM_LOCK:
+        try:
+            meta = pdf.get_metadata_dict(skip_empty=True)
+        except pdfrender.pdfium.PdfiumError:
+            meta = {}
+    found: dict[str, str] = {}
+    # reportlab and some scanners write a placeholder title; the first page knows better
+    if meta.get("Title") and meta["Title"].strip().lower() not in ("untitled", "anonymous", "judul"):
+        found["title"] = meta["Title"].strip()
+    if meta.get("Subject"):
+        found["abstract"] = meta["Subject"].strip()
+    return found
+
+
+# --- import ---
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(settings: Settings, clock: Clock, path: Path, extra: dict[str, Any] | None = None,
+                *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Publication, bool]:
+    """Import one PDF; returns (record, created). Raises PdfOpenError with the reason to skip it."""
+    documents_dir, thumbs_dir = folders(settings)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise pdfrender.PdfOpenError(f"cannot read the file ({exc.strerror})") from None
+    if size > max_bytes:
+        raise pdfrender.PdfOpenError(f"too large ({size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    if b"%PDF-" not in head:
+        raise pdfrender.PdfOpenError("not a PDF (no %PDF- header)")
+    digest = file_hash(path)
+    pdf = pdfrender.open_pdf(path)
+    try:
+        with pdfrender.PDFIUM_LOCK:
+            pages = len(pdf)
+        if pages == 0:
+            raise pdfrender.PdfOpenError("has no pages")
+        if pages > MAX_PAGES:
+            raise pdfrender.PdfOpenError(f"too many pages ({pages}; the limit is {MAX_PAGES})")
+        meta: dict[str, Any] = _pdf_metadata(pdf)
+        meta.update(_read_sidecar(path))
+        meta.update({k: v for k, v in (extra or {}).items() if v not in (None, "")})
+        if not meta.get("title"):
+            meta["title"] = _first_page_title(pdf) or path.stem.replace("_", " ")
+        thumb = thumbs_dir / f"{digest[:24]}.jpg"
+        if not thumb.exists():
+            try:
+                pdfrender.save_thumbnail(pdf, thumb, THUMBNAIL_HEIGHT)
+            except pdfrender.pdfium.PdfiumError as exc:
+                raise pdfrender.PdfOpenError(f"cover page cannot be drawn ({exc})") from None
+    finally:
+        with pdfrender.PDFIUM_LOCK:
+            pdf.close()
+
+    title = str(meta["title"]).strip()[:300]
+    values: dict[str, Any] = {
+        "title": title,
+        "subtitle": str(meta.get("subtitle", "")).strip()[:300],
+        "subject": str(meta.get("subject", "")).strip()[:100],
+        "year": _as_year(meta.get("year")) or _year_in(title),
+        "catalogue_number": str(meta.get("catalogue_number", "")).strip()[:40],
+        "publication_number": str(meta.get("publication_number", "")).strip()[:40],
+        "issn": str(meta.get("issn", "")).strip()[:20],
+        "isbn": str(meta.get("isbn", "")).strip()[:20],
+        "language": str(meta.get("language", "") or "id").strip()[:10],
+        "abstract": str(meta.get("abstract", "")).strip(),
+        "hardcopy_location": str(meta.get("hardcopy_location", "")).strip()[:60],
+        "softcopy_allowed": _as_bool(meta.get("softcopy_allowed", True), "softcopy_allowed"),
+        "read_only": _as_bool(meta.get("read_only", False), "read_only"),
+        "page_count": pages,
+        "file_size": size,
+        "thumbnail_path": str(thumb),
+    }
+    # Files already in the library folder stay where they are (the demo writes there); others are copied
+    # in, so the catalogue never depends on a USB stick or a staff laptop's folder.
+    documents_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        path.resolve().relative_to(documents_dir.resolve())
+        stored = path.resolve()
+    except ValueError:
+        stored = documents_dir / f"{digest[:12]}-{slug(path.stem)}.pdf"
+        if not stored.exists():
+            tmp = stored.with_suffix(".part")
+            shutil.copyfile(path, tmp)
+            tmp.replace(stored)
+    values["file_path"] = str(stored)
+
+    now = to_utc_naive(clock.now())
+    with database.atomic():
+        existing = Publication.get_or_none(Publication.content_hash == digest)
+        if existing is not None:
+            for key, value in values.items():
+                setattr(existing, key, value)
+            existing.updated_at = now
+            existing.save()
+            return existing, False
+        pub = Publication.create(content_hash=digest, imported_at=now, updated_at=now, **values)
+        return pub, True
+
+
+def find_pdfs(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+
+
+def import_directory(settings: Settings, clock: Clock, directory: Path, metadata_csv: Path | None = None,
+                     progress: Callable[[int, int, Path], None] | None = None,
+                     *, max_bytes: int = MAX_FILE_BYTES) -> ImportReport:
+    """Import every PDF under ``directory``; bad files land in ``report.skipped`` with a reason."""
+    if not directory.is_dir():
+        raise CatalogError(f"{directory}: not a folder")
+    rows = read_metadata_csv(metadata_csv) if metadata_csv is not None else {}
+    files = find_pdfs(directory)
+    report = ImportReport()
+    for n, path in enumerate(files, 1):
+        if progress is not None:
+            progress(n, len(files), path)
+        try:
+            pub, created = import_file(settings, clock, path, rows.get(path.name), max_bytes=max_bytes)
+        except pdfrender.PdfOpenError as exc:
+            report.skipped.append(Skipped(path, exc.reason))
+            log.warning("catalogue import: skipped %s: %s", path, exc.reason)
+            continue
+        (report.added if created else report.updated).append(pub)
+    missing = sorted(set(rows) - {p.name for p in files})
+    for name in missing:
+        report.skipped.append(Skipped(directory / name, "listed in the metadata CSV but no such PDF"))
+    return report
