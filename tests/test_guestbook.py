@@ -1,5 +1,5 @@
 """Guestbook: every field's good and bad forms, random Unicode, the database round trip,
-returning visitors (both factors), the visit record and `kiosk visits list`."""
+returning visitors (name, e-mail and phone), the visit record and `kiosk visits list`."""
 from __future__ import annotations
 
 import csv
@@ -203,7 +203,7 @@ def test_valid_data_round_trips_through_the_database(runtime, name, inst, detail
         institution_type=person.institution_type, purpose=stored.purpose,
         purpose_detail=stored.purpose_detail) == entry
     assert gb.validate({**gb.prefill_from(person), **{k: getattr(entry, k) for k in (
-        "email", "phone", "purpose", "purpose_detail")}}, runtime.settings, TODAY) == entry
+        "full_name", "email", "phone", "purpose", "purpose_detail")}}, runtime.settings, TODAY) == entry
 
 
 # --- the visit ---
@@ -252,28 +252,63 @@ def test_visit_without_ticket_is_fine(runtime, clock):
     assert Visit.get_by_id(visit.id).ticket_id is None
 
 
-def test_returning_visitor_needs_email_and_phone(runtime, clock):
-    gb.complete(gb.validate(GOOD, runtime.settings, TODAY), db=runtime.db, clock=clock, kiosk="k",
-                language="id", consent_at=clock.now(), consent_version="v")
-    assert gb.find_returning("siti.n@example.co.id", "") is None
-    assert gb.find_returning("siti.n@example.co.id", "0812-3456-7899") is None     # wrong phone
-    assert gb.find_returning("other@example.co.id", "0812-3456-7890") is None      # wrong e-mail
-    found = gb.find_returning(" SITI.N@example.co.id", "+62 812 3456 7890")        # other spellings
+def _complete(runtime, clock, **changes):
+    return gb.complete(gb.validate(form(**changes), runtime.settings, TODAY), db=runtime.db, clock=clock,
+                       kiosk="k", language="id", consent_at=clock.now(), consent_version="v")
+
+
+def test_returning_visitor_needs_full_name_email_and_phone(runtime, clock):
+    _complete(runtime, clock)
+    assert gb.find_returning("Siti Nurhaliza", "siti.n@example.co.id", "") is None
+    assert gb.find_returning("Siti Nurhaliza", "siti.n@example.co.id", "0812-3456-7899") is None   # wrong phone
+    assert gb.find_returning("Siti Nurhaliza", "other@example.co.id", "0812-3456-7890") is None    # wrong e-mail
+    assert gb.find_returning("", "siti.n@example.co.id", "0812-3456-7890") is None                 # no name
+    assert gb.find_returning("Siti", "siti.n@example.co.id", "0812-3456-7890") is None             # part of it
+    found = gb.find_returning(" siti  NURHALIZA ", " SITI.N@example.co.id", "+62 812 3456 7890")   # other spellings
     assert found is not None
     prefill = gb.prefill_from(found)
-    assert prefill["full_name"] == "Siti Nurhaliza" and prefill["institution_name"] == "Universitas Indonesia"
-    assert "email" not in prefill and "phone" not in prefill
-    # the same e-mail with another phone is another visitor: nothing is merged or overwritten
+    assert prefill["institution_name"] == "Universitas Indonesia" and prefill["education"] == "s1"
+    assert not {"full_name", "email", "phone"} & set(prefill)      # never a name, nor what was typed
+
+
+def test_a_family_phone_never_rewrites_an_earlier_visit_nor_leaks_its_answers(runtime, clock):
+    """Issue 11.7: a second person with the same e-mail + phone overwrote visit 1 and got its answers."""
+    first = _complete(runtime, clock, birth_year="1990", age_group="30_39")
     clock.advance(3600)
-    gb.complete(gb.validate(form(full_name="Orang Lain", phone="0813-1111-2222"), runtime.settings, TODAY),
-                db=runtime.db, clock=clock, kiosk="k", language="id", consent_at=clock.now(), consent_version="v")
-    assert Visitor.select().count() == 2
-    assert gb.find_returning("siti.n@example.co.id", "081234567890").full_name == "Siti Nurhaliza"
-    # the same pair again updates the one visitor
-    gb.complete(gb.validate(form(institution_name="BPS"), runtime.settings, TODAY), db=runtime.db, clock=clock,
-                kiosk="k", language="id", consent_at=clock.now(), consent_version="v")
-    assert Visitor.select().count() == 2
-    assert gb.find_returning("siti.n@example.co.id", "081234567890").institution_name == "BPS"
+    second = _complete(runtime, clock, full_name="Budi Nurhaliza", institution_name="SMA 1 Bogor",
+                       birth_year="2008", age_group="u20", gender="l")
+    one, two = Visit.get_by_id(first.id).visitor, Visit.get_by_id(second.id).visitor
+    assert (one.full_name, one.institution_name, one.birth_year, one.gender) == (
+        "Siti Nurhaliza", "Universitas Indonesia", 1990, "p")
+    assert (two.full_name, two.institution_name, two.birth_year, two.gender) == (
+        "Budi Nurhaliza", "SMA 1 Bogor", 2008, "l")
+    # each name gets back only its own answers; another name on that phone gets nothing
+    assert gb.find_returning("Ani Nurhaliza", "siti.n@example.co.id", "0812-3456-7890") is None
+    assert gb.prefill_from(gb.find_returning("Siti Nurhaliza", "siti.n@example.co.id", "081234567890"))[
+        "birth_year"] == "1990"
+    assert gb.prefill_from(gb.find_returning("Budi Nurhaliza", "siti.n@example.co.id", "081234567890"))[
+        "institution_name"] == "SMA 1 Bogor"
+
+
+def test_a_changed_answer_is_kept_for_the_new_visit_only(runtime, clock):
+    first = _complete(runtime, clock)
+    clock.advance(86400)
+    same = _complete(runtime, clock)                        # nothing changed: the same answers are reused
+    assert Visitor.select().count() == 1 and Visit.get_by_id(same.id).visitor_id == Visit.get_by_id(first.id).visitor_id
+    clock.advance(86400)
+    moved = _complete(runtime, clock, institution_name="BPS Kota Bogor", occupation="pns")
+    assert Visit.get_by_id(first.id).visitor.institution_name == "Universitas Indonesia"
+    assert Visit.get_by_id(moved.id).visitor.institution_name == "BPS Kota Bogor"
+    assert gb.prefill_from(gb.find_returning("Siti Nurhaliza", "siti.n@example.co.id", "081234567890"))[
+        "institution_name"] == "BPS Kota Bogor"           # the latest answers are offered
+
+
+def test_correcting_the_form_leaves_no_stray_answers(runtime, clock):
+    visit = _complete(runtime, clock, institution_name="Univ Indonesa")
+    again = gb.complete(gb.validate(form(), runtime.settings, TODAY), db=runtime.db, clock=clock, kiosk="k",
+                        language="id", consent_at=clock.now(), consent_version="v", visit_id=visit.id)
+    assert again.id == visit.id
+    assert [v.institution_name for v in Visitor.select()] == ["Universitas Indonesia"]
 
 
 def test_visits_list_csv(runtime, clock, capsys):

@@ -153,12 +153,12 @@ def test_guestbook_purge_and_visits_list_on_postgres(tmp_path, postgres_url, clo
         rows = visits.visits_of_day(rt.settings, dt.date(2026, 11, 24))
         assert [(r["full_name"], r["locker"], r["id_number_masked"]) for r in rows] == [
             ("Lama Sekali", "L01", "3271********0001")]
-        assert gb.find_returning("lama@example.com", "0811-1111-1111").full_name == "Lama Sekali"
+        assert gb.find_returning("Lama Sekali", "lama@example.com", "0811-1111-1111") is not None
         clock.advance(366 * 86400)
         recent = visit(rt, clock, name="Baru Datang", email="baru@example.com", phone="083333333333")
         result = privacy.purge(rt.db, rt.settings, clock)
         assert (result.visitors, result.visits, result.visits_kept) == (1, 1, 2)
-        assert gb.find_returning("lama@example.com", "0811-1111-1111") is None
+        assert gb.find_returning("Lama Sekali", "lama@example.com", "0811-1111-1111") is None
         assert Visit.get_by_id(old).visitor_id is None and Visit.get_by_id(recent).visitor.full_name == "Baru Datang"
     finally:
         rt.close()

@@ -223,22 +223,26 @@ def validate(raw: Mapping[str, object], settings: Settings, today: dt.date) -> G
 
 # --- returning visitors ---
 
-PREFILL_FIELDS = ("full_name", "gender", "age_group", "birth_year", "education", "occupation",
+# Never the name: the visitor types it, and the offer is only made when it matches.
+PREFILL_FIELDS = ("gender", "age_group", "birth_year", "education", "occupation",
                   "institution_name", "institution_type")
 
 
-def find_returning(email: str, phone: str) -> Visitor | None:
-    """The visitor with exactly this e-mail *and* phone (both factors), else None.
+def find_returning(full_name: str, email: str, phone: str) -> Visitor | None:
+    """The latest answers given under exactly this full name, e-mail *and* phone, else None.
 
-    Answers the same for "unknown e-mail" and "wrong phone", so the screen reveals nothing
-    about who visited before until both match."""
+    A family shares a phone and often an e-mail: e-mail + phone alone would hand one person's
+    answers (and name) to another. The name is compared as typed, ignoring case and spacing. The
+    answer is the same for "unknown", "wrong phone" and "other name", so the screen reveals nothing
+    about who visited before until all three match."""
     try:
-        email, phone = clean_email(email), clean_phone(phone)
+        name, email, phone = clean_name(full_name).casefold(), clean_email(email), clean_phone(phone)
     except ValueError:
         return None
-    return (Visitor.select()
+    rows = (Visitor.select()
             .where((Visitor.email == email) & (Visitor.phone == phone) & Visitor.anonymised_at.is_null())
-            .order_by(Visitor.last_visit_at.desc()).first())
+            .order_by(Visitor.last_visit_at.desc(), Visitor.id.desc()))
+    return next((v for v in rows if (v.full_name or "").casefold() == name), None)
 
 
 def prefill_from(visitor: Visitor) -> dict[str, str]:
@@ -256,6 +260,15 @@ class TicketInfo:
     service_code: str
 
 
+def _same_answers(personal: dict[str, object]) -> Visitor | None:
+    """A stored, not anonymised row holding exactly these answers."""
+    query = Visitor.select().where(Visitor.anonymised_at.is_null())
+    for key, value in personal.items():
+        field = getattr(Visitor, key)
+        query = query.where(field.is_null() if value is None else field == value)
+    return query.order_by(Visitor.id.desc()).first()
+
+
 def ticket_info(ticket_id: int | None) -> TicketInfo | None:
     if ticket_id is None:
         return None
@@ -266,7 +279,11 @@ def ticket_info(ticket_id: int | None) -> TicketInfo | None:
 def complete(entry: GuestbookEntry, *, db: Database, clock: Clock, kiosk: str, language: str,
              consent_at: dt.datetime | None, consent_version: str, ticket_id: int | None = None,
              visit_id: int | None = None, started_at: dt.datetime | None = None) -> Visit:
-    """Store the guestbook: the visitor (matched by e-mail + phone, else new) and the visit.
+    """Store the guestbook: the answers (a ``Visitor`` row) and the visit.
+
+    A ``Visitor`` row is never rewritten: a visit keeps exactly what was given at that visit. The
+    same answers again (a returning visitor who changed nothing) reuse the row; any difference —
+    another person on a family phone, a new institution — makes a new row.
 
     ``guestbook_completed_at`` is set once: the service standard counts from the first time the
     guestbook was complete, not from a later correction. ``visit_id`` updates the same visit
@@ -276,21 +293,16 @@ def complete(entry: GuestbookEntry, *, db: Database, clock: Clock, kiosk: str, l
     now = to_utc_naive(clock.now())
     profile = {f: getattr(entry, f) for f in ("gender", "age_group", "education", "occupation",
                                               "institution_type")}
+    personal = {k: v for k, v in asdict(entry).items() if k not in ("purpose", "purpose_detail")}
     with write_transaction(db):
-        visitor = (Visitor.select()
-                   .where((Visitor.email == entry.email) & (Visitor.phone == entry.phone)
-                          & Visitor.anonymised_at.is_null())
-                   .order_by(Visitor.last_visit_at.desc()).first())
-        personal = {k: v for k, v in asdict(entry).items() if k not in ("purpose", "purpose_detail")}
+        visit = Visit.get_or_none(Visit.id == visit_id) if visit_id is not None else None
+        earlier = visit.visitor_id if visit is not None else None
+        visitor = _same_answers(personal)
         if visitor is None:
             visitor = Visitor.create(created_at=now, last_visit_at=now, **personal)
         else:
-            for key, value in personal.items():
-                setattr(visitor, key, value)
-            visitor.last_visit_at = now
-            visitor.save()
+            Visitor.update(last_visit_at=now).where(Visitor.id == visitor.id).execute()
         ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id is not None else None
-        visit = Visit.get_or_none(Visit.id == visit_id) if visit_id is not None else None
         if visit is None:
             visit = Visit(kiosk=kiosk, started_at=to_utc_naive(started_at) if started_at else now)
         visit.visitor = visitor
@@ -306,6 +318,10 @@ def complete(entry: GuestbookEntry, *, db: Database, clock: Clock, kiosk: str, l
         if visit.guestbook_completed_at is None:
             visit.guestbook_completed_at = now
         visit.save()
+        if earlier is not None and earlier != visitor.id \
+                and not Visit.select().where(Visit.visitor == earlier).exists():
+            # the visitor corrected the form: the answers no visit refers to any more go at once
+            Visitor.delete().where(Visitor.id == earlier).execute()
     log.info("guestbook complete: visit %s, visitor %s (%s), ticket %s", visit.id, visitor.id,
              mask_email(entry.email), ticket.number if ticket else "-")
     return visit

@@ -206,7 +206,7 @@ class GuestbookUITest(KioskUITest):
         assert fresh is not form and app.manager.current_screen is fresh
         assert fresh.ids.full_name.text == "" and fresh.service_text == ""
 
-    def test_returning_visitor_prefill_only_after_email_and_phone_match(self):
+    def test_returning_visitor_prefill_only_after_name_email_and_phone_match(self):
         app, _ticket = self.begin()
         entry = gb.validate({
             "full_name": "Andi Saputra", "email": "an@bps.id", "phone": "0812345678", "gender": "l",
@@ -217,12 +217,20 @@ class GuestbookUITest(KioskUITest):
                     consent_at=self.clock.now(), consent_version="2026-1")
         self.tap(self.screen("consent").ids.accept)
         form = self.screen("guestbook")
+        # a family member on the same e-mail and phone: no offer, nothing of Andi's shown
+        self.type_into(form.ids.full_name, "Ani Saputra")
         self.type_into(form.ids.email, "an@bps.id")
-        self.type_into(form.ids.phone, "0812345679")                 # wrong phone
+        self.type_into(form.ids.phone, "0812345678")
         time.sleep(0.5)
         self.advance_frames(3)
         assert not form.returning
         assert "Andi Saputra" not in self.all_texts() and "BRIN" not in self.all_texts()
+        form.ids.full_name.text, form.ids.phone.text = "", ""
+        self.type_into(form.ids.full_name, "Andi Saputra")
+        self.type_into(form.ids.phone, "0812345679")                 # wrong phone
+        time.sleep(0.5)
+        self.advance_frames(3)
+        assert not form.returning and "BRIN" not in self.all_texts()
         self.tap(form.ids.phone)
         self.tap(self.find_text("\uf55a", form.ids.keyboard))         # backspace
         self.type_on_keyboard(form.ids.keyboard, "8")
@@ -230,7 +238,7 @@ class GuestbookUITest(KioskUITest):
         self.advance_frames(3)
         kb = form.ids.keyboard
         assert form.ids.phone.to_window(0, form.ids.phone.y)[1] >= kb.to_window(kb.x, kb.top)[1]
-        assert form.ids.full_name.text == ""                           # nothing shown before the visitor asks
+        assert form.ids.institution_name.text == ""                    # nothing shown before the visitor asks
         self.tap(form.ids.use_prefill)
         assert form.ids.full_name.text == "Andi Saputra" and form.ids.institution_name.text == "BRIN"
         assert (form.ids.gender.value, form.ids.education.value, form.ids.purpose.value) == ("l", "s2", "")

@@ -1,7 +1,7 @@
 """The guestbook form: large fields, a docked keyboard, messages next to the fields.
 
 The rules are ``kiosk.core.guestbook``'s; this screen collects the strings, shows the errors it
-gets back, and offers to prefill from the last visit once e-mail *and* phone match.
+gets back, and offers to prefill from the last visit once full name, e-mail *and* phone match.
 """
 from __future__ import annotations
 
@@ -35,10 +35,10 @@ class GuestbookScreen(KioskScreen):
             field.bind(focus=self._on_focus)
             field.bind(on_text_validate=self._next_field)
         self._lookup = Clock.create_trigger(lambda dt: self.check_returning(), 0.4)
-        self.ids.email.bind(text=lambda *a: self._lookup())
-        self.ids.phone.bind(text=lambda *a: self._lookup())
+        for name in ("full_name", "email", "phone"):
+            self.ids[name].bind(text=lambda *a: self._lookup())
         self._prefill: dict[str, str] | None = None
-        self._offered_for: tuple[str, str] | None = None
+        self._offered_for: tuple[str, str, str] | None = None
         self._errors: dict[str, str] = {}
 
     # --- entering, language, wiping ---
@@ -122,21 +122,24 @@ class GuestbookScreen(KioskScreen):
 
     # --- returning visitors ---
 
+    def _who(self) -> tuple[str, str, str]:
+        return (" ".join(self.ids.full_name.text.split()).casefold(), self.ids.email.text.strip().lower(),
+                self.ids.phone.text.strip())
+
     def check_returning(self) -> None:
-        pair = (self.ids.email.text.strip().lower(), self.ids.phone.text.strip())
-        if pair == self._offered_for:
+        who = self._who()
+        if who == self._offered_for:
             return
         self.returning, self._prefill = False, None
 
         def find() -> dict[str, str] | None:
-            visitor = gb.find_returning(*pair)
+            visitor = gb.find_returning(*who)
             return gb.prefill_from(visitor) if visitor is not None else None
 
         def found(prefill: dict[str, str] | None) -> None:
-            current = (self.ids.email.text.strip().lower(), self.ids.phone.text.strip())
-            if prefill is None or current != pair:
+            if prefill is None or self._who() != who:
                 return      # nobody, or the visitor typed on: the look-up for the newer text answers
-            self._prefill, self._offered_for, self.returning = prefill, pair, True
+            self._prefill, self._offered_for, self.returning = prefill, who, True
             # the offer pushes the form down: keep the field being typed in above the keyboard
             Clock.schedule_once(lambda dt: self._show_focused())
 
