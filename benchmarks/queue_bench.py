@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from kiosk.core import queue  # noqa: E402
 from kiosk.devices.printer import make_printer  # noqa: E402
-from kiosk.runtime import open_runtime  # noqa: E402
+from kiosk.runtime import initialise, open_runtime  # noqa: E402
 
 CUT = b"\x1dV\x00"
 
@@ -87,6 +87,7 @@ def make_config(folder: Path) -> Path:
     text = text.replace('logo = "../assets/logo.png"', f'logo = "{REPO / "assets" / "logo.png"}"')
     path = folder / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
+    initialise(path)[0].close()      # as `kiosk init` does
     return path
 
 

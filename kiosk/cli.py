@@ -1,6 +1,15 @@
 """``kiosk`` — the staff's command line. Each module in ``kiosk.commands`` adds its commands.
 
-Typed errors become one line on stderr and exit code 1; ``--debug`` shows tracebacks.
+``main`` does, once for every command: parse, load the config, set up logging, open the runtime (the
+kind the command asked for), call the command with it, close it. Every failure ends here as ONE line
+on stderr and exit code 1 (typed errors say what to do; anything else names its type and the log
+file); the traceback goes to the log, and to the terminal only with ``--debug``.
+
+A command declares what it needs when it registers (``set_defaults(runtime=…)``):
+
+* ``"write"`` (the default) — the database opened for reading and writing, schema checked;
+* ``"read"``  — it only reads: works on a read-only disk too;
+* ``None``    — no runtime (``setup``, ``init``, ``check-config``, ``hash-pin`` open what they need).
 """
 from __future__ import annotations
 
@@ -16,6 +25,9 @@ from kiosk import __version__, commands
 from kiosk.core.errors import KioskError
 
 DEFAULT_CONFIG = "config/kiosk.toml"
+EXIT_BROKEN_PIPE = 141          # what a shell reports for a program ended by SIGPIPE (`kiosk … | head`)
+
+log = logging.getLogger("kiosk.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,18 +44,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setup_logging(args) -> Path | None:
+    """Once, for every command: the rotating file in the data folder gets the configured level;
+    stderr gets warnings (a staff command) or everything (``kiosk run`` under journald, ``--debug``).
+    Without a readable config, stderr only."""
+    from kiosk.core import config as config_mod
+    from kiosk.core.logs import setup_logging
+
+    level = "DEBUG" if args.debug else None
+    try:
+        settings = config_mod.load(args.config)
+    except KioskError:
+        setup_logging(None, level or "WARNING", to_stderr=True)
+        return None
+    stderr_level = "DEBUG" if args.debug else (settings.storage.log_level if args.command == "run" else "WARNING")
+    try:
+        return setup_logging(settings.storage.data_dir, level or settings.storage.log_level,
+                             stderr_level=stderr_level)
+    except OSError:
+        # a read-only or missing data folder must not stop a read-only command: log to stderr only
+        setup_logging(None, level or settings.storage.log_level, stderr_level=stderr_level)
+        return None
+
+
+def _run(args) -> int:
+    need = getattr(args, "runtime", "write")
+    if need is None:
+        return int(args.func(args) or 0)
+    from kiosk.runtime import open_runtime
+
+    rt = open_runtime(args.config, read_only=(need == "read"))
+    try:
+        return int(args.func(args, rt) or 0)
+    finally:
+        rt.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.debug:
-        logging.basicConfig(level=logging.DEBUG)
+    log_file = _setup_logging(args)
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except KioskError as exc:
         if args.debug:
             raise
-        print(f"kiosk: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        log.info("%s failed: %s", args.command, exc)
+        text = str(exc) or type(exc).__name__
+        print(f"kiosk: {text}" if "\n" not in text else text, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`kiosk visits list | head`): nothing to tell anyone. Python would
+        # complain once more at exit while flushing stdout, so point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if args.debug:
+            raise
+        log.exception("%s failed", args.command)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"kiosk: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:   # noqa: BLE001 — the last boundary: one line, the traceback in the log
+        if args.debug:
+            raise
+        log.exception("%s failed unexpectedly", args.command)
+        where = f" (details in {log_file})" if log_file else ""
+        print(f"kiosk: unexpected error: {type(exc).__name__}: {exc}{where}; run with --debug for the traceback",
+              file=sys.stderr)
+        return 1

@@ -1,7 +1,12 @@
 """The composition root: what the running kiosk is made of, built once from the config.
 
-The UI and the CLI both start from a Runtime, so a CLI command and a screen run the same
-core function with the same devices.
+The UI, the CLI (and later the web application) start from a Runtime, so a command and a screen run
+the same core function with the same devices. Opening a Runtime writes nothing — no migration, no
+locker rows, no key file: a read-only command must not change what another kiosk sharing the database
+sees. Writing the schema, the lockers and the identity key is ``initialise`` (``kiosk init``/``setup``).
+
+Devices are made here, at first use, from the config: screens and commands never import
+``kiosk.devices``; they ask the runtime (``rt.printer``, ``rt.mailer``).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Settings
 
 if TYPE_CHECKING:
-    from kiosk.devices.printer import TicketPrinter
+    from kiosk.core.ports import MailSender, TicketPrinting
 
 
 @dataclass
@@ -25,14 +30,15 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock
-    _printer: "TicketPrinter | None" = field(default=None, repr=False)
+    _printer: "TicketPrinting | None" = field(default=None, repr=False)
+    _mailer: "MailSender | None" = field(default=None, repr=False)
 
     @property
     def config_path(self) -> Path:
         return self.settings.source
 
     @property
-    def printer(self) -> "TicketPrinter":
+    def printer(self) -> "TicketPrinting":
         """The ticket printer from [printer], made at first use (escpos loads lazily); tests set their own."""
         if self._printer is None:
             from kiosk.devices.printer import make_printer
@@ -41,18 +47,63 @@ class Runtime:
         return self._printer
 
     @printer.setter
-    def printer(self, value: "TicketPrinter | None") -> None:
+    def printer(self, value: "TicketPrinting | None") -> None:
         self._printer = value
+
+    @property
+    def mailer(self) -> "MailSender":
+        """The mail sender from [mail], made at first use; tests set their own."""
+        if self._mailer is None:
+            from kiosk.devices.mail import make_sender
+
+            self._mailer = make_sender(self.settings.mail)
+        return self._mailer
+
+    @mailer.setter
+    def mailer(self, value: "MailSender | None") -> None:
+        self._mailer = value
+
+    def apply_settings(self, settings: Settings) -> None:
+        """A reloaded config: devices are made again from it at their next use."""
+        if settings.printer != self.settings.printer:
+            self._printer = None
+        if settings.mail != self.settings.mail:
+            self._mailer = None
+        self.settings = settings
 
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
 
 
-def open_runtime(config_path: Path | str, clock: Clock | None = None, migrate: bool = True) -> Runtime:
+def open_runtime(config_path: Path | str, clock: Clock | None = None, *, read_only: bool = False,
+                 check_schema: bool = True) -> Runtime:
+    """Load the config and open the database, writing nothing.
+
+    ``read_only`` is for commands that only read: on a read-only disk they still work. The schema is
+    checked (one query) so an out-of-date database says "run kiosk init" instead of failing later."""
     settings = config_mod.load(config_path)
-    db = db_mod.open_database(settings)
-    if migrate:
-        db_mod.migrate(db, settings)
-        db_mod.ensure_lockers(settings)
+    db = db_mod.open_database(settings, read_only=read_only)
+    try:
+        if check_schema:
+            db_mod.check_schema(db)
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        raise
     return Runtime(settings=settings, db=db, clock=clock or SystemClock())
+
+
+def initialise(config_path: Path | str, clock: Clock | None = None, *, force: bool = False) -> tuple[Runtime, list[str]]:
+    """``kiosk init``: create or upgrade the schema (SQLite backed up first), write the lockers of the
+    config, make the identity key. The only place that creates a database; ``force`` accepts an empty
+    or damaged file (a damaged one is moved aside, never deleted)."""
+    settings = config_mod.load(config_path)
+    db = db_mod.open_database(settings, create=True, force=force)
+    clock = clock or SystemClock()
+    applied = db_mod.migrate(db, settings, now=clock.now())
+    db_mod.ensure_lockers(settings)
+    from kiosk.core.identity import load_or_create_key
+
+    load_or_create_key(settings.storage.data_dir)
+    return Runtime(settings=settings, db=db, clock=clock), applied

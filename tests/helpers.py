@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from kiosk.core.clock import Clock, FakeClock
-from kiosk.runtime import Runtime, open_runtime
+from kiosk.runtime import Runtime, initialise
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "kiosk.example.toml"
@@ -28,8 +28,10 @@ def write_config(folder: Path, extra: str = "", replace: dict[str, str] | None =
 
 def make_runtime(folder: Path, clock: Clock | None = None, extra: str = "",
                  replace: dict[str, str] | None = None) -> Runtime:
+    """A runtime on a fresh database, made as `kiosk init` makes it."""
     path = write_config(folder, extra=extra, replace=replace)
-    return open_runtime(path, clock=clock or FakeClock())
+    rt, _ = initialise(path, clock=clock or FakeClock())
+    return rt
 
 
 def kiosks_at_once(db, work: Callable[[str], None], kiosks: Iterable[str]) -> None:

@@ -50,7 +50,7 @@ def test_backup_before_a_pending_migration(runtime, monkeypatch):
 def test_fresh_database_from_the_config(tmp_path):
     from helpers import write_config
     settings = load(write_config(tmp_path))
-    db = db_mod.open_database(settings)
+    db = db_mod.open_database(settings, create=True)
     assert db_mod.current_version(db) == 0
     assert db_mod.migrate(db, settings) == ["m0001_initial"]
     assert not list((settings.storage.data_dir / "backups").glob("*")) if (settings.storage.data_dir / "backups").exists() else True

@@ -90,7 +90,7 @@ def churn(config_path: str, visit_ids: list[int], rounds: int, release: bool, st
     from kiosk.core import lockers as lk
     from kiosk.runtime import open_runtime
 
-    rt = open_runtime(config_path, migrate=False)
+    rt = open_runtime(config_path)
     try:
         while time.time() < start_at:
             time.sleep(0.001)

@@ -16,7 +16,7 @@ from kiosk.core.clock import UTC, FakeClock
 from kiosk.core.errors import NotFound
 from kiosk.core.models import Ticket, Visit
 from helpers import make_runtime, write_config
-from test_printer import free_closed_port
+from fake_printer import free_closed_port
 
 
 def issue(rt, code="A", **kw):
@@ -94,7 +94,7 @@ def issue_burst(config_path: str, code: str, count: int, start_at: float, out) -
     from kiosk.core import queue as q
     from kiosk.runtime import open_runtime
 
-    rt = open_runtime(config_path, migrate=False)
+    rt = open_runtime(config_path)
     try:
         while time.time() < start_at:
             time.sleep(0.001)
@@ -215,6 +215,8 @@ def test_status_of_an_empty_day(runtime):
 
 def test_cli_ticket_prints_the_number_and_exit_codes(tmp_path, capsys):
     path = write_config(tmp_path)
+    assert cli.main(["--config", str(path), "init"]) == 0
+    capsys.readouterr()
     assert cli.main(["--config", str(path), "ticket", "A"]) == 0
     assert capsys.readouterr().out == "A-001\n"
     assert cli.main(["--config", str(path), "ticket", "a", "--lang", "en"]) == 0
@@ -227,6 +229,8 @@ def test_cli_ticket_prints_the_number_and_exit_codes(tmp_path, capsys):
 def test_cli_ticket_exit_3_when_not_printed_then_reprint(tmp_path, capsys):
     bad = write_config(tmp_path, replace={'kind = "dummy"': 'kind = "network"', 'host = ""': 'host = "127.0.0.1"',
                                           "port = 9100": f"port = {free_closed_port()}", "timeout_s = 5.0": "timeout_s = 1.0"})
+    assert cli.main(["--config", str(bad), "init"]) == 0
+    capsys.readouterr()
     assert cli.main(["--config", str(bad), "ticket", "D"]) == 3
     out = capsys.readouterr()
     assert out.out == "D-001\n"
@@ -240,6 +244,7 @@ def test_cli_ticket_exit_3_when_not_printed_then_reprint(tmp_path, capsys):
 
 def test_cli_queue_call_done_no_show_status(tmp_path, capsys):
     path = str(write_config(tmp_path))
+    assert cli.main(["--config", path, "init"]) == 0
     for code in "AAB":
         cli.main(["--config", path, "ticket", code])
     capsys.readouterr()

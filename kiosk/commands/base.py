@@ -11,20 +11,23 @@ from pathlib import Path
 from kiosk.core import config as config_mod
 from kiosk.core import db as db_mod
 from kiosk.core.errors import KioskError
-from kiosk.core.logs import setup_logging
 from kiosk.core.staff import hash_pin
-from kiosk.runtime import open_runtime
+from kiosk.runtime import Runtime, initialise, open_runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("setup", help="first run: create the config from the example if missing, then init")
-    p.set_defaults(func=cmd_setup)
-    p = sub.add_parser("init", help="create or upgrade the database schema (backs up SQLite first)")
-    p.set_defaults(func=cmd_init)
+    p.set_defaults(func=cmd_setup, runtime=None)
+    p = sub.add_parser("init", help="create or upgrade the database schema (backs up SQLite first), "
+                                    "write the lockers of the config, make the identity key")
+    p.add_argument("--force", action="store_true",
+                   help="accept an empty or damaged database file: a damaged one is moved aside and a new, "
+                        "empty database is made (restore a backup instead when you have one)")
+    p.set_defaults(func=cmd_init, runtime=None)
     p = sub.add_parser("check-config", help="validate the config file: prints OK or the problems")
-    p.set_defaults(func=cmd_check_config)
+    p.set_defaults(func=cmd_check_config, runtime=None)
     p = sub.add_parser("hash-pin", help="read a staff PIN (not echoed) and print its hash for the config")
-    p.set_defaults(func=cmd_hash_pin)
+    p.set_defaults(func=cmd_hash_pin, runtime=None)
     p = sub.add_parser("run", help="start the kiosk")
     # For benchmarks/startup_bench.py: print "first-frame" once the first frame is on screen, then quit.
     p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
@@ -34,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="PNG file to write")
     p.add_argument("--lang", choices=("id", "en"), help="language (default: the config's)")
     p.add_argument("--list", action="store_true", help="list the screen names and their states")
-    p.set_defaults(func=cmd_screenshot)
+    p.set_defaults(func=cmd_screenshot, runtime=None)
 
 
 def example_path(config_path: Path) -> Path:
@@ -49,28 +52,30 @@ def cmd_setup(args) -> int:
             raise KioskError(f"{path}: missing, and no {example} to copy it from")
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(example, path)
+        # the config may come to hold the mail password and the PIN hash: owner only
+        os.chmod(path, 0o600)
         print(f"created {path} from {example.name} — edit it for this office (then `kiosk check-config`)")
-    cmd_init(args)
-    from kiosk.commands import library_setup_hook
-    library_setup_hook(args)
+    rt = _init(args)
+    try:
+        from kiosk.commands import library_setup_hook
+        library_setup_hook(rt)
+    finally:
+        rt.close()
     return 0
 
 
-def cmd_init(args) -> int:
-    settings = config_mod.load(args.config)
-    setup_logging(settings.storage.data_dir, settings.storage.log_level, to_stderr=False)
-    db = db_mod.open_database(settings)
-    applied = db_mod.migrate(db, settings)
-    db_mod.ensure_lockers(settings)
-    # the key for ID-card hashes (kiosk.core.identity); made once, kept with the data folder's backups
-    from kiosk.core.identity import load_or_create_key
-    load_or_create_key(settings.storage.data_dir)
-    version = db_mod.current_version(db)
+def _init(args) -> Runtime:
+    rt, applied = initialise(args.config, force=getattr(args, "force", False))
+    version = db_mod.current_version(rt.db)
     if applied:
         print(f"database schema upgraded to version {version} ({', '.join(applied)})")
     else:
         print(f"database schema up to date (version {version})")
-    db.close()
+    return rt
+
+
+def cmd_init(args) -> int:
+    _init(args).close()
     return 0
 
 
@@ -98,7 +103,6 @@ def cmd_hash_pin(args) -> int:
 
 def _configure_ui(args, *, windowed: bool) -> None:
     settings = config_mod.load(args.config)
-    setup_logging(settings.storage.data_dir, "DEBUG" if args.debug else settings.storage.log_level)
     from kiosk.ui.bootstrap import configure_kivy
 
     configure_kivy(width=settings.kiosk.width, height=settings.kiosk.height,
@@ -106,11 +110,10 @@ def _configure_ui(args, *, windowed: bool) -> None:
                    kivy_home=settings.storage.data_dir / "kivy")
 
 
-def cmd_run(args) -> int:
+def cmd_run(args, runtime: Runtime) -> int:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         print("kiosk: no DISPLAY set — on a machine without a screen use `xvfb-run make run`", file=sys.stderr)
     _configure_ui(args, windowed=False)
-    runtime = open_runtime(args.config)
     from kiosk.ui.app import KioskApp
 
     app = KioskApp(runtime)
@@ -122,10 +125,7 @@ def cmd_run(args) -> int:
             app.stop()
             return True
         app.bind(on_start=lambda *_: Window.bind(on_flip=first_frame))
-    try:
-        app.run()
-    finally:
-        runtime.close()
+    app.run()
     return 0
 
 

@@ -16,9 +16,8 @@ import sys
 from kiosk.core import identity, lockers, privacy, visits
 from kiosk.core.clock import local, zone_label
 from kiosk.core.errors import KioskError
-from kiosk.core.logs import setup_logging
 from kiosk.core.models import Visit
-from kiosk.runtime import Runtime, open_runtime
+from kiosk.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,15 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = vs.add_parser("list", help="visits of one day as CSV on stdout")
     q.add_argument("--date", type=_date, help="YYYY-MM-DD in the office's time zone (default: today)")
     q.add_argument("--anonymous", action="store_true", help="leave out names, e-mails, phones and free text")
-    q.set_defaults(func=cmd_visits_list)
+    q.set_defaults(func=cmd_visits_list, runtime="read")
 
     p = sub.add_parser("lockers", help="bag lockers and the ID cards held for them")
     ls = p.add_subparsers(dest="lockers_command", metavar="ACTION")
     ls.required = True
     q = ls.add_parser("list", help="every locker: who holds it, since when, ID card held")
-    q.set_defaults(func=cmd_lockers_list)
+    q.set_defaults(func=cmd_lockers_list, runtime="read")
     q = ls.add_parser("closing", help="lockers still occupied (closing time); exit code 2 if any")
-    q.set_defaults(func=cmd_lockers_closing)
+    q.set_defaults(func=cmd_lockers_closing, runtime="read")
     q = ls.add_parser("release", help="free a locker: bag collected, ID card handed back")
     q.add_argument("label", help="locker label, e.g. L07")
     q.add_argument("--keep-card", action="store_true",
@@ -60,20 +59,10 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
-def _runtime(args) -> Runtime:
-    runtime = open_runtime(args.config)
-    setup_logging(runtime.settings.storage.data_dir, runtime.settings.storage.log_level, to_stderr=False)
-    return runtime
-
-
-def cmd_visits_list(args) -> int:
-    runtime = _runtime(args)
-    try:
-        zone = runtime.settings.office.timezone
-        day = args.date or local(runtime.clock.now(), zone).date()
-        visits.write_csv(visits.visits_of_day(runtime.settings, day), sys.stdout, anonymous=args.anonymous)
-    finally:
-        runtime.close()
+def cmd_visits_list(args, runtime: Runtime) -> int:
+    zone = runtime.settings.office.timezone
+    day = args.date or local(runtime.clock.now(), zone).date()
+    visits.write_csv(visits.visits_of_day(runtime.settings, day), sys.stdout, anonymous=args.anonymous)
     return 0
 
 
@@ -91,68 +80,52 @@ def _print_lockers(runtime: Runtime, rows: list[lockers.LockerStatus]) -> None:
         print(f"{r.label:<7} {status:<9} {when:<17} {r.ticket_number or '-':<7} {card:<22} {r.visitor_name or '-'}")
 
 
-def cmd_lockers_list(args) -> int:
-    runtime = _runtime(args)
-    try:
-        rows = lockers.statuses()
-        _print_lockers(runtime, rows)
-        busy = sum(r.occupied for r in rows)
-        print(f"{busy} occupied, {len(rows) - busy} free")
-    finally:
-        runtime.close()
+def cmd_lockers_list(args, runtime: Runtime) -> int:
+    rows = lockers.statuses()
+    _print_lockers(runtime, rows)
+    busy = sum(r.occupied for r in rows)
+    print(f"{busy} occupied, {len(rows) - busy} free")
     return 0
 
 
-def cmd_lockers_closing(args) -> int:
-    runtime = _runtime(args)
-    try:
-        rows = lockers.statuses(only_occupied=True)
-        if not rows:
-            print("all lockers are free; no ID card held")
-            return 0
-        _print_lockers(runtime, rows)
-        cards = sum(r.id_card_held for r in rows)
-        print(f"{len(rows)} locker(s) still occupied, {cards} ID card(s) held — "
-              "release each with `kiosk lockers release LABEL` when the bag is collected")
-        return 2
-    finally:
-        runtime.close()
+def cmd_lockers_closing(args, runtime: Runtime) -> int:
+    rows = lockers.statuses(only_occupied=True)
+    if not rows:
+        print("all lockers are free; no ID card held")
+        return 0
+    _print_lockers(runtime, rows)
+    cards = sum(r.id_card_held for r in rows)
+    print(f"{len(rows)} locker(s) still occupied, {cards} ID card(s) held — "
+          "release each with `kiosk lockers release LABEL` when the bag is collected")
+    return 2
 
 
-def cmd_lockers_release(args) -> int:
-    runtime = _runtime(args)
-    try:
-        label = args.label.strip().upper()
-        if args.verify_id:
-            held = [r for r in lockers.statuses(only_occupied=True) if r.label == label]
-            if not held or not held[0].id_card_held:
-                raise KioskError(f"no ID card is held for locker {label}")
-            visit = Visit.get_by_id(held[0].visit_id)
-            key = identity.load_or_create_key(runtime.settings.storage.data_dir)
-            typed = getpass.getpass(f"Number on the {visit.id_type.upper()} card (not shown): ")
-            if not identity.matches(key, visit.id_type, typed, visit.id_number_hash):
-                raise KioskError(f"that is NOT the card held for {label} ({visit.id_number_masked}); "
-                                 "locker not released")
-            print("ID card matches.")
-        released = lockers.release(runtime.db, runtime.clock, label, id_card_returned=not args.keep_card)
-        card = ("ID card handed back" if released.id_card_returned_at else
-                "ID card still held by the front office" if released.id_card_held else "no ID card was held")
-        print(f"locker {label} released; {card}")
-    finally:
-        runtime.close()
+def cmd_lockers_release(args, runtime: Runtime) -> int:
+    label = args.label.strip().upper()
+    if args.verify_id:
+        held = [r for r in lockers.statuses(only_occupied=True) if r.label == label]
+        if not held or not held[0].id_card_held:
+            raise KioskError(f"no ID card is held for locker {label}")
+        visit = Visit.get_by_id(held[0].visit_id)
+        key = identity.load_or_create_key(runtime.settings.storage.data_dir)
+        typed = getpass.getpass(f"Number on the {visit.id_type.upper()} card (not shown): ")
+        if not identity.matches(key, visit.id_type, typed, visit.id_number_hash):
+            raise KioskError(f"that is NOT the card held for {label} ({visit.id_number_masked}); "
+                             "locker not released")
+        print("ID card matches.")
+    released = lockers.release(runtime.db, runtime.clock, label, id_card_returned=not args.keep_card)
+    card = ("ID card handed back" if released.id_card_returned_at else
+            "ID card still held by the front office" if released.id_card_held else "no ID card was held")
+    print(f"locker {label} released; {card}")
     return 0
 
 
-def cmd_privacy_purge(args) -> int:
-    runtime = _runtime(args)
-    try:
-        result = privacy.purge(runtime.db, runtime.settings, runtime.clock, dry_run=args.dry_run)
-        before = result.cutoff.strftime("%Y-%m-%d %H:%M")
-        verb = "would anonymise" if args.dry_run else "anonymised"
-        print(f"{verb} {result.visitors} visitor(s) and {result.visits} visit(s) older than "
-              f"{runtime.settings.privacy.retention_days} days (before {before} UTC); "
-              f"{result.visits_kept} visit(s) kept for counts; {verb} {result.softcopy_requests} softcopy "
-              f"request(s) and {result.complaints} complaint contact(s)")
-    finally:
-        runtime.close()
+def cmd_privacy_purge(args, runtime: Runtime) -> int:
+    result = privacy.purge(runtime.db, runtime.settings, runtime.clock, dry_run=args.dry_run)
+    before = result.cutoff.strftime("%Y-%m-%d %H:%M")
+    verb = "would anonymise" if args.dry_run else "anonymised"
+    print(f"{verb} {result.visitors} visitor(s) and {result.visits} visit(s) older than "
+          f"{runtime.settings.privacy.retention_days} days (before {before} UTC); "
+          f"{result.visits_kept} visit(s) kept for counts; {verb} {result.softcopy_requests} softcopy "
+          f"request(s) and {result.complaints} complaint contact(s)")
     return 0

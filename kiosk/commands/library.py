@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from kiosk.core import catalog, demo
-from kiosk.runtime import open_runtime
+from kiosk.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,14 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(func=cmd_import)
     li = csub.add_parser("list", help="the catalogue, newest first")
     li.add_argument("--json", action="store_true", help="one JSON array instead of a table")
-    li.set_defaults(func=cmd_list)
+    li.set_defaults(func=cmd_list, runtime="read")
     s = csub.add_parser("search", help="search as the kiosk does, best match first")
     s.add_argument("query")
     s.add_argument("--subject", default="")
     s.add_argument("--year", type=int)
     s.add_argument("--limit", type=int, default=20)
     s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_search)
+    s.set_defaults(func=cmd_search, runtime="read")
     r = csub.add_parser("remove", help="take a publication out of the catalogue (and its copied file)")
     r.add_argument("id", type=int, metavar="ID")
     r.set_defaults(func=cmd_remove)
@@ -60,14 +60,10 @@ def _print_report(report: catalog.ImportReport) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
-    rt = open_runtime(args.config)
-    try:
-        report = catalog.import_directory(rt.settings, rt.clock, args.directory, args.metadata,
-                                          progress=_progress_bar)
-        return _print_report(report)
-    finally:
-        rt.close()
+def cmd_import(args, rt: Runtime) -> int:
+    report = catalog.import_directory(rt.settings, rt.clock, args.directory, args.metadata,
+                                      progress=_progress_bar)
+    return _print_report(report)
 
 
 def _row(pub) -> str:
@@ -76,60 +72,40 @@ def _row(pub) -> str:
     return f"{pub.id:>5}  {pub.year or '':<4}  {pub.page_count:>4} p  {where:<10} {flags:<11} {pub.title}"
 
 
-def cmd_list(args) -> int:
-    rt = open_runtime(args.config)
-    try:
-        pubs = catalog.newest(limit=1_000_000)
-        if args.json:
-            print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
-        else:
-            for pub in pubs:
-                print(_row(pub))
-            print(f"{len(pubs)} publication(s)", file=sys.stderr)
-        return 0
-    finally:
-        rt.close()
+def cmd_list(args, rt: Runtime) -> int:
+    pubs = catalog.newest(limit=1_000_000)
+    if args.json:
+        print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
+    else:
+        for pub in pubs:
+            print(_row(pub))
+        print(f"{len(pubs)} publication(s)", file=sys.stderr)
+    return 0
 
 
-def cmd_search(args) -> int:
-    rt = open_runtime(args.config)
-    try:
-        pubs = catalog.search(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
-        if args.json:
-            print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
-        else:
-            for pub in pubs:
-                print(_row(pub))
-        return 0
-    finally:
-        rt.close()
+def cmd_search(args, rt: Runtime) -> int:
+    pubs = catalog.search(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
+    if args.json:
+        print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
+    else:
+        for pub in pubs:
+            print(_row(pub))
+    return 0
 
 
-def cmd_remove(args) -> int:
-    rt = open_runtime(args.config)
-    try:
-        pub = catalog.remove(rt.settings, args.id)
-        print(f"removed {pub.id}: {pub.title}")
-        return 0
-    finally:
-        rt.close()
+def cmd_remove(args, rt: Runtime) -> int:
+    pub = catalog.remove(rt.settings, args.id)
+    print(f"removed {pub.id}: {pub.title}")
+    return 0
 
 
-def cmd_demo(args) -> int:
-    rt = open_runtime(args.config)
-    try:
-        return _print_report(demo.install(rt.settings, rt.clock, progress=_progress_bar))
-    finally:
-        rt.close()
+def cmd_demo(args, rt: Runtime) -> int:
+    return _print_report(demo.install(rt.settings, rt.clock, progress=_progress_bar))
 
 
-def setup_hook(args) -> None:
+def setup_hook(rt: Runtime) -> None:
     """``kiosk setup``: an empty catalogue gets the demo when [library] demo_on_first_run is on."""
-    rt = open_runtime(args.config)
-    try:
-        if not rt.settings.library.demo_on_first_run or catalog.count() > 0:
-            return
-        print("empty catalogue: adding the demo publications ([library] demo_on_first_run = true)")
-        _print_report(demo.install(rt.settings, rt.clock, progress=_progress_bar))
-    finally:
-        rt.close()
+    if not rt.settings.library.demo_on_first_run or catalog.count() > 0:
+        return
+    print("empty catalogue: adding the demo publications ([library] demo_on_first_run = true)")
+    _print_report(demo.install(rt.settings, rt.clock, progress=_progress_bar))

@@ -10,7 +10,7 @@ import sys
 
 from kiosk.core import queue
 from kiosk.core.clock import zone_label
-from kiosk.runtime import Runtime, open_runtime
+from kiosk.runtime import Runtime
 
 EXIT_NOT_PRINTED = 3
 
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     qsub.required = True
     s = qsub.add_parser("status", help="per service: waiting, called, served today, median wait; "
                                        "the service-standard share and who waits too long now")
-    s.set_defaults(func=cmd_status)
+    s.set_defaults(func=cmd_status, runtime="read")
     c = qsub.add_parser("call", help="call the next waiting number of a service; prints it")
     c.add_argument("service", metavar="SERVICE_CODE")
     c.add_argument("--counter", default="", help="counter / desk number shown with the call")
@@ -44,64 +44,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     pr = sub.add_parser("printer", help="the ticket printer: status, or print a test page")
     prsub = pr.add_subparsers(dest="printer_command", metavar="ACTION")
     prsub.required = True
-    prsub.add_parser("status", help="online / paper, where the printer can tell").set_defaults(func=cmd_printer_status)
+    prsub.add_parser("status", help="online / paper, where the printer can tell").set_defaults(func=cmd_printer_status, runtime="read")
     prsub.add_parser("test", help="print a test page (exit 3 if it could not be printed)") \
         .set_defaults(func=cmd_printer_test)
 
 
-def _runtime(args) -> Runtime:
-    return open_runtime(args.config)
-
-
-def cmd_ticket(args) -> int:
+def cmd_ticket(args, rt: Runtime) -> int:
     if bool(args.service) == bool(args.reprint):
         raise queue.QueueError("give a SERVICE_CODE to issue a number, or --reprint NUMBER (not both)")
-    rt = _runtime(args)
-    try:
-        if args.reprint:
-            ticket, result = queue.reprint_ticket(rt.settings, rt.clock, rt.printer, args.reprint)
-        else:
-            issued, result = queue.take_ticket(rt.settings, rt.clock, rt.printer, args.service, args.lang)
-            ticket = issued.ticket
-        print(ticket.number)
-        if not result.printed:
-            print(f"kiosk: {ticket.number} issued but not printed: {result.error} "
-                  f"(reprint with: kiosk ticket --reprint {ticket.number})", file=sys.stderr)
-            return EXIT_NOT_PRINTED
+    if args.reprint:
+        ticket, result = queue.reprint_ticket(rt.settings, rt.clock, rt.printer, args.reprint)
+    else:
+        issued, result = queue.take_ticket(rt.settings, rt.clock, rt.printer, args.service, args.lang)
+        ticket = issued.ticket
+    print(ticket.number)
+    if not result.printed:
+        print(f"kiosk: {ticket.number} issued but not printed: {result.error} "
+              f"(reprint with: kiosk ticket --reprint {ticket.number})", file=sys.stderr)
+        return EXIT_NOT_PRINTED
+    return 0
+
+
+def cmd_call(args, rt: Runtime) -> int:
+    ticket = queue.call_next(rt.settings, rt.clock, args.service, args.counter)
+    if ticket is None:
+        print(f"kiosk: nobody is waiting for {args.service.upper()}", file=sys.stderr)
         return 0
-    finally:
-        rt.close()
+    print(ticket.number + (f"  → counter {ticket.counter}" if ticket.counter else ""))
+    return 0
 
 
-def cmd_call(args) -> int:
-    rt = _runtime(args)
-    try:
-        ticket = queue.call_next(rt.settings, rt.clock, args.service, args.counter)
-        if ticket is None:
-            print(f"kiosk: nobody is waiting for {args.service.upper()}", file=sys.stderr)
-            return 0
-        print(ticket.number + (f"  → counter {ticket.counter}" if ticket.counter else ""))
-        return 0
-    finally:
-        rt.close()
+def cmd_done(args, rt: Runtime) -> int:
+    print(f"{queue.mark_served(rt.settings, rt.clock, args.number).number} served")
+    return 0
 
 
-def cmd_done(args) -> int:
-    rt = _runtime(args)
-    try:
-        print(f"{queue.mark_served(rt.settings, rt.clock, args.number).number} served")
-        return 0
-    finally:
-        rt.close()
-
-
-def cmd_no_show(args) -> int:
-    rt = _runtime(args)
-    try:
-        print(f"{queue.mark_no_show(rt.settings, rt.clock, args.number).number} marked no-show")
-        return 0
-    finally:
-        rt.close()
+def cmd_no_show(args, rt: Runtime) -> int:
+    print(f"{queue.mark_no_show(rt.settings, rt.clock, args.number).number} marked no-show")
+    return 0
 
 
 def _minutes(value: float | None) -> str:
@@ -133,60 +113,48 @@ def format_status(st: queue.QueueStatus, zone: str) -> str:
     return "\n".join(lines)
 
 
-def cmd_status(args) -> int:
-    rt = _runtime(args)
-    try:
-        st = queue.queue_status(rt.settings, rt.clock)
-        print(format_status(st, rt.settings.office.timezone))
-        printer = rt.printer.status()
-        online = {True: "online", False: "OFFLINE", None: "status unknown"}[printer.online]
-        print(f"\nPrinter ({rt.printer.describe()}): {online}"
-              + (f", paper {printer.paper}" if printer.paper else "")
-              + (f" — {printer.detail}" if printer.detail and printer.online is False else ""))
-        return 0
-    finally:
-        rt.close()
+def cmd_status(args, rt: Runtime) -> int:
+    st = queue.queue_status(rt.settings, rt.clock)
+    print(format_status(st, rt.settings.office.timezone))
+    printer = rt.printer.status()
+    online = {True: "online", False: "OFFLINE", None: "status unknown"}[printer.online]
+    print(f"\nPrinter ({rt.printer.describe()}): {online}"
+          + (f", paper {printer.paper}" if printer.paper else "")
+          + (f" — {printer.detail}" if printer.detail and printer.online is False else ""))
+    return 0
 
 
 
-def cmd_printer_status(args) -> int:
-    rt = _runtime(args)
-    try:
-        st = rt.printer.status()
-        online = {True: "online", False: "OFFLINE", None: "status unknown"}[st.online]
-        print(f"{rt.printer.describe()}: {online}" + (f", paper {st.paper}" if st.paper else "")
-              + (f" ({st.detail})" if st.detail and st.online is not True else ""))
-        return 0 if st.ready else EXIT_NOT_PRINTED
-    finally:
-        rt.close()
+def cmd_printer_status(args, rt: Runtime) -> int:
+    st = rt.printer.status()
+    online = {True: "online", False: "OFFLINE", None: "status unknown"}[st.online]
+    print(f"{rt.printer.describe()}: {online}" + (f", paper {st.paper}" if st.paper else "")
+          + (f" ({st.detail})" if st.detail and st.online is not True else ""))
+    return 0 if st.ready else EXIT_NOT_PRINTED
 
 
-def cmd_printer_test(args) -> int:
+def cmd_printer_test(args, rt: Runtime) -> int:
     from kiosk.devices.printer import PrinterError, supports_native_qr
 
-    rt = _runtime(args)
+    now = rt.clock.now()
+    native = supports_native_qr(rt.printer.profile)
+
+    def job(p) -> None:
+        p.set(align="center", bold=True, normal_textsize=True)
+        p.textln(rt.settings.office.name)
+        p.set(bold=False)
+        p.textln(f"Test page / Halaman uji  {now:%Y-%m-%d %H:%M} UTC")
+        p.textln(f"{rt.printer.describe()}, profile {rt.printer.profile}, {rt.printer.paper_width_mm} mm")
+        p.set(align="center", bold=True, custom_size=True, width=6, height=6)
+        p.textln("A-000")
+        p.set(normal_textsize=True, bold=False, align="center")
+        p.qr("PST-TEST", size=6, native=native, **({} if native else {"center": True}))
+        p.cut()
+
     try:
-        now = rt.clock.now()
-        native = supports_native_qr(rt.printer.profile)
-
-        def job(p) -> None:
-            p.set(align="center", bold=True, normal_textsize=True)
-            p.textln(rt.settings.office.name)
-            p.set(bold=False)
-            p.textln(f"Test page / Halaman uji  {now:%Y-%m-%d %H:%M} UTC")
-            p.textln(f"{rt.printer.describe()}, profile {rt.printer.profile}, {rt.printer.paper_width_mm} mm")
-            p.set(align="center", bold=True, custom_size=True, width=6, height=6)
-            p.textln("A-000")
-            p.set(normal_textsize=True, bold=False, align="center")
-            p.qr("PST-TEST", size=6, native=native, **({} if native else {"center": True}))
-            p.cut()
-
-        try:
-            rt.printer.send(job, f"test-{now:%Y%m%dT%H%M%S}")
-        except PrinterError as exc:
-            print(f"kiosk: test page not printed: {exc}", file=sys.stderr)
-            return EXIT_NOT_PRINTED
-        print(f"test page sent to {rt.printer.describe()}")
-        return 0
-    finally:
-        rt.close()
+        rt.printer.send(job, f"test-{now:%Y%m%dT%H%M%S}")
+    except PrinterError as exc:
+        print(f"kiosk: test page not printed: {exc}", file=sys.stderr)
+        return EXIT_NOT_PRINTED
+    print(f"test page sent to {rt.printer.describe()}")
+    return 0

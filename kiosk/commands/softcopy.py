@@ -14,7 +14,7 @@ from kiosk.core.errors import KioskError, ValidationError
 from kiosk.core.logs import mask_email
 from kiosk.core.models import OutboxMail
 from kiosk.i18n import gettext_for
-from kiosk.runtime import open_runtime
+from kiosk.runtime import Runtime
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ms.required = True
     q = ms.add_parser("status", help="counts per status and every message not sent yet")
     q.add_argument("--all", action="store_true", help="list sent messages too")
-    q.set_defaults(func=cmd_status)
+    q.set_defaults(func=cmd_status, runtime="read")
     q = ms.add_parser("flush", help="send this kiosk's queued messages now, ignoring the retry wait")
     q.set_defaults(func=cmd_flush)
     q = ms.add_parser("retry", help="queue a held or failed message again (a held one may arrive twice)")
@@ -42,80 +42,64 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_retry)
 
 
-def cmd_softcopy(args) -> int:
-    runtime = open_runtime(args.config)
+def cmd_softcopy(args, runtime: Runtime) -> int:
+    settings = runtime.settings
+    lang = args.lang or settings.kiosk.language
     try:
-        settings = runtime.settings
-        lang = args.lang or settings.kiosk.language
-        try:
-            outcome = softcopy.create_request(
-                settings, runtime.clock, args.publications, args.name, args.email, purpose_text=args.purpose,
-                purpose_code="" if args.purpose else "lainnya", terms_accepted=True, language=lang, out=args.out)
-        except ValidationError as exc:
-            raise KioskError("; ".join(f"--{k}: {gettext_for('en', v)}" for k, v in exc.errors.items())) from None
-        if args.out is not None:
-            print(f"{outcome.number}\t{args.out}")
-            return 0
-        status = outcome.status
-        if args.send_now and status == "queued":
-            from kiosk.devices.mail import make_sender
+        outcome = softcopy.create_request(
+            settings, runtime.clock, args.publications, args.name, args.email, purpose_text=args.purpose,
+            purpose_code="" if args.purpose else "lainnya", terms_accepted=True, language=lang, out=args.out)
+    except ValidationError as exc:
+        raise KioskError("; ".join(f"--{k}: {gettext_for('en', v)}" for k, v in exc.errors.items())) from None
+    if args.out is not None:
+        print(f"{outcome.number}\t{args.out}")
+        return 0
+    status = outcome.status
+    if args.send_now and status == "queued":
+        from kiosk.devices.mail import make_sender
 
-            status = softcopy.deliver_now(settings, runtime.clock, make_sender(settings.mail), outcome)
-        print(f"{outcome.number}\t{status}\t{mask_email(outcome.email)}\toutbox {outcome.mail_id}")
-    finally:
-        runtime.close()
+        status = softcopy.deliver_now(settings, runtime.clock, make_sender(settings.mail), outcome)
+    print(f"{outcome.number}\t{status}\t{mask_email(outcome.email)}\toutbox {outcome.mail_id}")
     return 0
 
 
-def cmd_status(args) -> int:
-    runtime = open_runtime(args.config)
-    try:
-        counts = outbox.counts()
-        zone = runtime.settings.office.timezone
-        print("  ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "outbox empty")
-        m = OutboxMail
-        q = m.select().order_by(m.created_at, m.id)
-        if not args.all:
-            q = q.where(m.status != "sent")
-        rows = list(q)
-        if rows:
-            print("\t".join(("id", "created", "kiosk", "status", "attempts", "next_try", "to", "size_kb", "error")))
-        for r in rows:
-            nxt = local(r.next_attempt_at, zone).strftime("%m-%d %H:%M") if r.status == "queued" else "-"
-            print("\t".join((str(r.id), local(r.created_at, zone).strftime("%Y-%m-%d %H:%M"), r.kiosk, r.status,
-                             str(r.attempts), nxt, mask_email(r.to_address) if r.to_address else "-",
-                             str(r.size // 1024), " ".join(r.last_error.split())[:120] or "-")))
-    finally:
-        runtime.close()
+def cmd_status(args, runtime: Runtime) -> int:
+    counts = outbox.counts()
+    zone = runtime.settings.office.timezone
+    print("  ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "outbox empty")
+    m = OutboxMail
+    q = m.select().order_by(m.created_at, m.id)
+    if not args.all:
+        q = q.where(m.status != "sent")
+    rows = list(q)
+    if rows:
+        print("\t".join(("id", "created", "kiosk", "status", "attempts", "next_try", "to", "size_kb", "error")))
+    for r in rows:
+        nxt = local(r.next_attempt_at, zone).strftime("%m-%d %H:%M") if r.status == "queued" else "-"
+        print("\t".join((str(r.id), local(r.created_at, zone).strftime("%Y-%m-%d %H:%M"), r.kiosk, r.status,
+                         str(r.attempts), nxt, mask_email(r.to_address) if r.to_address else "-",
+                         str(r.size // 1024), " ".join(r.last_error.split())[:120] or "-")))
     return 0
 
 
-def cmd_flush(args) -> int:
+def cmd_flush(args, runtime: Runtime) -> int:
     from kiosk.devices.mail import make_sender
 
-    runtime = open_runtime(args.config)
-    try:
-        settings = runtime.settings
-        if not settings.mail.enabled:
-            raise KioskError("mail.enabled is false in the config: messages stay in the outbox")
-        outbox.recover_interrupted(runtime.clock, settings.kiosk.name)
-        attempts = outbox.send_due(settings, runtime.clock, make_sender(settings.mail), force=True)
-        sent = sum(a.status == "sent" for a in attempts)
-        for a in attempts:
-            if a.status != "sent":
-                print(f"{a.mail_id}\t{a.status}\t{' '.join(a.error.split())[:200]}")
-        left = len(outbox.due(runtime.clock, settings.kiosk.name, force=True))
-        print(f"sent {sent}, still queued {left}")
-    finally:
-        runtime.close()
+    settings = runtime.settings
+    if not settings.mail.enabled:
+        raise KioskError("mail.enabled is false in the config: messages stay in the outbox")
+    outbox.recover_interrupted(runtime.clock, settings.kiosk.name)
+    attempts = outbox.send_due(settings, runtime.clock, make_sender(settings.mail), force=True)
+    sent = sum(a.status == "sent" for a in attempts)
+    for a in attempts:
+        if a.status != "sent":
+            print(f"{a.mail_id}\t{a.status}\t{' '.join(a.error.split())[:200]}")
+    left = len(outbox.due(runtime.clock, settings.kiosk.name, force=True))
+    print(f"sent {sent}, still queued {left}")
     return 0 if not left else 1
 
 
-def cmd_retry(args) -> int:
-    runtime = open_runtime(args.config)
-    try:
-        mail = outbox.retry(runtime.clock, args.id)
-    finally:
-        runtime.close()
+def cmd_retry(args, runtime: Runtime) -> int:
+    mail = outbox.retry(runtime.clock, args.id)
     print(f"{mail.id} queued again (kiosk mail flush, or the kiosk sends it within a minute)")
     return 0

@@ -9,20 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import os
 import pkgutil
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
+import peewee
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from kiosk.core import migrations, models
 from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.config import Settings, sqlite_path
-from kiosk.core.errors import KioskError
+from kiosk.core.errors import (DatabaseBusy, DatabaseDamaged, DatabaseFull, DatabaseMissing, DatabaseReadOnly,
+                               DatabaseUnreachable, SchemaOutOfDate, StorageError)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +39,113 @@ SQLITE_PRAGMAS = {
 }
 
 
-class DatabaseError(KioskError):
+SQLITE_MAGIC = b"SQLite format 3\x00"
+LOW_DISK_BYTES = 1_000_000   # below this, SQLite's vague "disk I/O error" is a full disk
+
+
+def storage_error(db: Database, exc: Exception) -> StorageError:
+    """The project's own error for a driver failure: what happened and what staff can do about it."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    low = text.lower()
+    where = describe(db)
+    path = Path(db.database) if isinstance(db, SqliteDatabase) and db.database != ":memory:" else None
+    if "full" in low or (("disk i/o error" in low or "i/o" in low) and path is not None and _low_disk(path)):
+        return DatabaseFull(f"{where}: the disk is full — free space on {_mount_hint(path)}, then try again")
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        return DatabaseReadOnly(f"{where}: cannot write (read-only disk or no permission) — check the disk and "
+                                "the owner of the data folder")
+    if "malformed" in low or "not a database" in low or "file is encrypted" in low:
+        return DatabaseDamaged(f"{where}: the database file is damaged ({text}) — restore the newest backup "
+                               "with `kiosk restore` (see `kiosk doctor`)")
+    if "locked" in low or "busy" in low:
+        return DatabaseBusy(f"{where}: another program held the database too long ({text}) — try again")
+    if "no such table" in low or "no such column" in low or "does not exist" in low and "relation" in low:
+        return SchemaOutOfDate(f"{where}: the database schema is not this program's ({text}) — run `kiosk init`")
+    if "unable to open" in low:
+        return DatabaseReadOnly(f"{where}: cannot open the database file — check that the data folder exists and "
+                                "belongs to the kiosk's user")
+    if "disk i/o error" in low:
+        return StorageError(f"{where}: disk I/O error — check the disk (`kiosk doctor`), then try again")
+    if not isinstance(db, SqliteDatabase):
+        return DatabaseUnreachable(f"{where}: cannot reach the database server ({text}) — check that it runs "
+                                   "and the network")
+    return StorageError(f"{where}: {text}")
+
+
+def _low_disk(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < LOW_DISK_BYTES
+    except OSError:
+        return False
+
+
+def _mount_hint(path: Path | None) -> str:
+    return str(path.parent) if path is not None else "the database server"
+
+
+def describe(db: Database) -> str:
+    """Where the data is, for a staff message (never a password)."""
+    if isinstance(db, SqliteDatabase):
+        return str(db.database)
+    host = db.connect_params.get("host") or "localhost"
+    port = db.connect_params.get("port") or 5432
+    return f"PostgreSQL {db.database} on {host}:{port}"
+
+
+# Driver errors that are the program's own logic, not the storage's: they keep their peewee type
+# (callers retry on IntegrityError, for instance).
+_LOGIC_ERRORS = (peewee.IntegrityError, peewee.ProgrammingError, peewee.NotSupportedError, peewee.DataError)
+
+
+class TypedErrors:
+    """Mixed into the peewee database classes: driver failures leave as ``StorageError`` subclasses.
+
+    Every face then has one handler (screen base, CLI, web) instead of five screens each catching
+    ``PeeweeException``; and a failed COMMIT that SQLite already rolled back no longer hides its
+    cause behind "cannot rollback - no transaction is active"."""
+
+    @contextmanager
+    def typed_errors(self):
+        try:
+            yield
+        except _LOGIC_ERRORS:
+            raise
+        except (peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error, OSError) as exc:
+            if isinstance(exc, StorageError):
+                raise
+            raise storage_error(self, exc) from exc
+
+    def connect(self, reuse_if_open=False):
+        with self.typed_errors():
+            return super().connect(reuse_if_open)
+
+    def execute_sql(self, sql, params=None):
+        with self.typed_errors():
+            return super().execute_sql(sql, params)
+
+    def commit(self):
+        with self.typed_errors():
+            return super().commit()
+
+    def begin(self, *args, **kwargs):
+        with self.typed_errors():
+            return super().begin(*args, **kwargs)
+
+    def rollback(self):
+        try:
+            return super().rollback()
+        except peewee.OperationalError as exc:
+            if "no transaction is active" in str(exc):
+                # SQLite rolled back by itself when the statement or COMMIT failed (disk full, I/O
+                # error); the error that caused it is already on its way up.
+                log.debug("rollback after an automatic rollback: %s", exc)
+                return None
+            raise storage_error(self, exc) from exc
+        except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+            raise storage_error(self, exc) from exc
+
+
+class KioskSqliteDatabase(TypedErrors, SqliteDatabase):
     pass
 
 
@@ -48,7 +158,7 @@ PG_LINK_WATCH = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 
                  "tcp_user_timeout": 10_000}
 
 
-class KioskPostgresqlDatabase(PostgresqlDatabase):
+class KioskPostgresqlDatabase(TypedErrors, PostgresqlDatabase):
     """PostgreSQL that opens a new session once the server has ended the old one.
 
     A server restart, a failover or a lost link leaves the kiosk's psycopg2 connection closed; peewee
@@ -65,20 +175,85 @@ class KioskPostgresqlDatabase(PostgresqlDatabase):
         return super().cursor(named_cursor)
 
 
-def open_sqlite(path: Path | str) -> SqliteDatabase:
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def open_sqlite(path: Path | str, read_only: bool = False) -> SqliteDatabase:
+    """A SQLite database with the kiosk's pragmas. ``read_only`` opens it immutable (a read-only disk:
+    nothing can write, so SQLite need not create its -shm/-wal files there)."""
     # check_same_thread=False: printing and mail run in worker threads; peewee keeps one
     # connection per thread itself.
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    if read_only and str(path) != ":memory:":
+        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro&immutable=1"
+        pragmas = {k: v for k, v in SQLITE_PRAGMAS.items() if k not in ("journal_mode", "synchronous")}
+        return KioskSqliteDatabase(uri, pragmas=pragmas, check_same_thread=False, uri=True)
+    return KioskSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
 
 
-def open_database(settings: Settings) -> Database:
-    """Bind the models to the configured database and return it (not yet migrated)."""
+def check_sqlite_file(path: Path, *, creating: bool = False, force: bool = False) -> None:
+    """Refuse a database file that is missing, empty or not SQLite, instead of letting SQLite
+    quietly start a new empty database there (numbering would restart at A-001, the guestbook
+    would look empty). Only ``kiosk init`` creates a missing file; only ``--force`` replaces a bad one."""
+    backups = path.parent / "backups"
+    restore = f"restore the newest backup (`kiosk restore`, backups in {backups})"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        if creating:
+            return
+        raise DatabaseMissing(f"{path}: no database here — run `kiosk init` to create it, or {restore}") from None
+    except OSError as exc:
+        raise DatabaseReadOnly(f"{path}: cannot read the database file ({exc.strerror})") from None
+    if force:
+        return
+    if size == 0:
+        raise DatabaseDamaged(f"{path}: the database file is empty (0 bytes) — {restore}, or start a new empty "
+                              "database with `kiosk init --force`")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseReadOnly(f"{path}: cannot read the database file ({exc.strerror})") from None
+    if head != SQLITE_MAGIC:
+        raise DatabaseDamaged(f"{path}: not a SQLite database (damaged or overwritten) — {restore}, or start a "
+                              "new empty database with `kiosk init --force`")
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by the owner only (it holds the guestbook); SQLite gives
+    its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+
+
+def open_database(settings: Settings, *, read_only: bool = False, create: bool = False,
+                  force: bool = False) -> Database:
+    """Bind the models to the configured database and return it. Opening writes nothing.
+
+    ``create`` (``kiosk init`` only) makes a missing SQLite file; ``read_only`` commands open a
+    database on a read-only disk immutable; ``force`` accepts an empty or damaged file (to be
+    replaced by ``kiosk init --force``)."""
     url = settings.database.url
     if url.startswith("sqlite:///"):
         path = sqlite_path(settings)
-        db: Database = open_sqlite(path if path is not None else ":memory:")
+        if path is None:
+            db: Database = open_sqlite(":memory:")
+        else:
+            check_sqlite_file(path, creating=create, force=force)
+            if create and not path.exists():
+                _create_private(path)
+            elif force and path.exists() and path.stat().st_size > 0:
+                with open(path, "rb") as fh:
+                    if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                        bad = path.with_name(f"{path.name}.damaged")
+                        path.replace(bad)
+                        log.warning("damaged database moved to %s; a new one is created", bad)
+                        _create_private(path)
+            db = open_sqlite(path, read_only=read_only and not _writable(path))
     else:
         parts = urlparse(url)
         db = KioskPostgresqlDatabase(
@@ -87,6 +262,21 @@ def open_database(settings: Settings) -> Database:
             port=parts.port or None, connect_timeout=CONNECT_TIMEOUT_S, **PG_LINK_WATCH)
     bind(db)
     return db
+
+
+def check_schema(db: Database) -> None:
+    """Every command but `kiosk init` runs on the schema this program was built for."""
+    have = current_version(db)
+    want = latest_version()
+    if have == want:
+        return
+    if have == 0:
+        raise SchemaOutOfDate(f"{describe(db)}: the database has no kiosk tables yet — run `kiosk init`")
+    if have < want:
+        raise SchemaOutOfDate(f"{describe(db)}: database schema version {have}, this program needs {want} — run "
+                              "`kiosk init` (it backs the database up first)")
+    raise SchemaOutOfDate(f"{describe(db)}: database schema version {have} is newer than this program ({want}) "
+                          "— update the kiosk software on this machine")
 
 
 def bind(db: Database) -> None:
@@ -125,6 +315,11 @@ def current_version(db: Database) -> int:
         return 0
     row = models.SchemaVersion.select().order_by(models.SchemaVersion.version.desc()).first()
     return row.version if row else 0
+
+
+def latest_version() -> int:
+    modules = _migration_modules()
+    return modules[-1][0] if modules else 0
 
 
 def pending_migrations(db: Database) -> list[tuple[int, str]]:

@@ -11,9 +11,15 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True) -> Path | None:
+def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True,
+                  stderr_level: str | None = None) -> Path | None:
+    """Attach the kiosk's handlers to the root logger, replacing any earlier ones (so calling it
+    again never prints a line twice). ``stderr_level`` lets a staff command keep its terminal to
+    warnings while the file gets the configured level."""
     root = logging.getLogger()
-    root.setLevel(level)
+    file_level = logging.getLevelName(level) if isinstance(level, str) else level
+    err_level = logging.getLevelName(stderr_level) if stderr_level else file_level
+    root.setLevel(min(file_level, err_level) if to_stderr else file_level)
     # peewee logs every query *with its parameters* at DEBUG: names, e-mails and ID hashes would land
     # in the log file when staff turn on debug logging, so its queries never go below INFO.
     logging.getLogger("peewee").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
@@ -25,10 +31,14 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = 
     if data_dir is not None:
         log_file = data_dir / "logs" / "kiosk.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"))
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        file_handler.setLevel(file_level)
+        handlers.append(file_handler)
     if to_stderr:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        err = logging.StreamHandler(sys.stderr)
+        err.setLevel(err_level)
+        handlers.append(err)
     for h in handlers:
         h.setFormatter(logging.Formatter(FORMAT))
         h._kiosk = True  # type: ignore[attr-defined]
