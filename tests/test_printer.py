@@ -1,17 +1,15 @@
-"""The ticket printer on real bytes and real loopback sockets.
+"""The ticket printer on real bytes, real loopback sockets, a real FIFO and a real pseudo-terminal.
 
-A small fake ESC/POS network printer runs in a thread on 127.0.0.1: it stores what arrives and
-answers real-time status requests (DLE EOT n) like a printer with paper does — or refuses,
-never reads, or hangs up mid-ticket.
+The network "printer" is ``fake_printer.FakeNetworkPrinter``, a small ESC/POS server on 127.0.0.1.
 """
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import platform
 import re
 import select
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,91 +21,13 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 from PIL import Image
 
+from fake_printer import DLE_EOT, STATUS_OK, FakeNetworkPrinter, free_closed_port
 from kiosk.core import queue
 from kiosk.core.models import Ticket
 from kiosk.devices import printer as printer_mod
-from kiosk.devices.printer import (
-    DummyPrinter, FilePrinter, NoPrinter, PrinterError, make_printer, preview_png, render, ticket_job,
-)
-
-STATUS_OK = b"\x12"          # online, paper adequate
-DLE_EOT = b"\x10\x04"
-
-
-class FakeNetworkPrinter:
-    """A TCP 'printer' on a free loopback port.
-
-    mode: "ok" (reads all, answers status), "silent" (accepts, never reads), "drop" (reads
-    ``drop_after`` bytes of the ticket then closes), "offline" / "no_paper" (answers so)."""
-
-    def __init__(self, mode: str = "ok", drop_after: int = 60):
-        self.mode, self.drop_after = mode, drop_after
-        self.received = bytearray()
-        self.connections = 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _answer(self, request: bytes) -> bytes:
-        n = request[2] if len(request) > 2 else 1
-        if self.mode == "offline" and n == 1:
-            return b"\x1a"       # bit 3: offline
-        if self.mode == "no_paper" and n == 4:
-            return b"\x72"       # paper-end sensors
-        return STATUS_OK
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            if self.mode == "silent":
-                self._held.append(conn)     # keep it open, read nothing
-                continue
-            self._handle(conn)
-
-    def _handle(self, conn: socket.socket) -> None:
-        conn.settimeout(2)
-        ticket_bytes = 0
-        with conn:
-            while True:
-                try:
-                    chunk = conn.recv(4096)
-                except (socket.timeout, OSError):
-                    return
-                if not chunk:
-                    return
-                if chunk.startswith(DLE_EOT) and len(chunk) <= 3:
-                    conn.sendall(self._answer(chunk))
-                    continue
-                if self.mode == "drop":
-                    keep = max(0, self.drop_after - ticket_bytes)
-                    self.received += chunk[:keep]
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                    return          # linger 0: the close sends RST, as a printer losing power would
-                self.received += chunk
-                ticket_bytes += len(chunk)
-                # the status request sent after the ticket may arrive glued to its tail
-                if chunk.endswith(DLE_EOT + b"\x01") or chunk.endswith(DLE_EOT + b"\x04"):
-                    conn.sendall(self._answer(chunk[-3:]))
-
-    def close(self) -> None:
-        self._stop.set()
-        for c in self._held:
-            c.close()
-        self.sock.close()
-        self.thread.join(2)
+from kiosk.devices.escpos_preview import preview_png
+from kiosk.devices.printer import DummyPrinter, FilePrinter, NoPrinter, PrinterError, make_printer, render
+from kiosk.devices.ticket_layout import ticket_job
 
 
 @pytest.fixture
@@ -127,14 +47,6 @@ def fake_printer():
 def network_settings(runtime, port: int, **changes):
     return dataclasses.replace(runtime.settings.printer, kind="network", host="127.0.0.1", port=port,
                                timeout_s=0.5, **changes)
-
-
-def free_closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # --- layout on real bytes ---
@@ -227,13 +139,41 @@ def test_escpos_capabilities_cache_is_a_fixed_folder():
 
 def test_kiosk_processes_starting_together_never_read_a_half_written_escpos_cache(tmp_path):
     # python-escpos writes its cache in place; 7 of 8 bare `import escpos.printer` racing on an empty
-    # folder died with EOFError when this was written. Through kiosk.devices none may fail.
+    # folder died with EOFError when this was written. Through the kiosk's printer none may fail.
     env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path))
-    starts = [subprocess.Popen([sys.executable, "-c", "import kiosk.devices.printer"], env=env,
-                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    code = "from kiosk.devices.printer import render; render(lambda p: p.textln('x'))"
+    starts = [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+              for _ in range(6)]
     failures = [p.communicate()[1] for p in starts if p.wait(timeout=120) != 0]
     assert failures == []
     assert [p.name for p in tmp_path.iterdir()] == [f"{platform.python_version()}.capabilities.pickle"]
+
+
+def test_escpos_is_set_up_once_at_the_first_print_not_at_import(tmp_path):
+    # one mechanism (kiosk.devices.escpos_cache): importing the devices costs no escpos, and the
+    # first print publishes the cache into the configured folder
+    env = dict(os.environ, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path / "cache"))
+    code = ("import sys, kiosk.devices, kiosk.devices.mail, kiosk.devices.printer\n"
+            "assert not [m for m in sys.modules if m.startswith('escpos')], 'escpos imported early'\n"
+            "kiosk.devices.printer.render(lambda p: p.textln('x'))\n"
+            "assert 'escpos.capabilities' in sys.modules\n")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert any((tmp_path / "cache").glob("*.capabilities.pickle"))
+
+
+def test_devices_use_no_private_attribute_of_another_object():
+    # python-escpos's _raw/_read and a patched Serial instance were used here (issue 12.6): only our own
+    # privates (self._x) may be touched
+    import ast
+
+    offenders = []
+    for path in sorted(Path(printer_mod.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                    offenders.append(f"{path.name}:{node.lineno} .{node.attr}")
+    assert offenders == []
 
 
 def test_make_printer_picks_the_kind(runtime):
@@ -309,6 +249,21 @@ def test_network_printer_offline_or_without_paper_is_not_sent_the_ticket(runtime
     assert err.value.reason == reason and b"A-001" not in server.received
 
 
+def test_a_web_server_on_the_printer_port_is_not_an_escpos_printer(runtime, fake_printer):
+    # it used to be reported as "offline (cover open or paper out?)": 'H' of "HTTP/1.1" has bit 3 set
+    server = fake_printer("http")
+    printer = make_printer(network_settings(runtime, server.port))
+    issued, result = queue.take_ticket(runtime.settings, runtime.clock, printer, "A")
+    assert not result.printed and result.error.reason == "not_escpos"
+    message = str(result.error)
+    assert "not an ESC/POS printer" in message and "web server (HTTP)" in message
+    assert "paper" not in message and "offline" not in message
+    assert bytes(server.received) == DLE_EOT + b"\x01"          # asked for its status, sent no ticket
+    assert Ticket.get_by_id(issued.ticket.id).print_failed
+    status = printer.status()
+    assert status.online is False and "not an ESC/POS printer" in status.detail and not status.ready
+
+
 def test_status_check_off_sends_without_asking(runtime, fake_printer):
     server = fake_printer("silent")
     printer = make_printer(network_settings(runtime, server.port, status_check=False))
@@ -317,17 +272,36 @@ def test_status_check_off_sends_without_asking(runtime, fake_printer):
 
 # --- file and none kinds ---
 
-def test_file_kind_appends_bytes_and_times_out_on_a_fifo_without_reader(runtime, tmp_path):
+def test_file_kind_appends_bytes_and_refuses_a_fifo_without_reader(runtime, tmp_path):
     target = tmp_path / "lp0"
     FilePrinter(dataclasses.replace(runtime.settings.printer, kind="file", device=str(target))) \
         .send(lambda p: p.textln("A-001"), "t")
     assert b"A-001" in target.read_bytes()
     fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    os.mkfifo(fifo)                 # nobody at the other end, as an unplugged printer's device
     with pytest.raises(PrinterError) as err:
         FilePrinter(dataclasses.replace(runtime.settings.printer, kind="file", device=str(fifo), timeout_s=0.5)) \
             .send(lambda p: p.textln("A-001"), "t")
     assert err.value.reason == "refused"
+
+
+def test_file_kind_times_out_when_the_printer_stops_taking_bytes(runtime, tmp_path):
+    # A real FIFO with a reader that never reads and a one-page buffer: the first 4 KB go in, then the
+    # printer "jams"; the write loop must give up after timeout_s instead of blocking the kiosk.
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        buffer = fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, 4096)
+        printer = FilePrinter(dataclasses.replace(runtime.settings.printer, kind="file", device=str(fifo),
+                                                  timeout_s=0.3))
+        with pytest.raises(PrinterError) as err:
+            printer.send(lambda p: p.text("x" * (8 * buffer)), "t")
+        assert err.value.reason == "timeout" and "no progress for 0.3 s" in str(err.value)
+        taken = os.read(reader, 16 * buffer)
+        assert 0 < len(taken) <= buffer             # it got what fitted, no more
+    finally:
+        os.close(reader)
 
 
 def test_no_printer_kind_is_not_a_failure(runtime):

@@ -1,20 +1,21 @@
 """The ticket printer: ESC/POS through python-escpos, one connection kind chosen by config.
 
-Every kind offers the same two calls:
-
-* ``send(job, name)`` — ``job`` writes text / qr / cut on an ``escpos.escpos.Escpos`` object. The job
-  is first rendered into bytes in memory (a ``Dummy`` with the configured profile), so a slow or
-  broken printer never leaves half a layout behind, then the bytes go to the printer over a
-  connection opened with the configured timeout (never the library's 60 s) and closed again.
-  Any refusal, timeout, drop, "offline" or "no paper" becomes a :class:`PrinterError`.
-* ``status()`` — online / paper, where the connection can read the printer's answer.
-
-The ``dummy`` kind writes ``<folder>/<name>.bin`` (the exact bytes) and ``<name>.png`` (a
-preview drawn from those bytes), which is what the example config uses and what tests read.
+Every kind offers ``print_ticket`` / ``print_locker_slip`` (the ports core uses), ``print_test_page``,
+``send(job, name)`` and ``status()``. A job (layouts in ``ticket_layout`` and ``locker_slip``) is first
+rendered into bytes in memory (a ``Dummy`` with the configured profile), so a layout error never leaves
+half a ticket behind; then the bytes go over a connection opened with the configured timeout (never the
+library's 60 s) and closed again. Any refusal, timeout, drop, "offline", "no paper" or an answer that is
+not ESC/POS becomes a :class:`PrinterError`. Only python-escpos's public API is used: its connection
+classes open and close the device, their public ``device`` (socket, pyserial port, pyusb device) carries
+the bytes through that library's own public calls, and ``query_status`` asks for the status.
+The ``dummy`` kind writes ``<folder>/<name>.bin`` (the exact bytes) and a ``<name>.png`` preview
+(``escpos_preview``): what the example config uses and what tests read.
 """
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import enum
 import errno
 import logging
 import os
@@ -25,62 +26,43 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from kiosk.core.config import PrinterSettings
 from kiosk.core.ports import LockerSlipText, PrinterError, TicketText  # noqa: F401  (part of this device's interface)
-from kiosk.devices import escpos_cache_dir
+from kiosk.devices.escpos_cache import load_escpos
+from kiosk.devices.escpos_preview import preview_png
 from kiosk.devices.locker_slip import locker_slip_job
+from kiosk.devices.ticket_layout import Job, printer_test_job, ticket_job
 
-if TYPE_CHECKING:  # escpos is imported lazily: see _escpos()
+if TYPE_CHECKING:  # escpos is imported lazily, at the first print (kiosk.devices.escpos_cache)
     from escpos.escpos import Escpos
 
 log = logging.getLogger(__name__)
 
-Job = Callable[["Escpos"], None]
+# A real-time status byte (DLE EOT 1 or 4) has bits 1 and 4 set, bits 0 and 7 clear; "HTTP/1.1 …" starts 0x48
+_STATUS_FIXED_MASK, _STATUS_FIXED_BITS = 0x93, 0x12
 
-# Dots per line of the usual 203 dpi thermal heads.
-PAPER_DOTS = {58: 384, 80: 576}
-CHARS_PER_LINE = {58: 32, 80: 48}     # font A (12 × 24 dots)
+
+class Paper(enum.StrEnum):
+    OK = "ok"
+    LOW = "low"
+    OUT = "out"
 
 
 @dataclass(frozen=True)
 class PrinterStatus:
     online: bool | None          # None = this kind cannot tell
-    paper: str | None            # "ok" | "low" | "out" | None (cannot tell)
+    paper: Paper | None          # None = cannot tell
     detail: str = ""
 
     @property
     def ready(self) -> bool:
-        return self.online is not False and self.paper != "out"
-
-
-# --- escpos, imported once with its capabilities cache in a fixed folder ---
-
-_ESCPOS_READY = False
-
-
-def _escpos() -> None:
-    """Import escpos with its cache folder set (see kiosk.devices); several kiosk processes may start
-    at once, so the first writes the cache under a lock while the others wait instead of reading
-    half a file."""
-    global _ESCPOS_READY
-    if _ESCPOS_READY:
-        return
-    folder = escpos_cache_dir()
-    import fcntl
-
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            import escpos.capabilities  # noqa: F401  (parses or unpickles the printer database)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    _ESCPOS_READY = True
+        return self.online is not False and self.paper != Paper.OUT
 
 
 def _profile(name: str):
-    _escpos()
+    load_escpos()
     from escpos.capabilities import get_profile
 
     try:
@@ -91,9 +73,9 @@ def _profile(name: str):
 
 def render(job: Job, profile: str = "default") -> bytes:
     """The exact bytes ``job`` produces for ``profile``, without touching any device."""
+    _profile(profile)               # escpos set up first; a clear PrinterError for a name it lacks
     from escpos.printer import Dummy
 
-    _profile(profile)               # a clear PrinterError for a name the database lacks
     dummy = Dummy(profile=profile)
     dummy.hw("INIT")
     job(dummy)
@@ -103,8 +85,6 @@ def render(job: Job, profile: str = "default") -> bytes:
 def supports_native_qr(profile: str) -> bool:
     return bool(_profile(profile).supports("qrCode"))
 
-
-# --- the kinds ---
 
 class TicketPrinter:
     """Base: render the job, then deliver the bytes. Kinds implement ``_deliver`` (and ``status``)."""
@@ -129,6 +109,12 @@ class TicketPrinter:
     def print_locker_slip(self, slip: LockerSlipText, name: str) -> None:
         """The domain's port: lay out a locker slip (kiosk.devices.locker_slip) for this paper."""
         self.send(locker_slip_job(slip, self.paper_width_mm), name)
+
+    def print_test_page(self, office_name: str, now: dt.datetime) -> None:
+        """``kiosk printer test``: what this printer is, a full-size sample number and a QR."""
+        description = f"{self.describe()}, profile {self.profile}, {self.paper_width_mm} mm"
+        self.send(printer_test_job(office_name, description, now, self.paper_width_mm,
+                                   native_qr=supports_native_qr(self.profile)), f"test-{now:%Y%m%dT%H%M%S}")
 
     def send(self, job: Job, name: str) -> None:
         data = render(job, self.profile)
@@ -179,28 +165,41 @@ class DummyPrinter(TicketPrinter):
             log.warning("preview %s not drawn", name, exc_info=True)
 
     def status(self) -> PrinterStatus:
-        return PrinterStatus(online=True, paper="ok", detail=f"dummy: writes to {self.folder}")
+        return PrinterStatus(online=True, paper=Paper.OK, detail=f"dummy: writes to {self.folder}")
 
     def describe(self) -> str:
         return f"dummy ({self.folder})"
 
 
 class _EscposDevicePrinter(TicketPrinter):
-    """Kinds that talk to the printer through a python-escpos connection that can also read back."""
+    """Kinds that talk to the printer through a python-escpos connection that can also read back.
 
-    def _connection(self):  # pragma: no cover - interface
+    A kind names its escpos connection (``_connection``) and how bytes go over its open ``device``
+    (``_write``); the status is asked with escpos's ``query_status`` unless the kind says otherwise."""
+
+    def _connection(self) -> "Escpos":  # pragma: no cover - interface
         raise NotImplementedError
+
+    def _write(self, conn: "Escpos", data: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _ask(self, conn: "Escpos", request: bytes) -> bytes:
+        return conn.query_status(request)
+
+    def _after_open(self, conn: "Escpos") -> None:   # what escpos does not set itself (serial write timeout)
+        pass
 
     @contextlib.contextmanager
     def _opened(self) -> Iterator["Escpos"]:
-        _escpos()
+        load_escpos()
         from escpos.exceptions import DeviceNotFoundError
 
         conn = self._connection()
         try:
             conn.open()
+            self._after_open(conn)
         except DeviceNotFoundError as exc:
-            raise PrinterError(f"{self.describe()}: cannot connect ({_first_line(exc)})",
+            raise PrinterError(f"{self.describe()}: cannot connect ({_last_line(exc)})",
                                _reason_of(exc, "refused")) from None
         except (OSError, RuntimeError) as exc:
             raise PrinterError(f"{self.describe()}: cannot connect ({exc})", _reason_of(exc, "refused")) from None
@@ -213,12 +212,17 @@ class _EscposDevicePrinter(TicketPrinter):
     def _query(self, conn: "Escpos", request: bytes) -> int:
         """One real-time status byte (DLE EOT n); an answer proves the printer read all before it."""
         try:
-            conn._raw(request)
-            answer = conn._read()
+            answer = self._ask(conn, request)
         except OSError as exc:       # TimeoutError is an OSError too
             raise _io_error(self.describe(), exc) from None
         if not answer:
             raise PrinterError(f"{self.describe()}: the printer closed the connection", "dropped")
+        if answer[0] & _STATUS_FIXED_MASK != _STATUS_FIXED_BITS:
+            # Something answered, but not with a status byte: a web server, a terminal server's banner…
+            # Saying "offline" or "paper out" here would send staff to the paper roll.
+            what = "a web server (HTTP)" if answer.startswith(b"HTTP/") else f"{bytes(answer[:16])!r}"
+            raise PrinterError(f"{self.describe()}: not an ESC/POS printer — it answered the status "
+                               f"request with {what}; check the host and port", "not_escpos")
         return answer[0]
 
     def _check_ready(self, conn: "Escpos") -> None:
@@ -234,7 +238,7 @@ class _EscposDevicePrinter(TicketPrinter):
             if self.settings.status_check:
                 self._check_ready(conn)
             try:
-                conn._raw(data)
+                self._write(conn, data)
             except OSError as exc:      # sockets, pyserial and pyusb (USBError) all raise OSError kinds
                 raise _io_error(self.describe(), exc) from None
             if self.settings.status_check:
@@ -254,24 +258,27 @@ class _EscposDevicePrinter(TicketPrinter):
         except PrinterError as exc:
             return PrinterStatus(online=False, paper=None, detail=str(exc))
         if paper_byte & RT_MASK_NOPAPER == RT_MASK_NOPAPER:
-            paper = "out"
+            paper = Paper.OUT
         elif paper_byte & RT_MASK_LOWPAPER == RT_MASK_LOWPAPER:
-            paper = "low"
+            paper = Paper.LOW
         else:
-            paper = "ok"
+            paper = Paper.OK
         return PrinterStatus(online=online, paper=paper, detail=self.describe())
 
 
 class NetworkPrinter(_EscposDevicePrinter):
     kind = "network"
 
-    def _connection(self):
+    def _connection(self) -> "Escpos":
         from escpos.printer import Network
 
         if not self.settings.host:
             raise PrinterError("[printer] host is empty: set the printer's IP address", "unavailable")
         return Network(self.settings.host, self.settings.port, timeout=self.settings.timeout_s,
                        profile=self.profile)
+
+    def _write(self, conn: "Escpos", data: bytes) -> None:
+        conn.device.sendall(data)        # a socket, with the configured timeout per send
 
     def describe(self) -> str:
         return f"network printer {self.settings.host}:{self.settings.port}"
@@ -280,7 +287,7 @@ class NetworkPrinter(_EscposDevicePrinter):
 class UsbPrinter(_EscposDevicePrinter):
     kind = "usb"
 
-    def _connection(self):
+    def _connection(self) -> "Escpos":
         from escpos.printer import Usb
         from escpos.printer.usb import is_usable
 
@@ -292,6 +299,9 @@ class UsbPrinter(_EscposDevicePrinter):
         return Usb(int(self.settings.usb_vendor, 16), int(self.settings.usb_product, 16),
                    timeout=int(self.settings.timeout_s * 1000), profile=self.profile)
 
+    def _write(self, conn: "Escpos", data: bytes) -> None:
+        conn.device.write(conn.out_ep, data, conn.timeout)      # pyusb: endpoint, data, timeout (ms)
+
     def describe(self) -> str:
         return f"usb printer {self.settings.usb_vendor}:{self.settings.usb_product}"
 
@@ -299,7 +309,7 @@ class UsbPrinter(_EscposDevicePrinter):
 class SerialPrinter(_EscposDevicePrinter):
     kind = "serial"
 
-    def _connection(self):
+    def _connection(self) -> "Escpos":
         from escpos.printer import Serial
         from escpos.printer.serial import is_usable
 
@@ -307,19 +317,20 @@ class SerialPrinter(_EscposDevicePrinter):
             raise PrinterError("the serial kind needs pyserial (pip install pyserial)", "unavailable")
         if not self.settings.device:
             raise PrinterError("[printer] device must be set for the serial kind, e.g. /dev/ttyUSB0")
-        printer = Serial(self.settings.device, baudrate=self.settings.baudrate, timeout=self.settings.timeout_s,
-                         profile=self.profile)
-        opened = printer.open
+        return Serial(self.settings.device, baudrate=self.settings.baudrate, timeout=self.settings.timeout_s,
+                      profile=self.profile)
 
-        def open_with_write_timeout(raise_not_found: bool = True) -> None:
-            opened(raise_not_found)
-            if printer.device is not None:   # escpos sets only the read timeout
-                printer.device.write_timeout = self.settings.timeout_s
+    def _after_open(self, conn: "Escpos") -> None:
+        conn.device.write_timeout = self.settings.timeout_s    # escpos sets only the read timeout
 
-        printer.open = open_with_write_timeout  # type: ignore[method-assign]
-        # escpos reads 16 bytes, which on a serial line waits out the whole timeout for a 1-byte status
-        printer._read = lambda: printer.device.read(1)  # type: ignore[method-assign]
-        return printer
+    def _write(self, conn: "Escpos", data: bytes) -> None:
+        conn.device.write(data)         # pyserial: blocks at most the write timeout
+
+    def _ask(self, conn: "Escpos", request: bytes) -> bytes:
+        # escpos's query_status reads 16 bytes, which on a serial line waits out the whole timeout for
+        # a printer's 1-byte answer: ask through the port itself
+        conn.device.write(request)
+        return conn.device.read(1)
 
     def describe(self) -> str:
         return f"serial printer {self.settings.device}"
@@ -419,16 +430,13 @@ def _safe_name(name: str) -> str:
     return cleaned[:80] or "job"
 
 
-def _first_line(exc: BaseException) -> str:
+def _last_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[-1].strip() if text else type(exc).__name__
 
 
 def _reason_of(exc: BaseException, default: str) -> str:
-    text = str(exc).lower()
-    if "timed out" in text or isinstance(exc, TimeoutError):
-        return "timeout"
-    return default
+    return "timeout" if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower() else default
 
 
 def _io_error(what: str, exc: BaseException) -> PrinterError:
@@ -438,237 +446,3 @@ def _io_error(what: str, exc: BaseException) -> PrinterError:
     if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
         return PrinterError(f"{what}: the printer dropped the connection", "dropped")
     return PrinterError(f"{what}: {getattr(exc, 'strerror', None) or exc}", "dropped")
-
-
-# --- the ticket layout ---
-
-def ticket_job(t: TicketText, paper_width_mm: int = 80, native_qr: bool = True) -> Job:
-    """The queue ticket: office, the number very large, service, time, waiting, guestbook line,
-    QR (native where the profile can), free-of-charge line, complaint channels, cut."""
-    width = CHARS_PER_LINE.get(paper_width_mm, 48)
-
-    def job(p: "Escpos") -> None:
-        p.set(align="center", bold=True, normal_textsize=True)
-        p.textln(_fit(t.office_name, width))
-        p.set(bold=False)
-        if t.office_address:
-            p.textln(_fit(t.office_address, width))
-        p.textln("-" * width)
-        p.set(bold=True)
-        p.textln(_fit(t.service_name, width))
-        if t.counter_line:
-            p.set(bold=False)
-            p.textln(t.counter_line)
-        p.ln()
-        # The number: 6× on 80 mm paper, 4× on 58 mm, so it stays on one line.
-        scale = 6 if paper_width_mm >= 80 else 4
-        p.set(align="center", bold=True, custom_size=True, width=scale, height=scale)
-        p.textln(t.number)
-        p.set(normal_textsize=True, bold=False, align="center")
-        p.ln()
-        p.textln(t.when)
-        p.textln(t.waiting_line)
-        p.ln()
-        p.set(bold=True)
-        p.textln(_fit(t.instruction, width))
-        p.set(bold=False)
-        p.ln()
-        if native_qr:
-            p.qr(t.qr_data, size=6, native=True)
-        else:
-            p.qr(t.qr_data, size=6, native=False, center=True)
-        p.set(align="center", bold=True)
-        for line in _wrap(t.free_line, width):
-            p.textln(line)
-        p.set(bold=False)
-        if t.complaint_channels:
-            p.textln("-" * width)
-            p.textln(t.complaints_title)
-            for name, contact in t.complaint_channels:
-                for line in _wrap(f"{name}: {contact}", width):
-                    p.textln(line)
-        p.cut()
-
-    return job
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "."
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
-
-
-# --- the PNG preview: a small ESC/POS reader for the commands our jobs use ---
-
-def _font_paths() -> tuple[str | None, str | None]:
-    candidates = [("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
-                   "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")]
-    try:
-        import importlib.util
-
-        spec = importlib.util.find_spec("kivy")
-        if spec is not None and spec.origin:
-            fonts = Path(spec.origin).parent / "data" / "fonts"
-            candidates.append((str(fonts / "RobotoMono-Regular.ttf"), str(fonts / "RobotoMono-Regular.ttf")))
-            candidates.append((str(fonts / "Roboto-Regular.ttf"), str(fonts / "Roboto-Bold.ttf")))
-    except ImportError:   # kivy absent or blocked: the preview uses Pillow's own font
-        pass
-    for regular, bold in candidates:
-        if Path(regular).exists():
-            return regular, bold if Path(bold).exists() else regular
-    return None, None
-
-
-def preview_png(data: bytes, out: Path, paper_width_mm: int = 80) -> Path:
-    """Draw what a thermal printer would print for ``data`` (text sizes, bold, alignment, QR, cut)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    width = PAPER_DOTS.get(paper_width_mm, 576)
-    char_w = width / CHARS_PER_LINE.get(paper_width_mm, 48)
-    regular, bold = _font_paths()
-
-    def font(size: int, is_bold: bool):
-        path = bold if is_bold else regular
-        if path:
-            return ImageFont.truetype(path, size)
-        return ImageFont.load_default(size=size)
-
-    blocks: list[Image.Image] = []
-    state = {"align": 0, "bold": False, "w": 1, "h": 1}
-    line: list[tuple[str, bool, int, int]] = []
-    qr_data = b""
-
-    def flush_line() -> None:
-        nonlocal line
-        if not line:
-            blocks.append(Image.new("L", (width, 24), 255))
-            return
-        h = max(seg[3] for seg in line) * 24
-        parts = []
-        for text, is_bold, w_mul, h_mul in line:
-            f = font(int(20 * h_mul), is_bold)
-            tw = max(1, int(round(char_w * w_mul * len(text))))
-            img = Image.new("L", (max(1, int(f.getlength(text)) + 2), 24 * h_mul), 255)
-            ImageDraw.Draw(img).text((0, 1 * h_mul), text, font=f, fill=0)
-            parts.append(img.resize((tw, 24 * h_mul)))
-        total = sum(p.width for p in parts)
-        row = Image.new("L", (width, h), 255)
-        x = {0: 0, 1: (width - total) // 2, 2: width - total}.get(state["align"], 0)
-        for p in parts:
-            row.paste(p, (max(0, x), h - p.height))
-            x += p.width
-        blocks.append(row)
-        line = []
-
-    i, n = 0, len(data)
-    text_buf = bytearray()
-
-    def at(k: int) -> int:
-        return data[k] if k < n else 0
-
-    def qr_block(content: bytes) -> None:
-        import qrcode
-        from qrcode.exceptions import DataOverflowError
-
-        qr = qrcode.QRCode(border=1, box_size=6)
-        try:
-            qr.add_data(content.decode("utf-8", errors="replace"))
-            img = qr.make_image().get_image().convert("L")
-        except (DataOverflowError, ValueError):
-            return
-        row = Image.new("L", (width, img.height + 8), 255)
-        row.paste(img, ((width - img.width) // 2, 4))
-        blocks.append(row)
-
-    def flush_text() -> None:
-        if text_buf:
-            line.append((text_buf.decode("cp437", errors="replace"), state["bold"], state["w"], state["h"]))
-            text_buf.clear()
-
-    while i < n:
-        b = data[i]
-        if b == 0x0A:                              # LF
-            flush_text()
-            flush_line()
-            i += 1
-        elif b == 0x1B and i + 1 < n:             # ESC
-            cmd = data[i + 1]
-            arg = data[i + 2] if i + 2 < n else 0
-            flush_text()
-            if cmd == ord("@"):
-                state.update(align=0, bold=False, w=1, h=1)
-                i += 2
-            elif cmd == ord("!"):
-                state.update(bold=bool(arg & 0x08), h=2 if arg & 0x10 else 1, w=2 if arg & 0x20 else 1)
-                i += 3
-            elif cmd == ord("E"):
-                state["bold"] = bool(arg & 1)
-                i += 3
-            elif cmd == ord("a"):
-                state["align"] = arg - 48 if arg >= 48 else arg
-                i += 3
-            elif cmd == ord("d"):
-                for _ in range(max(1, min(arg, 12))):
-                    flush_line()
-                i += 3
-            elif cmd in (ord("2"),):
-                i += 2
-            else:                                  # ESC x n: one argument (t, -, G, M, {, 3, J, SP …)
-                i += 3
-        elif b == 0x1D and i + 1 < n:             # GS
-            cmd = data[i + 1]
-            flush_text()
-            if cmd == ord("!"):
-                arg = at(i + 2)
-                state.update(w=(arg >> 4) + 1, h=(arg & 0x0F) + 1)
-                i += 3
-            elif cmd == ord("V"):
-                if line:
-                    flush_line()
-                cut = Image.new("L", (width, 24), 255)
-                ImageDraw.Draw(cut).line([(0, 12), (width, 12)], fill=128, width=2)
-                blocks.append(cut)
-                i += 3 if at(i + 2) in (0, 1, 48, 49) else 4
-            elif cmd == ord("(") and at(i + 2) == ord("k"):
-                size = at(i + 3) | (at(i + 4) << 8)
-                body = data[i + 5:i + 5 + size]
-                if len(body) >= 2 and body[1] == 80:          # store QR data
-                    qr_data = body[3:]
-                elif len(body) >= 2 and body[1] == 81 and qr_data:   # print it
-                    qr_block(qr_data)
-                i += 5 + size
-            elif cmd == ord("v"):                            # GS v 0: raster image
-                xb, yd = at(i + 4) | (at(i + 5) << 8), at(i + 6) | (at(i + 7) << 8)
-                raw = data[i + 8:i + 8 + xb * yd]
-                if 0 < xb <= 256 and 0 < yd <= 4000 and len(raw) == xb * yd:
-                    img = Image.eval(Image.frombytes("1", (xb * 8, yd), bytes(raw)).convert("L"), lambda v: 255 - v)
-                    row = Image.new("L", (width, yd), 255)
-                    row.paste(img.crop((0, 0, min(width, img.width), yd)), ((width - min(width, img.width)) // 2, 0))
-                    blocks.append(row)
-                i += 8 + xb * yd
-            else:
-                i += 3
-        elif b == 0x10 and i + 2 < n and data[i + 1] == 0x04:   # DLE EOT n (status request)
-            i += 3
-        elif b < 0x20 and b not in (0x09,):
-            i += 1
-        else:
-            text_buf.append(b)
-            i += 1
-    flush_text()
-    if line:
-        flush_line()
-    margin = 16
-    height = sum(b.height for b in blocks) + 2 * margin
-    page = Image.new("L", (width + 2 * margin, max(height, 1)), 255)
-    y = margin
-    for block in blocks:
-        page.paste(block, (margin, y))
-        y += block.height
-    out = Path(out)
-    page.save(out, format="PNG")
-    return out

@@ -9,7 +9,7 @@ from kiosk.core.models import Ticket
 from kiosk.devices.printer import make_printer
 from kiosk.ui.screens.service import ServiceTile
 from kiosk.ui.widgets.common import Tile
-from test_printer import FakeNetworkPrinter, free_closed_port
+from fake_printer import FakeNetworkPrinter, free_closed_port
 from ui.kiosk_ui import KioskUITest
 
 
