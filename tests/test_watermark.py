@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,7 @@ from kiosk.core import watermark as wm
 NUMBER = "SC-20261124-0007"
 STAMP = wm.Stamp("Andi Saputra", "andi.saputra@gmail.com",
                  dt.datetime(2026, 11, 24, 9, 5, tzinfo=ZoneInfo("Asia/Jakarta")), NUMBER, "BPS Kota Contoh")
+NAME = wm.stamp_name(NUMBER)
 QPDF = shutil.which("qpdf")
 
 
@@ -77,19 +80,14 @@ def test_every_page_is_stamped_and_the_file_is_a_clean_rewrite(tmp_path, streams
         src = object_streams(src, tmp_path / "os.pdf")
     out = tmp_path / "out.pdf"
     result = wm.stamp_pdf(src, out, STAMP)
-    assert result.method == "raw" and result.pages == 6
+    assert result.pages == 6 and result.removed == 0
     check_output(src, out)
     # the stamp is one Form XObject shared by every page
     reader = PdfReader(out)
-    refs = {page["/Resources"]["/XObject"].raw_get(wm.STAMP_NAME).idnum for page in reader.pages}
+    refs = {page["/Resources"]["/XObject"].raw_get(NAME).idnum for page in reader.pages}
     assert len(refs) == 1
     if streams:   # untouched objects stayed in object streams (the structure is not unpacked)
         assert b"/ObjStm" in out.read_bytes()
-
-
-def test_qpdf_is_there_for_the_checks():
-    if not QPDF:
-        pytest.skip("qpdf not installed: `qpdf --check` assertions are skipped (apt-get install qpdf)")
 
 
 def _corners(m):
@@ -130,8 +128,9 @@ def test_pages_carry_their_own_matrix(tmp_path):
     wm.stamp_pdf(src, out, STAMP)
     for page in PdfReader(out).pages:
         last = page["/Contents"][-1].get_object().get_data().decode()
-        expected = " ".join(wm._num(v) for v in wm.stamp_matrix(wm._page_box(page), page.rotation))
-        assert f"{expected} cm {wm.STAMP_NAME} Do" in last
+        box = tuple(float(v) for v in page.cropbox)
+        expected = " ".join(wm._num(v) for v in wm.stamp_matrix(box, page.rotation))
+        assert f"{expected} cm {NAME} Do" in last
 
 
 def encrypted_copy(tmp_path, user_password: str) -> Path:
@@ -146,8 +145,7 @@ def encrypted_copy(tmp_path, user_password: str) -> Path:
 def test_empty_password_encryption_is_stamped_and_saved_encrypted(tmp_path):
     enc = encrypted_copy(tmp_path, user_password="")
     out = tmp_path / "out.pdf"
-    result = wm.stamp_pdf(enc, out, STAMP)
-    assert result.method == "pypdf"
+    wm.stamp_pdf(enc, out, STAMP)
     reader = PdfReader(out)
     assert reader.is_encrypted and reader.decrypt("")
     assert all(NUMBER in p.extract_text() for p in reader.pages)
@@ -191,36 +189,16 @@ def test_an_incrementally_updated_source_loses_its_old_revision(tmp_path):
     assert PdfReader(out).metadata["/Title"] == "Revisi kedua"
 
 
-def test_the_pypdf_fallback_gives_the_same_guarantees(tmp_path, monkeypatch):
-    def cannot(self):
-        raise wm._CannotRawCopy("forced by the test")
-
-    monkeypatch.setattr(wm._RawCopy, "write", cannot)
-    src = odd_pages(tmp_path)
-    out = tmp_path / "out.pdf"
-    result = wm.stamp_pdf(src, out, STAMP)
-    assert result.method == "pypdf"
-    check_output(src, out)
-    for page in PdfReader(out).pages:
-        last = page["/Contents"][-1].get_object().get_data().decode()
-        expected = " ".join(wm._num(v) for v in wm.stamp_matrix(wm._page_box(page), page.rotation))
-        assert f"{expected} cm {wm.STAMP_NAME} Do" in last
-
-
 def test_no_stale_copy_of_a_page_dictionary_stays_in_object_streams(tmp_path):
     if not QPDF:
         pytest.skip("qpdf not installed: cannot make an object-stream file (apt-get install qpdf)")
     src = object_streams(odd_pages(tmp_path), tmp_path / "os.pdf")
     out = tmp_path / "out.pdf"
     wm.stamp_pdf(src, out, STAMP)
-    reader = PdfReader(out)
-    page_nums = {p.indirect_reference.idnum for p in reader.pages}
-    for stm in {s for s, _i in reader.xref_objStm.values()}:
-        stream = reader.get_object(stm)
-        head = stream.get_data()[:int(stream["/First"])].split()
-        members = [int(head[2 * i]) for i in range(int(stream["/N"]))]
-        assert not page_nums & set(members), "an old page dictionary is still packed in an object stream"
-    assert all(n in reader.xref[0] for n in page_nums)
+    assert b"/ObjStm" in out.read_bytes()
+    # every page dictionary, packed or not, exactly once: an unstamped old copy would be a second one
+    found = re.findall(rb"/Type\s*/Page\b", _every_stream_inflated(out.read_bytes()))
+    assert len(found) == 6
 
 
 @pytest.mark.parametrize("bits", ["128", "256"])
@@ -233,7 +211,7 @@ def test_aes_encrypted_with_an_empty_password_is_stamped_and_stays_aes(tmp_path,
     subprocess.run([QPDF, "--encrypt", "", "penerbit", bits, *extra, "--print=none", "--", str(src), str(enc)],
                    check=True)
     out = tmp_path / "out.pdf"
-    assert wm.stamp_pdf(enc, out, STAMP).method == "pypdf"
+    wm.stamp_pdf(enc, out, STAMP)
     reader = PdfReader(out)
     assert reader.is_encrypted and reader.decrypt("")
     assert all(NUMBER in p.extract_text() for p in reader.pages)
@@ -270,7 +248,7 @@ def hand_made_pdf(path: Path) -> Path:
 def test_indirect_lengths_and_inherited_rotation_and_resources(tmp_path):
     src = hand_made_pdf(tmp_path / "gs.pdf")
     out = tmp_path / "out.pdf"
-    assert wm.stamp_pdf(src, out, STAMP).method == "raw"
+    wm.stamp_pdf(src, out, STAMP)
     check_output(src, out)
     page = PdfReader(out).pages[0]
     assert page.rotation == 90 and "Isi halaman endobj stream" in page.extract_text()
@@ -288,3 +266,99 @@ def test_a_stamped_file_is_recognised_even_without_its_info_entry(tmp_path):
     w.write(bare)
     assert "/PSTRequest" not in (PdfReader(bare).metadata or {})
     assert wm.carries_kiosk_stamp(bare)
+
+
+def _qdf_bytes(path: Path, tmp_path: Path) -> bytes:
+    """Every object uncompressed, nothing packed in object streams: what a curious reader can see.
+
+    qpdf rewrites only the objects reachable from the trailer, so an orphaned earlier stamp would
+    not show here; ``_every_stream_inflated`` adds every Flate stream found anywhere in the raw
+    bytes (object streams included), reachable or not."""
+    flat = tmp_path / (path.stem + ".qdf.pdf")
+    subprocess.run([QPDF, "--qdf", "--object-streams=disable", str(path), str(flat)], check=True)
+    return flat.read_bytes() + _every_stream_inflated(path.read_bytes())
+
+
+def _every_stream_inflated(data: bytes) -> bytes:
+    found = [data]
+    for m in re.finditer(rb"stream\r?\n", data):
+        try:
+            found.append(zlib.decompressobj().decompress(data[m.end():]))
+        except zlib.error:
+            continue   # not Flate (or not a stream at all): its raw bytes are already in `data`
+    return b"\n".join(found)
+
+
+@pytest.mark.parametrize("streams", [False, True], ids=["xref-table", "object-streams"])
+def test_restamping_a_softcopy_keeps_no_byte_of_the_earlier_visitor(tmp_path, streams):
+    if not QPDF:
+        pytest.skip("qpdf not installed: cannot decompress the output (apt-get install qpdf)")
+    src = odd_pages(tmp_path)
+    if streams:
+        src = object_streams(src, tmp_path / "os.pdf")
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    wm.stamp_pdf(src, first, STAMP)
+    other = wm.Stamp("Siti Rahmawati", "siti.r@example.org", dt.datetime(2026, 11, 25, 14, 30), "SC-20261125-0042",
+                     "BPS Kota Contoh")
+    wm.stamp_pdf(first, second, other)
+    flat = _qdf_bytes(second, tmp_path)
+    for secret in (STAMP.name, STAMP.email, NUMBER, "Andi", "andi.saputra", "20261124"):
+        assert secret.encode() not in flat, f"{secret!r} of the first visitor survives in the second softcopy"
+        assert secret.encode("utf-16-be") not in flat
+    reader = PdfReader(second)
+    for n, page in enumerate(reader.pages):
+        text = page.extract_text()
+        assert "Andi" not in text and "SC-20261125-0042" in text, f"page {n + 1}"
+    assert reader.metadata["/PSTRequest"] == "SC-20261125-0042"
+    assert subprocess.run([QPDF, "--check", str(second)], capture_output=True).returncode == 0
+
+
+SECOND = wm.Stamp("Siti Rahmawati", "siti.r@example.org", dt.datetime(2026, 11, 25, 14, 30), "SC-20261125-0042",
+                  "BPS Kota Contoh")
+
+
+def _assert_first_visitor_gone(path: Path, tmp_path: Path) -> None:
+    flat = _qdf_bytes(path, tmp_path)
+    for secret in (STAMP.name, STAMP.email, NUMBER, wm.stamp_name(NUMBER)):
+        assert secret.encode() not in flat, f"{secret!r} of the first visitor survives"
+    assert all("SC-20261125-0042" in p.extract_text() for p in PdfReader(path).pages)
+
+
+def _assert_only_the_new_stamp_is_painted(path: Path) -> None:
+    painted = set(re.findall(rb"/PSTStamp\w* Do", _every_stream_inflated(path.read_bytes())))
+    assert painted == {wm.stamp_name(SECOND.request_number).encode() + b" Do"}
+
+
+def test_a_softcopy_edited_after_stamping_still_loses_the_earlier_stamp(tmp_path):
+    """Someone merged each page's content streams (qpdf --coalesce-contents): the stamp's paint
+    operator is now inside the page's own content and is taken out of it."""
+    if not QPDF:
+        pytest.skip("qpdf not installed (apt-get install qpdf)")
+    first, merged, second = tmp_path / "first.pdf", tmp_path / "merged.pdf", tmp_path / "second.pdf"
+    wm.stamp_pdf(make_pdf(tmp_path / "plain.pdf"), first, STAMP)
+    subprocess.run([QPDF, "--coalesce-contents", str(first), str(merged)], check=True)
+    result = wm.stamp_pdf(merged, second, SECOND)
+    assert result.removed >= 1
+    _assert_first_visitor_gone(second, tmp_path)
+    _assert_only_the_new_stamp_is_painted(second)
+
+
+def test_a_stamped_page_nested_in_another_document_is_found_and_cleaned(tmp_path):
+    """A softcopy page placed as a picture inside another PDF (n-up, a scan of a print…)."""
+    import pikepdf
+
+    first = tmp_path / "first.pdf"
+    wm.stamp_pdf(make_pdf(tmp_path / "plain.pdf", pages=1), first, STAMP)
+    nested = tmp_path / "nested.pdf"
+    with pikepdf.Pdf.open(first) as stamped, pikepdf.Pdf.new() as book:
+        book.add_blank_page(page_size=(595, 842))
+        page = book.pages[0]
+        form = book.copy_foreign(stamped.pages[0].as_form_xobject())
+        name = page.add_resource(form, pikepdf.Name.XObject)
+        page.contents_add(book.make_stream(f"q 0.5 0 0 0.5 0 0 cm {name} Do Q".encode()))
+        book.save(nested)
+    assert wm.carries_kiosk_stamp(nested)
+    second = tmp_path / "second.pdf"
+    assert wm.stamp_pdf(nested, second, SECOND).removed == 1
+    _assert_first_visitor_gone(second, tmp_path)
+    _assert_only_the_new_stamp_is_painted(second)
