@@ -28,8 +28,19 @@ class SchemaVersion(BaseModel):
     applied_at = DateTimeField()
 
 
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+
+
 class Ticket(BaseModel):
-    """A queue number: unique per service per local day, across every kiosk on the database."""
+    """A queue number: unique per service per local day, across every kiosk on the database.
+
+    ``shown_at`` / ``printed_at``: when the number reached its holder (on a screen or the CLI's stdout /
+    on paper). A committed ticket with neither never reached anyone for sure: ``kiosk queue status``
+    lists it for staff."""
     id = AutoField()
     service_code = CharField(max_length=2)
     day = DateField()                      # the office's local date the number belongs to
@@ -37,12 +48,13 @@ class Ticket(BaseModel):
     number = CharField(max_length=8)       # "A-007"
     kiosk = CharField(max_length=40)
     language = CharField(max_length=2, default="id")
-    status = CharField(max_length=10, default="waiting")  # waiting | called | served | no_show
+    status = CharField(max_length=10, default=TicketStatus.WAITING)  # TicketStatus
     counter = CharField(max_length=20, default="")
     issued_at = DateTimeField()
     called_at = DateTimeField(null=True)
     served_at = DateTimeField(null=True)
     no_show_at = DateTimeField(null=True)
+    shown_at = DateTimeField(null=True)
     printed_at = DateTimeField(null=True)
     print_failed = BooleanField(default=False)
     print_error = TextField(default="")
