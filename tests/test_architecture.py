@@ -59,14 +59,14 @@ def test_core_never_names_the_devices_or_the_ui():
 
 
 def test_the_running_kiosk_does_not_load_the_pdf_writers(tmp_path):
-    # Stamping (pypdf, which loads cryptography) and drawing reports (reportlab) happen in a worker
+    # Stamping (pikepdf; pypdf loads cryptography) and drawing reports (reportlab) happen in a worker
     # when asked for, or in the CLI: imported at start, they cost a reading kiosk ~10 MB for nothing
     # (benchmarks/render_bench.py, goal ≤ 250 MB). Every screen's module is imported here.
     code = textwrap.dedent("""
         import sys
         from kiosk.ui import app, screens
         screens.discover()
-        heavy = sorted(m for m in ("pypdf", "cryptography", "reportlab") if m in sys.modules)
+        heavy = sorted(m for m in ("pypdf", "pikepdf", "cryptography", "reportlab") if m in sys.modules)
         print("loaded:", heavy)
     """)
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(tmp_path)}
