@@ -1,13 +1,21 @@
-"""What every screen shares: access to the app, a clean slate on ``clear``, and hooks."""
+"""What every screen shares: access to the app, a clean slate on ``clear``, ONE failure handler, hooks.
+
+Failures reach a screen in one shape: a ``KioskError`` (core and the database layer type every fault they
+know, storage faults included) carrying its ``visitor_message`` msgid. ``show_failure`` is the only place
+that turns one into what the visitor sees — the screen's ``message`` line — and logs the staff's line;
+anything else is a bug and goes to the failsafe screen. Screens never catch driver exceptions.
+"""
 from __future__ import annotations
 
 import logging
 from typing import Any, Callable
 
 from kivy.app import App
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
+
+from kiosk.core.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -17,17 +25,30 @@ class KioskScreen(Screen):
     screen_name: str = ""
     #: a save runs in the worker: the screen's send button waits (kv: ``disabled: root.busy``)
     busy = BooleanProperty(False)
+    #: the screen's one-line message to the visitor, a msgid (kv shows ``_(root.message, app.lang)``)
+    message = StringProperty("")
 
     @property
     def app(self):
         return App.get_running_app()
 
+    def show_failure(self, exc: BaseException) -> None:
+        """THE handler for an action that failed: what was typed stays on screen, the visitor reads the
+        error's ``visitor_message`` and may try again; staff find the error's own line in the log. An
+        exception that is not a ``KioskError`` is a bug: raised again, it reaches the failsafe screen."""
+        if not isinstance(exc, KioskError):
+            raise exc
+        log.warning("%s: %s: %s", self.screen_name or type(self).__name__, type(exc).__name__, exc)
+        self.message = exc.visitor_message
+
     def in_background(self, job: Callable[[], Any], on_done: Callable[[Any], None],
-                      on_error: Callable[[BaseException], None]) -> bool:
+                      on_error: Callable[[BaseException], None] | None = None) -> bool:
         """Run ``job`` (a database write) in the worker: a busy SQLite file or a PostgreSQL server out
         of reach must never freeze the touchscreen. A second tap meanwhile is ignored (False). A result
         that arrives after the visitor left (the idle reset started a new session) is dropped: what was
-        saved stays saved, but the next person at the kiosk must not see it."""
+        saved stays saved, but the next person at the kiosk must not see it. Without ``on_error`` a
+        failure goes to ``show_failure``; a screen's own handler deals with what it knows (field errors)
+        and passes the rest to ``show_failure``."""
         if self.busy:
             return False
         app = self.app
@@ -43,7 +64,7 @@ class KioskScreen(Screen):
                     log.info("%s: a save finished after the visit ended; not shown", self.screen_name)
             return deliver
 
-        app.worker.submit(job, for_this_visitor(on_done), for_this_visitor(on_error))
+        app.worker.submit(job, for_this_visitor(on_done), for_this_visitor(on_error or self.show_failure))
         return True
 
     def look_up(self, job: Callable[[], Any], on_done: Callable[[Any], None], what: str) -> None:
