@@ -395,6 +395,16 @@ class ComplaintSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    folder: Path | None = setting("data/backups", FilePath(),
+                                  "Folder for `kiosk backup` archives — best on another disk or a mounted share")
+    keep_daily: int = setting(7, Int(1, 366), "Archives kept: the newest of each of this many days")
+    keep_weekly: int = setting(4, Int(0, 520), "... and the newest of each of this many weeks before those")
+    night_hour: int = setting(2, Int(0, 23),
+                              "Hour (office time) of the kiosk's night: backup, privacy purge, mail flush, restart")
+
+
+@dataclass(frozen=True)
 class Settings:
     office: OfficeSettings
     theme: ThemeSettings
@@ -410,6 +420,7 @@ class Settings:
     library: LibrarySettings
     mail: MailSettings
     complaints: ComplaintSettings
+    backup: BackupSettings
     source: Path  # the file these settings came from
 
     @property
@@ -428,6 +439,7 @@ SECTIONS: dict[str, type] = {
     "storage": StorageSettings, "printer": PrinterSettings, "queue": QueueSettings,
     "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
     "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
+    "backup": BackupSettings,
 }
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 
@@ -616,6 +628,7 @@ SECTION_NOTES = {
     "library": "Perpustakaan digital / Digital library",
     "mail": "Pengiriman softcopy lewat e-mail (SMTP) / E-mail delivery",
     "complaints": "Saluran pengaduan resmi / Official complaint channels",
+    "backup": "Cadangan malam dan retensinya / Nightly backup and retention",
     "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
 }
 
