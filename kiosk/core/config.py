@@ -352,6 +352,9 @@ class LibrarySettings:
     documents_dir: Path | None = setting("data/library", FilePath(), "Folder holding the imported publications")
     thumbnails_dir: Path | None = setting("data/thumbnails", FilePath(), "Cache of cover thumbnails")
     demo_on_first_run: bool = setting(True, Bool(), "`make run` fills an empty catalogue with demo publications")
+    softcopy_per_visit: int = setting(5, Int(1, 100), "Softcopy requests one visit may make")
+    softcopy_per_address_per_day: int = setting(5, Int(1, 100), "Softcopy requests one e-mail address may receive "
+                                                "per day (a +tag and letter case count as the same address)")
 
 
 MAIL_SECURITY = ("starttls", "ssl", "none")
