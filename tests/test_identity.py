@@ -7,8 +7,10 @@ import stat
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from kiosk.core import identity
+from kiosk.core import identity, lockers
+from kiosk.core.clock import to_utc_naive
 from kiosk.core.errors import ValidationError
+from kiosk.core.models import IdentityKey, Visit
 
 NIK = "3271014506900001"   # Kota Bogor, a woman born 05-06-(19)90, serial 0001
 
@@ -83,8 +85,8 @@ def test_mask_keeps_ends_only():
     assert identity.mask_number("12") == "**"
 
 
-def test_hash_is_keyed_and_bound_to_the_type(tmp_path):
-    key = identity.load_or_create_key(tmp_path)
+def test_hash_is_keyed_and_bound_to_the_type(runtime):
+    key = identity.load_or_create_key(runtime.settings.storage.data_dir)
     other = bytes(32)
     h = identity.id_hash(key, "ktp", NIK)
     assert len(h) == 64 and NIK not in h
@@ -97,42 +99,117 @@ def test_hash_is_keyed_and_bound_to_the_type(tmp_path):
     assert stored == identity.StoredId("ktp", "3271********0001", h)
 
 
-def test_key_file_is_private_stable_and_checked(tmp_path):
-    key = identity.load_or_create_key(tmp_path / "data")
-    path = tmp_path / "data" / identity.KEY_FILE
+def test_key_file_is_private_stable_and_checked(runtime, tmp_path):
+    data = tmp_path / "fresh"
+    IdentityKey.delete().execute()          # the runtime's own key aside: a kiosk that has none yet
+    key = identity.load_or_create_key(data)
+    path = data / identity.KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert identity.load_or_create_key(tmp_path / "data") == key
+    assert identity.load_or_create_key(data) == key == identity.load_key(data)
     assert len(key) == 32
     assert [p.name for p in path.parent.iterdir()] == [identity.KEY_FILE]   # no temp file left
+    assert [r.fingerprint for r in IdentityKey.select()] == [identity.fingerprint(key)]
+    assert key.hex() not in identity.fingerprint(key)
     path.write_text("garbage\n")
     with pytest.raises(identity.KeyFileError, match="not a valid ID hash key"):
-        identity.load_or_create_key(tmp_path / "data")
+        identity.load_or_create_key(data)
 
 
-def _make_key(folder: str, out) -> None:
-    out.put(identity.load_or_create_key(folder).hex())
+def _make_key(folder: str, config: str, out) -> None:
+    from kiosk.runtime import open_runtime
+
+    rt = open_runtime(config)
+    try:
+        out.put(identity.load_or_create_key(folder).hex())
+    finally:
+        rt.close()
 
 
-def test_two_processes_creating_the_key_agree(tmp_path):
-    ctx = multiprocessing.get_context("fork")
+def test_two_processes_creating_the_key_agree(runtime, tmp_path):
+    IdentityKey.delete().execute()
+    runtime.db.close()
+    ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_make_key, args=(str(tmp_path), out)) for _ in range(4)]
+    folder = tmp_path / "fresh"
+    procs = [ctx.Process(target=_make_key, args=(str(folder), str(runtime.config_path), out)) for _ in range(4)]
     for p in procs:
         p.start()
-    keys = {out.get(timeout=20) for _ in procs}
+    keys = {out.get(timeout=60) for _ in procs}
     for p in procs:
         p.join(10)
     assert len(keys) == 1
-    assert keys == {identity.load_or_create_key(tmp_path).hex()}
+    assert keys == {identity.load_key(folder).hex()}
+    assert IdentityKey.select().count() == 1
 
 
-def test_kiosk_init_creates_the_key(config_path, capsys):
+def test_kiosk_init_creates_the_key(tmp_path, config_path, capsys):
     from kiosk.cli import main as cli
     from kiosk.core import config as config_mod
 
     data = config_mod.load(config_path).storage.data_dir
     assert not (data / identity.KEY_FILE).exists()
     assert cli(["--config", str(config_path), "init"]) == 0
-    key = identity.load_or_create_key(data)
+    key = identity.load_key(data)
+    assert stat.S_IMODE((data / identity.KEY_FILE).stat().st_mode) == 0o600
     assert cli(["--config", str(config_path), "init"]) == 0          # a second init keeps it
-    assert identity.load_or_create_key(data) == key
+    assert identity.load_key(data) == key
+
+
+# --- a lost or swapped key (issue 11.9) ---
+
+def _hold_a_card(runtime) -> bytes:
+    key = identity.load_key(runtime.settings.storage.data_dir)
+    now = to_utc_naive(runtime.clock.now())
+    visit = Visit.create(kiosk="k", started_at=now).id
+    lockers.assign(runtime.db, runtime.clock, visit, identity.protect(key, "ktp", NIK))
+    return key
+
+
+def test_a_lost_key_is_not_replaced_while_cards_are_held(runtime, capsys):
+    from kiosk.cli import main as cli
+
+    data = runtime.settings.storage.data_dir
+    key = _hold_a_card(runtime)
+    saved = (data / identity.KEY_FILE).read_bytes()
+    (data / identity.KEY_FILE).unlink()
+    config = str(runtime.config_path)
+    runtime.close()
+    assert cli(["--config", config, "init"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "identity.key" in err and "restore" in err and "1 visit(s)" in err
+    assert not (data / identity.KEY_FILE).exists()              # nothing made in its place
+    with pytest.raises(identity.KeyMissing, match="restore"):
+        identity.load_key(data)
+    (data / identity.KEY_FILE).write_bytes(saved)               # restored from the backup: all is well
+    assert cli(["--config", config, "init"]) == 0
+    assert identity.load_key(data) == key
+
+
+def test_a_key_the_database_does_not_know_is_a_typed_error(runtime):
+    data = runtime.settings.storage.data_dir
+    _hold_a_card(runtime)
+    (data / identity.KEY_FILE).write_text("ab" * 32 + "\n")      # another kiosk's key, a wrong copy
+    for load in (identity.load_key, identity.load_or_create_key):
+        with pytest.raises(identity.KeyMismatch, match="identity key does not match") as err:
+            load(data)
+        assert "restore" in str(err.value) and "\n" not in str(err.value)
+        assert err.value.visitor_message == identity.MSG_KEY
+
+
+def test_a_database_that_knows_a_key_never_gets_a_second_one(runtime):
+    # no card held yet, but another kiosk sharing the database made the key: copy it, don't make one
+    data = runtime.settings.storage.data_dir
+    (data / identity.KEY_FILE).unlink()
+    with pytest.raises(identity.KeyMissing):
+        identity.load_or_create_key(data)
+    assert not (data / identity.KEY_FILE).exists()
+
+
+def test_hashes_made_before_fingerprints_still_refuse_a_new_key(runtime):
+    # a database from before the fingerprint was kept: the ID hashes alone say a key existed
+    data = runtime.settings.storage.data_dir
+    _hold_a_card(runtime)
+    IdentityKey.delete().execute()
+    (data / identity.KEY_FILE).unlink()
+    with pytest.raises(identity.KeyMissing, match="1 visit"):
+        identity.load_or_create_key(data)

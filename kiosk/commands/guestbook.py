@@ -107,7 +107,7 @@ def cmd_lockers_release(args, runtime: Runtime) -> int:
         if not held or not held[0].id_card_held:
             raise KioskError(f"no ID card is held for locker {label}")
         visit = Visit.get_by_id(held[0].visit_id)
-        key = identity.load_or_create_key(runtime.settings.storage.data_dir)
+        key = identity.load_key(runtime.settings.storage.data_dir)
         typed = getpass.getpass(f"Number on the {visit.id_type.upper()} card (not shown): ")
         if not identity.matches(key, visit.id_type, typed, visit.id_number_hash):
             raise KioskError(f"that is NOT the card held for {label} ({visit.id_number_masked}); "

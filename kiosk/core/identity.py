@@ -3,11 +3,13 @@
 The full number is only ever in memory. The database gets the masked form (``3271********0001``,
 so staff can tell cards apart at the desk) and an HMAC-SHA256 of the number under a key kept in
 the data folder (so staff can check that the card handed back is the card handed over, and a
-stolen database alone cannot be brute-forced over the small space of valid NIKs).
+stolen database alone cannot be brute-forced over the small space of valid NIKs). The database
+keeps the key's fingerprint, so a lost or swapped key file is an error, never silently replaced.
 """
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import hashlib
 import hmac
 import os
@@ -17,7 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.errors import KioskError, ValidationError
+from kiosk.core.models import IdentityKey, Visit
 from kiosk.i18n import N_
 
 KEY_FILE = "identity.key"
@@ -122,39 +126,112 @@ def matches(key: bytes, id_type: str, raw: str, stored_hash: str) -> bool:
     return hmac.compare_digest(id_hash(key, id_type, number), stored_hash)
 
 
+MSG_KEY = N_("Sorry, no locker can be given at this kiosk just now. Please ask a staff member.")
+_FINGERPRINT_LABEL = b"pst-kiosk identity key fingerprint v1"
+
+
 class KeyFileError(KioskError):
-    pass
+    """The ID hash key cannot be used; no ID card may be taken until staff fix it."""
+
+    visitor_message = MSG_KEY
 
 
-def load_or_create_key(data_dir: Path) -> bytes:
-    """The hash key from ``<data_dir>/identity.key``; made (0600) the first time.
+class KeyMissing(KeyFileError):
+    """No key file where the database expects one (lost disk, forgotten copy)."""
 
-    Created by writing a temporary file and hard-linking it into place, so two kiosks starting
-    at once never see a half-written key and never both win. A damaged key is an error rather
-    than silently replaced: every stored hash depends on it.
-    """
-    path = Path(data_dir) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".identity-key-")
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
-            os.fsync(fd)
-            os.close(fd)
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass            # another process made it first: use theirs
-        finally:
-            os.unlink(tmp)
+
+class KeyMismatch(KeyFileError):
+    """A key file that is not the one the database's ID hashes were made with."""
+
+
+def fingerprint(key: bytes) -> str:
+    """What the database keeps to recognise the key: an HMAC under the key of a fixed label, so it
+    says nothing about the key itself."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
+def _restore_hint(path: Path) -> str:
+    return (f"restore {path} from the backup (or copy it from a kiosk sharing this database); "
+            "a new key would make every ID card already held unverifiable")
+
+
+def _read_key(path: Path) -> bytes:
     try:
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(f"{path}: cannot read the ID hash key ({exc})") from None
     if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise KeyFileError(f"{path}: not a valid ID hash key (64 hex digits); restore it from a backup")
+        raise KeyFileError(f"{path}: not a valid ID hash key (64 hex digits); {_restore_hint(path)}")
     return bytes.fromhex(text)
+
+
+def _known_fingerprints() -> set[str]:
+    return {row.fingerprint for row in IdentityKey.select(IdentityKey.fingerprint)}
+
+
+def _check(key: bytes, path: Path) -> None:
+    known = _known_fingerprints()
+    if known and fingerprint(key) not in known:
+        raise KeyMismatch(f"{path}: identity key does not match the database's ID hashes; {_restore_hint(path)}")
+
+
+def load_key(data_dir: Path) -> bytes:
+    """The hash key from ``<data_dir>/identity.key``, checked against the database's fingerprint.
+
+    Never makes a key (``kiosk init`` does, see ``load_or_create_key``): a kiosk whose key went
+    missing refuses to take ID cards rather than hash them under a key nobody else has. Needs the
+    database bound; reads it (one small query), so call it off the touch thread."""
+    path = Path(data_dir) / KEY_FILE
+    if not path.exists():
+        raise KeyMissing(f"{path}: the ID hash key is missing; {_restore_hint(path)} "
+                         "(`kiosk init` makes a key only for a database that has none)")
+    key = _read_key(path)
+    _check(key, path)
+    return key
+
+
+def _hashes_in_use() -> int:
+    """Visits whose ID hash was made with the current key (held cards among them)."""
+    return Visit.select().where(Visit.id_number_hash != "").count()
+
+
+def load_or_create_key(data_dir: Path, now: dt.datetime | None = None) -> bytes:
+    """``kiosk init``: the hash key, made (0600) the first time, and its fingerprint in the database.
+
+    Refuses to make a new key when the database already knows one (another kiosk's, or one lost here)
+    or holds ID hashes — they would silently stop matching the cards handed over (issue 11.9); staff
+    restore the file instead. Created by writing a temporary file and hard-linking it into place, so
+    two kiosks starting at once never see a half-written key and never both win. Needs the migrated
+    database bound."""
+    path = Path(data_dir) / KEY_FILE
+    if not path.exists():
+        in_use = _hashes_in_use()
+        if _known_fingerprints() or in_use:
+            cards = f" ({in_use} visit(s) hold an ID hash made with it)" if in_use else ""
+            raise KeyMissing(f"{path}: the database has an identity key but this file is missing{cards}; "
+                             f"{_restore_hint(path)}")
+        _create(path)
+    key = _read_key(path)
+    _check(key, path)
+    (IdentityKey.insert(fingerprint=fingerprint(key), created_at=to_utc_naive(now or dt.datetime.now(UTC)))
+     .on_conflict_ignore().execute())
+    return key
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".identity-key-")
+    try:
+        os.fchmod(fd, 0o600)        # mkstemp's mode already; said here because the key must stay private
+        os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
+        os.fsync(fd)
+        os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass            # another process made it first: use theirs
+    finally:
+        os.unlink(tmp)
 
 
 @dataclass(frozen=True)
