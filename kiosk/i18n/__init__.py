@@ -24,6 +24,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural msgid pair translated later with ``ngettext_for(lang, *pair, n)``."""
+    return singular, plural
+
+
 def po_files(lang: str) -> list[Path]:
     return sorted((CATALOG_DIR / lang / "LC_MESSAGES").glob("*.po"))
 
@@ -40,12 +45,20 @@ def translator(lang: str) -> gettext.NullTranslations:
         write_mo(buf, catalog)
         buf.seek(0)
         part = gettext.GNUTranslations(buf)
+        # One language, several files: chained with gettext's public fallback (a msgid missing from
+        # one file is looked up in the next); each file keeps its own Plural-Forms.
         if merged is None:
             merged = part
         else:
-            merged._catalog.update(part._catalog)  # one language, several files: one table
+            merged.add_fallback(part)
     return merged or gettext.NullTranslations()
 
 
 def gettext_for(lang: str, msgid: str) -> str:
     return translator(lang).gettext(msgid)
+
+
+def ngettext_for(lang: str, singular: str, plural: str, n: int) -> str:
+    """The form of a plural msgid pair for ``n`` under the language's plural rule (never by hand:
+    Indonesian has one form, English two). Format ``{count}`` in the result yourself."""
+    return translator(lang).ngettext(singular, plural, n)

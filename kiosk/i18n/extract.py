@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from kiosk.i18n import CATALOG_DIR, po_files
 
 PACKAGE_DIR = CATALOG_DIR.parent
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "NP_": (1, 2), "ngettext": (1, 2), "ngettext_for": (2, 3)}
 KV_CALL = re.compile(r"""(?<![\w.])_\(\s*((?:'(?:[^'\\]|\\.)*')|(?:"(?:[^"\\]|\\.)*"))""")
 
 
@@ -28,6 +28,8 @@ def code_msgids(root: Path = PACKAGE_DIR) -> dict[str, list[str]]:
     for path in sorted(root.rglob("*.py")):
         for lineno, message, _comments, _context in extract_from_file(
                 "python", str(path), keywords=KEYWORDS, comment_tags=()):
+            if isinstance(message, tuple):      # a plural pair: known by its singular
+                message = message[0]
             if isinstance(message, str) and message:
                 found.setdefault(message, []).append(f"{path.relative_to(root.parent)}:{lineno}")
     for path in sorted(root.rglob("*.kv")):
@@ -43,7 +45,9 @@ def catalog_msgids(lang: str) -> dict[str, str]:
     for path in po_files(lang):
         with path.open("rb") as fh:
             for message in read_po(fh, locale=lang):
-                if message.id:
+                if message.id and message.pluralizable:   # translated only when every form is
+                    out[message.id[0]] = "" if not all(message.string) else "\n".join(message.string)
+                elif message.id:
                     out[message.id] = message.string
     return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kivy.app import App
 
-from kiosk.i18n import DEFAULT_LANGUAGE, gettext_for
+from kiosk.i18n import DEFAULT_LANGUAGE, gettext_for, ngettext_for
 
 
 def current_language() -> str:
@@ -17,6 +17,11 @@ def current_language() -> str:
 
 def _(msgid: str, *bound_to: object) -> str:
     return gettext_for(current_language(), msgid)
+
+
+def ngettext(singular: str, plural: str, n: int, *bound_to: object) -> str:
+    """The plural form for ``n`` in the app's language (see ``kiosk.i18n.ngettext_for``)."""
+    return ngettext_for(current_language(), singular, plural, n)
 
 
 def pick(text_id: str, text_en: str, *bound_to: object) -> str:
