@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from kiosk.cli import main
 from kiosk.core import complaints, queue, reports, standard, survey
 from kiosk.core.clock import UTC, to_utc_naive
-from kiosk.core.models import SurveyResponse, Ticket, Visit
+from kiosk.core.models import ResponseSource, SurveyResponse, Ticket, Visit
 
 NOV = reports.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 ROWS = [   # the hand-computed example of test_survey: IKM 81.25, grade B
@@ -34,11 +34,16 @@ def _responses():
     for i, (row, (g, a, e, o)) in enumerate(zip(ROWS, profiles)):
         SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 3 + i, 3, 0), gender=g, age_group=a,
                               education=e, occupation=o, comment="Ruang baca nyaman." if i == 0 else "",
-                              **{f"u{j + 1}": s for j, s in enumerate(row)})
+                              **_official(), **{f"u{j + 1}": s for j, s in enumerate(row)})
     # 31 Oct 23:30 WIB (outside) and 30 Nov 23:30 WIB (inside): the period is in office time.
-    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 10, 31, 16, 30), **{f"u{j}": 1 for j in range(1, 10)})
-    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 30, 16, 30), **{f"u{j}": 4 for j in range(1, 10)})
-    SurveyResponse.create(kiosk="k", created_at=_utc(2026, 11, 30, 17, 0), **{f"u{j}": 1 for j in range(1, 10)})
+    for when, score in ((_utc(2026, 10, 31, 16, 30), 1), (_utc(2026, 11, 30, 16, 30), 4), (_utc(2026, 11, 30, 17, 0), 1)):
+        SurveyResponse.create(kiosk="k", created_at=when, **_official(), **{f"u{j}": score for j in range(1, 10)})
+
+
+def _official() -> dict:
+    """A response given at a visit (the guestbook was filled in): the kind the official IKM counts."""
+    visit = Visit.create(kiosk="k", started_at=_utc(2026, 11, 3, 2, 0))
+    return {"visit": visit, "source": ResponseSource.VISIT}
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -88,6 +93,36 @@ def test_ikm_report_pdf_and_csv(runtime, clock, tmp_path):
     gender = {r["code"]: int(r["value"]) for r in rows if r["section"] == "gender" and r["measure"] == "count"}
     assert gender == {"p": 2, "l": 2, "": 1, "total": 5}
     assert next(r["value"] for r in rows if r["section"] == "summary" and r["code"] == "ikm") == "85.00"
+
+
+def test_walk_up_responses_are_reported_apart_and_never_move_the_official_ikm(runtime, clock, tmp_path):
+    """Issue 11.8: 30 taps of "1" without a visit turned IKM 100 (A) into 43.75 (D)."""
+    visit = Visit.create(kiosk="k", started_at=_utc(2026, 11, 24, 2, 0))
+    survey.submit_response(clock, "k", (4,) * 9, visit_id=visit.id)
+    for i in range(30):
+        survey.submit_response(clock, "k", (1,) * 9, comment="Tes" if i == 0 else "")
+    day = reports.Period(dt.date(2026, 11, 24), dt.date(2026, 11, 24))
+    report = reports.ikm_report(runtime.settings, clock, day, "en")
+    summary = {r.code: r.values["value"] for r in report.tables[0].rows}
+    assert (summary["respondents"], summary["ikm"], summary["grade"]) == (1, Decimal("100.00"), "A")
+    walk_up = next(t for t in report.tables if t.key == "walk_up")
+    assert {r.code: r.values["value"] for r in walk_up.rows} == {"respondents": 30, "ikm": Decimal("25.00")}
+    assert walk_up.note.startswith("30 responses were given without a queue ticket or a guestbook visit.")
+    comments = {t.key: [r.values["comment"] for r in t.rows] for t in report.tables if "comment" in t.key}
+    assert comments == {"walk_up_comments": ["Tes"]}
+
+    text = " ".join(_pdf_text(reports.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)).split())
+    assert "IKM Grade Respondents 100.00 A (Very good) 1" in text
+    assert "Walk-up responses (not part of the official IKM) Item Value Responses 30" in text
+    rows = _read_csv(reports.write_csv(report, tmp_path / "ikm.csv"))
+    assert {(r["section"], r["code"], r["value"]) for r in rows if r["section"] in ("summary", "walk_up")} >= {
+        ("summary", "ikm", "100.00"), ("walk_up", "respondents", "30"), ("walk_up", "ikm", "25.00")}
+
+    # only walk-ups in the period: no official IKM, and the report says why
+    SurveyResponse.delete().where(SurveyResponse.visit == visit.id).execute()
+    only = reports.ikm_report(runtime.settings, clock, day, "id")
+    assert only.empty and only.empty_message.startswith("Tidak ada jawaban survei dari kunjungan")
+    assert any(t.key == "walk_up" for t in only.tables)
 
 
 def test_ikm_report_in_english(runtime, clock, tmp_path):

@@ -1,15 +1,16 @@
 """The SKM survey: the nine elements, the IKM arithmetic worked by hand, the bands, one response per visit."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from kiosk.core import survey
+from kiosk.core import queue, survey
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.errors import NotFound, ValidationError
-from kiosk.core.models import SurveyResponse, Visit
+from kiosk.core.models import ResponseSource, SurveyResponse, Visit
 
 
 def test_nine_elements_in_the_regulations_order():
@@ -122,11 +123,43 @@ def test_one_response_per_visit_with_the_profile_copied(runtime, clock):
     assert SurveyResponse.select().count() == 1
 
 
-def test_responses_without_a_visit_are_not_limited(runtime, clock):
-    for _ in range(2):
-        survey.submit_response(clock, "kiosk-1", (3,) * 9)
-    assert SurveyResponse.select().count() == 2
+def test_walk_up_responses_are_stored_apart_and_never_enter_the_official_ikm(runtime, clock):
+    """Issue 11.8: 30 taps of "1" without a visit turned IKM 100 (A) into 43.75 (D)."""
+    visit = _visit(clock)
+    survey.submit_response(clock, "kiosk-1", (4,) * 9, visit_id=visit.id)
+    for _ in range(30):
+        survey.submit_response(clock, "kiosk-1", (1,) * 9)
+    assert SurveyResponse.select().count() == 31
     assert not survey.has_response(None)
+    start, end = to_utc_naive(clock.now()) - dt.timedelta(hours=1), to_utc_naive(clock.now()) + dt.timedelta(hours=1)
+    official = list(survey.responses_between(start, end))
+    walk_up = list(survey.responses_between(start, end, official=False))
+    assert [r.source for r in official] == [ResponseSource.VISIT] and len(walk_up) == 30
+    assert {r.source for r in walk_up} == {ResponseSource.WALK_UP}
+    result = survey.compute_ikm(survey.scores_of(r) for r in official)
+    assert (result.respondents, result.ikm, result.grade.letter) == (1, Decimal("100.00"), "A")
+
+
+def test_a_ticket_without_a_guestbook_rates_once_and_answers_for_its_visits(runtime, clock):
+    ticket = queue.issue_ticket(runtime.settings, clock, "A").ticket
+    saved = survey.submit_response(clock, "kiosk-1", (3,) * 9, ticket_id=ticket.id)
+    assert (saved.source, saved.ticket_id, saved.visit_id) == (ResponseSource.TICKET, ticket.id, None)
+    assert survey.has_response(None, ticket.id)
+    with pytest.raises(survey.AlreadyAnswered):
+        survey.submit_response(clock, "kiosk-2", (1,) * 9, ticket_id=ticket.id)
+    # the same visitor fills in the guestbook afterwards: the ticket's response already counts for them
+    visit = _visit(clock, ticket=ticket)
+    assert survey.has_response(visit.id)
+    with pytest.raises(survey.AlreadyAnswered):
+        survey.submit_response(clock, "kiosk-2", (1,) * 9, visit_id=visit.id, ticket_id=ticket.id)
+    # and the other way round: a visit that rated first closes its ticket
+    other = queue.issue_ticket(runtime.settings, clock, "A").ticket
+    survey.submit_response(clock, "kiosk-1", (4,) * 9, visit_id=_visit(clock, ticket=other).id)
+    with pytest.raises(survey.AlreadyAnswered):
+        survey.submit_response(clock, "kiosk-2", (1,) * 9, ticket_id=other.id)
+    with pytest.raises(NotFound):
+        survey.submit_response(clock, "kiosk-1", (3,) * 9, ticket_id=999)
+    assert SurveyResponse.select().count() == 2
 
 
 def test_unknown_visit_and_long_comment_are_refused(runtime, clock):
@@ -151,7 +184,7 @@ def test_a_race_on_the_unique_index_is_reported_as_already_answered(runtime, clo
 def _fake_then_real():
     calls = []
 
-    def has_response(visit_id):
+    def has_response(visit_id, ticket_id=None):
         calls.append(visit_id)
         if len(calls) == 1:
             return False

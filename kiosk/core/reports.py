@@ -30,7 +30,7 @@ from kiosk.core import models, standard, survey
 from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.errors import KioskError
-from kiosk.i18n import N_, gettext_for
+from kiosk.i18n import N_, NP_, gettext_for, ngettext_for
 
 MAX_DAYS = 3660
 REPORT_KINDS = ("ikm", "visits", "queue")
@@ -240,15 +240,11 @@ def ikm_report(settings: Settings, clock: Clock, period: Period, lang: str = "id
             _breakdown("occupation", N_("Respondents by occupation"), N_("Occupation"),
                        _count(r.occupation for r in responses), g.occupations, lang, n),
         ]
-        comments = Table("comments", t(N_("Comments and suggestions")), t(N_("Date")),
-                         [("comment", t(N_("Comment")))])
-        for r in responses:
-            if r.comment:
-                when = local(r.created_at, settings.office.timezone)
-                comments.rows.append(Row(str(r.id), format_date(when.date(), "d MMM y", locale=lang),
-                                         {"comment": r.comment}))
+        comments = _comments("comments", N_("Comments and suggestions"), responses, settings, lang)
         if comments.rows:
             tables.append(comments)
+    walk_ups = list(survey.responses_between(start, end, official=False))
+    tables += _walk_up_tables(walk_ups, settings, lang)
     chart = None
     highlight: list[tuple[str, str]] = []
     if n:
@@ -257,9 +253,44 @@ def ikm_report(settings: Settings, clock: Clock, period: Period, lang: str = "id
         highlight = [(t(N_("IKM")), _shown(result.ikm, lang)),
                      (t(N_("Grade")), f"{result.grade.letter} ({grade_name})"),
                      (t(N_("Respondents")), str(n))]
-    return Report(**base, empty=n == 0,
-                  empty_message=t(N_("No survey responses in this period: there is no IKM to compute.")),
+    empty_message = (N_("No survey responses from visits in this period: there is no official IKM to compute.")
+                     if walk_ups else N_("No survey responses in this period: there is no IKM to compute."))
+    return Report(**base, empty=n == 0, empty_message=t(empty_message),
                   tables=tables, chart=chart, highlight=highlight, chart_after=2)
+
+
+def _comments(key: str, title: str, responses: list, settings: Settings, lang: str) -> Table:
+    t = _tr(lang)
+    table = Table(key, t(title), t(N_("Date")), [("comment", t(N_("Comment")))])
+    for r in responses:
+        if r.comment:
+            when = local(r.created_at, settings.office.timezone)
+            table.rows.append(Row(str(r.id), format_date(when.date(), "d MMM y", locale=lang),
+                                  {"comment": r.comment}))
+    return table
+
+
+WALK_UP_NOTE = NP_("{count} response was given without a queue ticket or a guestbook visit. It is shown here "
+                   "for information only: the official IKM counts one response per visit.",
+                   "{count} responses were given without a queue ticket or a guestbook visit. They are shown "
+                   "here for information only: the official IKM counts one response per visit.")
+
+
+def _walk_up_tables(walk_ups: list, settings: Settings, lang: str) -> list[Table]:
+    """Responses without a visit (anyone may tap the screen): their own section, never in the IKM."""
+    if not walk_ups:
+        return []
+    t = _tr(lang)
+    result = survey.compute_ikm(survey.scores_of(r) for r in walk_ups)
+    table = Table("walk_up", t(N_("Walk-up responses (not part of the official IKM)")), t(N_("Item")),
+                  [("value", t(N_("Value")))],
+                  note=ngettext_for(lang, *WALK_UP_NOTE, len(walk_ups)).format(count=len(walk_ups)))
+    table.rows += [
+        Row("respondents", t(N_("Responses")), {"value": result.respondents}),
+        Row("ikm", t(N_("Their index (25–100), for information")), {"value": result.ikm}),
+    ]
+    comments = _comments("walk_up_comments", N_("Comments from walk-up responses"), walk_ups, settings, lang)
+    return [table] + ([comments] if comments.rows else [])
 
 
 # --- visits ---
@@ -563,7 +594,7 @@ def write_pdf(report: Report, out: Path, settings: Settings) -> Path:
         if table.total is not None:
             data.append([p(table.total.label, cell_bold)] + [p(table.total.values.get(m), num_bold)
                                                              for m, _ in table.columns])
-        if table.key == "comments":
+        if _is_text(table):
             col_widths = [30 * mm, width - 30 * mm]
         else:
             label_w = width * (0.40 if n_cols <= 4 else 0.22)
@@ -617,8 +648,9 @@ def write_pdf(report: Report, out: Path, settings: Settings) -> Path:
         story += [Spacer(1, 4 * mm), drawing]
     for table in tables[report.chart_after:]:
         parts = render_table(table)
-        story.append(KeepTogether(parts) if table.key != "comments" else parts[0])
-        if table.key == "comments":
+        # a long list of comments flows over pages; every other table stays in one piece
+        story.append(KeepTogether(parts) if not _is_text(table) else parts[0])
+        if _is_text(table):
             story += parts[1:]
 
     footer_text = t(N_("Generated by the PST kiosk on {when}")).format(when=report.generated_text)
@@ -640,6 +672,10 @@ def write_pdf(report: Report, out: Path, settings: Settings) -> Path:
                             author=report.office, subject=report.subtitle)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return out
+
+
+def _is_text(table: Table) -> bool:
+    return any(measure == "comment" for measure, _ in table.columns)
 
 
 def write(report: Report, out: Path, fmt: str, settings: Settings) -> Path:

@@ -26,6 +26,7 @@ from kiosk.core import models
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, NotFound, ValidationError
+from kiosk.core.models import ResponseSource
 from kiosk.i18n import N_
 
 ELEMENT_COUNT = 9
@@ -187,16 +188,30 @@ def check_scores(scores: Sequence[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def has_response(visit_id: int | None) -> bool:
-    if visit_id is None:
-        return False
-    return models.SurveyResponse.select().where(models.SurveyResponse.visit == visit_id).exists()
+def has_response(visit_id: int | None, ticket_id: int | None = None) -> bool:
+    """Whether this visit (or, without a visit, this ticket) has already given its official response.
+
+    A visit and its ticket are one visitor: a response given with the ticket alone also answers for
+    the visits linked to that ticket, and the other way round."""
+    r = models.SurveyResponse
+    if visit_id is not None:
+        visit_ticket = models.Visit.select(models.Visit.ticket).where(models.Visit.id == visit_id)
+        return r.select().where((r.visit == visit_id) | (r.ticket.in_(visit_ticket))).exists()
+    if ticket_id is not None:
+        linked = models.Visit.select(models.Visit.id).where(models.Visit.ticket == ticket_id)
+        return r.select().where((r.ticket == ticket_id) | (r.visit.in_(linked))).exists()
+    return False
 
 
 def submit_response(clock: Clock, kiosk: str, scores: Sequence[int], *, visit_id: int | None = None,
-                    language: str = "id", comment: str = "") -> models.SurveyResponse:
-    """Store one response. With a visit: its anonymous profile is copied and a second response
-    for the same visit raises ``AlreadyAnswered`` (the unique index settles a race between kiosks)."""
+                    ticket_id: int | None = None, language: str = "id", comment: str = "") -> models.SurveyResponse:
+    """Store one response and say what it belongs to (``ResponseSource``).
+
+    With a visit (the guestbook was filled in), its anonymous profile is copied; without one, a
+    queue ticket identifies the visit. Either way a second response for the same visitor raises
+    ``AlreadyAnswered`` (the unique indexes settle a race between kiosks). A response with neither
+    is a walk-up: stored, reported apart, and never part of the official IKM — anyone can tap the
+    screen thirty times, but only a visit the office served can rate it once."""
     answers = check_scores(scores)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
@@ -205,27 +220,40 @@ def submit_response(clock: Clock, kiosk: str, scores: Sequence[int], *, visit_id
     try:
         with write_transaction(db):
             profile: dict[str, str] = {}
+            link: dict[str, object] = {"source": ResponseSource.WALK_UP}
             if visit_id is not None:
                 visit = models.Visit.get_or_none(models.Visit.id == visit_id)
                 if visit is None:
                     raise NotFound(f"visit {visit_id} does not exist")
-                if has_response(visit_id):
-                    raise AlreadyAnswered(f"visit {visit_id} already has a survey response")
                 profile = {k: getattr(visit, k) for k in ("gender", "age_group", "education", "occupation")}
+                link = {"visit": visit_id, "source": ResponseSource.VISIT}
+            elif ticket_id is not None:
+                if not models.Ticket.select().where(models.Ticket.id == ticket_id).exists():
+                    raise NotFound(f"ticket {ticket_id} does not exist")
+                link = {"ticket": ticket_id, "source": ResponseSource.TICKET}
+            if has_response(visit_id, ticket_id):
+                raise AlreadyAnswered(_answered_text(visit_id, ticket_id))
             return models.SurveyResponse.create(
-                visit=visit_id, kiosk=kiosk, language=language, comment=comment,
-                created_at=to_utc_naive(clock.now()),
-                **{e.field: s for e, s in zip(ELEMENTS, answers)}, **profile)
+                kiosk=kiosk, language=language, comment=comment, created_at=to_utc_naive(clock.now()),
+                **link, **{e.field: s for e, s in zip(ELEMENTS, answers)}, **profile)
     except IntegrityError:
-        if visit_id is not None and has_response(visit_id):
-            raise AlreadyAnswered(f"visit {visit_id} already has a survey response") from None
+        if has_response(visit_id, ticket_id):
+            raise AlreadyAnswered(_answered_text(visit_id, ticket_id)) from None
         raise
 
 
-def responses_between(start: dt.datetime, end: dt.datetime):
-    """Responses with ``start <= created_at < end`` (naive UTC bounds)."""
+def _answered_text(visit_id: int | None, ticket_id: int | None) -> str:
+    if visit_id is not None:
+        return f"visit {visit_id} already has a survey response"
+    return f"ticket {ticket_id} already has a survey response"
+
+
+def responses_between(start: dt.datetime, end: dt.datetime, *, official: bool = True):
+    """Responses with ``start <= created_at < end`` (naive UTC bounds): the official ones (one per
+    visit or ticket), or with ``official=False`` the walk-up ones, which never enter the IKM."""
     r = models.SurveyResponse
-    return r.select().where((r.created_at >= start) & (r.created_at < end)).order_by(r.created_at)
+    kind = (r.source != ResponseSource.WALK_UP) if official else (r.source == ResponseSource.WALK_UP)
+    return r.select().where((r.created_at >= start) & (r.created_at < end) & kind).order_by(r.created_at)
 
 
 def scores_of(response: models.SurveyResponse) -> tuple[int, ...]:

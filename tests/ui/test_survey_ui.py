@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import time
 
-from kiosk.core import complaints, survey
+from kiosk.core import complaints, queue, survey
 from kiosk.core.clock import to_utc_naive
-from kiosk.core.models import Complaint, SurveyResponse, Visit
+from kiosk.core.models import Complaint, ResponseSource, SurveyResponse, Visit
 from ui.kiosk_ui import KioskUITest
 
 ANSWER_IDS = {1: "a1", 2: "a2", 3: "a3", 4: "a4"}
@@ -82,6 +82,25 @@ class SurveyUITest(KioskUITest):
         assert app.manager.current == "thanks"
         assert SurveyResponse.select().count() == 1
 
+    def test_a_ticket_without_a_guestbook_rates_once(self):
+        app = self.start()
+        ticket = queue.issue_ticket(app.settings, self.clock, "A").ticket
+        app.session.ticket_id = ticket.id
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        screen.answers, screen.index = [4] * 8 + [0], 8    # the taps themselves are tested above
+        self.tap(screen.ids.a4)
+        self.tap_and_wait(screen.ids.send, screen)
+        row = SurveyResponse.get()
+        assert (row.ticket_id, row.visit_id, row.source) == (ticket.id, None, ResponseSource.TICKET)
+        app.finish_visit()
+        app.session.ticket_id = ticket.id                  # the same ticket comes back
+        app.go("survey")
+        screen = self.screen("survey")
+        self.wait_for(lambda: screen.step == "already")
+        assert SurveyResponse.select().count() == 1
+
     def test_another_kiosk_answering_first_is_caught_on_send(self):
         app = self.start()
         visit = self._visit()
@@ -112,6 +131,7 @@ class SurveyUITest(KioskUITest):
         self.tap_and_wait(screen.ids.send, screen)
         row = SurveyResponse.get()
         assert row.visit_id is None and row.language == "en" and survey.scores_of(row) == (3,) * 9
+        assert row.source == ResponseSource.WALK_UP          # kept out of the official IKM
         assert app.manager.current == "thanks"
         assert "Thank you for your visit!" in self.all_texts()
         assert not any("locker" in t for t in self.all_texts())

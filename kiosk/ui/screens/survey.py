@@ -1,8 +1,9 @@
 """The satisfaction survey (SKM): nine questions one at a time, an optional comment, then thanks.
 
 A tap on an answer records it and moves on; "Previous" goes back with the earlier answer still
-highlighted. One response per visit: a visit that already has one is told so at once, and a
-race with another kiosk is caught when saving (``survey.AlreadyAnswered``)."""
+highlighted. One response per visit (the guestbook visit, else the queue ticket): a visit that
+already has one is told so at once, and a race with another kiosk is caught when saving
+(``survey.AlreadyAnswered``). Without either it is a walk-up response, kept out of the official IKM."""
 from __future__ import annotations
 
 import logging
@@ -83,9 +84,10 @@ class SurveyScreen(KioskScreen):
 
     def on_pre_enter(self, *args):
         self.restart()
-        visit_id = self.app.session.visit_id
-        if visit_id is not None:
-            self.look_up(lambda: survey.has_response(visit_id), self._answered_before, "checking for a rating")
+        visit_id, ticket_id = self.app.session.visit_id, self.app.session.ticket_id
+        if visit_id is not None or ticket_id is not None:
+            self.look_up(lambda: survey.has_response(visit_id, ticket_id), self._answered_before,
+                         "checking for a rating")
 
     def _answered_before(self, answered: bool) -> None:
         if answered and self.step == QUESTIONS and self.index == 0:
@@ -125,10 +127,10 @@ class SurveyScreen(KioskScreen):
         app = self.app
         clock, kiosk, answers, comment = app.runtime.clock, app.settings.kiosk.name, list(self.answers), \
             self.ids.comment.text
-        visit_id, lang = app.session.visit_id, app.lang
+        visit_id, ticket_id, lang = app.session.visit_id, app.session.ticket_id, app.lang
         self.message = ""
-        self.in_background(lambda: survey.submit_response(clock, kiosk, answers, visit_id=visit_id, language=lang,
-                                                          comment=comment),
+        self.in_background(lambda: survey.submit_response(clock, kiosk, answers, visit_id=visit_id,
+                                                          ticket_id=ticket_id, language=lang, comment=comment),
                            self._saved, self._not_saved)
 
     def _saved(self, response) -> None:
