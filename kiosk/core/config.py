@@ -395,6 +395,8 @@ class ComplaintSettings:
         {"name": "Pengaduan BPS", "name_en": "BPS complaints", "contact": "https://pengaduan.bps.go.id"},
         {"name": "E-mail", "contact": "pst@example.go.id"},
     ], Tables(Channel), "Official complaint channels shown on tickets and the complaint screen")
+    per_kiosk_per_minute: int = setting(3, Int(1, 60), "Complaints one kiosk accepts per minute (one person "
+                                        "flooding the list is asked politely to wait)")
 
 
 @dataclass(frozen=True)
