@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from babel.dates import format_datetime
 from kivy.app import App
@@ -138,13 +138,34 @@ class KioskApp(App):
             fresh = config_mod.load(self.settings.source)
         except config_mod.ConfigError as exc:
             return exc.problems
-        if fresh.printer != self.settings.printer:
-            self.runtime.printer = None       # made again from the new [printer] at the next ticket
+        self._apply_reloaded(fresh)
+        return []
+
+    def reload_config_in_background(self, on_done: Callable[[list[str]], None]) -> None:
+        """The staff panel's reload: the file is read and checked in the worker (a config on a slow or
+        failing disk must not freeze the touchscreen), applied here on the UI thread."""
+        source = self.settings.source
+
+        def load():
+            try:
+                return config_mod.load(source), []
+            except config_mod.ConfigError as exc:
+                return None, exc.problems
+
+        def loaded(result) -> None:
+            fresh, problems = result
+            if fresh is not None:
+                self._apply_reloaded(fresh)
+            on_done(problems)
+
+        self.worker.submit(load, loaded, lambda exc: on_done([f"{source}: {exc}"]))
+
+    def _apply_reloaded(self, fresh: Settings) -> None:
+        self.runtime.apply_settings(fresh)    # devices are made again from a changed [printer]/[mail]
         self.apply_settings(fresh)
         self.start_mail_sender()       # staff may have just turned mail on
         for screen in self.manager.screens:
             screen.on_config_reloaded()
-        return []
 
     @staticmethod
     def tint_of(color, strength: float) -> tuple:
@@ -200,9 +221,9 @@ class KioskApp(App):
         messages a restart left in the outbox go out now), once mail is enabled."""
         if self.mail_sender is not None or not self.settings.mail.enabled:
             return
-        from kiosk.devices.mail import make_sender
-
-        self.mail_sender = outbox.BackgroundSender(lambda: self.settings, self.runtime.clock, make_sender)
+        # the runtime owns the device: it makes the sender from [mail] (again after a reload)
+        self.mail_sender = outbox.BackgroundSender(lambda: self.settings, self.runtime.clock,
+                                                   lambda _mail: self.runtime.mailer)
         self.mail_sender.start()
 
     def _build_screen(self, name: str):

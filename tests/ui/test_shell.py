@@ -144,7 +144,10 @@ class ShellTest(KioskUITest):
         kinds = [e.kind for e in StaffEvent.select().order_by(StaffEvent.id)]
         assert kinds == ["pin_failed", "pin_ok"]
         self.tap(self.screen("staff").ids.reload)
-        assert self.screen("staff").message == "Konfigurasi dimuat ulang."
+        # read in the worker, applied on the UI thread, the audit row written in the worker
+        self.wait_for(lambda: self.screen("staff").message == "Konfigurasi dimuat ulang.", what="reload")
+        self.wait_for(lambda: StaffEvent.select().where(StaffEvent.kind == "reload_config").exists(),
+                      what="audit row")
 
     def test_wrong_pins_lock_the_pad(self):
         app = self.start(replace={'staff_pin_hash = ""': f'staff_pin_hash = "{PIN_HASH}"'})

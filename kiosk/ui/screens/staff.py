@@ -1,11 +1,15 @@
 """The staff corner: PIN pad, then the panel (exit the kiosk, reload the config)."""
 from __future__ import annotations
 
+import logging
+
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.core.staff import record_event
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
 
 
 class StaffPinScreen(KioskScreen):
@@ -54,11 +58,18 @@ class StaffScreen(KioskScreen):
         self.message, self.problems = "", []
 
     def reload_config(self) -> None:
-        problems = self.app.reload_config()
+        self.message = _("Reading the config…")
+        self.app.reload_config_in_background(self._reloaded)
+
+    def _reloaded(self, problems: list[str]) -> None:
         self.problems = problems
         self.message = _("Config reloaded.") if not problems else _("Config NOT reloaded; fix these first:")
-        record_event(self.app.settings.kiosk.name, "reload_config", self.app.runtime.clock.now(),
-                     "ok" if not problems else f"{len(problems)} problem(s)")
+        app = self.app
+        kiosk, now = app.settings.kiosk.name, app.runtime.clock.now()
+        detail = "ok" if not problems else f"{len(problems)} problem(s)"
+        # the audit row is a database write: in the worker, like every other write from a screen
+        app.worker.submit(lambda: record_event(kiosk, "reload_config", now, detail), lambda _: None,
+                          lambda exc: log.error("staff audit not recorded: %s", exc))
 
     def exit_kiosk(self) -> None:
         record_event(self.app.settings.kiosk.name, "exit", self.app.runtime.clock.now())
