@@ -136,3 +136,35 @@ def test_problem_in_the_third_service_points_at_its_own_line(tmp_path):
     problems = problems_for(tmp_path, text)
     assert any(p.startswith(f"{tmp_path / 'kiosk.toml'}:{line}: services[3].prefix: must be one or two capital")
                for p in problems), problems
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    # Windows Notepad saves one; TOML itself does not allow it (issue 11.13)
+    path = write_config(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert config.load(path).office.name
+
+
+@pytest.mark.parametrize("raw", ["BPS\\u001b@Kota", "BPS\\u0000", "BPS\\nKota", "BPS\\u202eKota"])
+def test_control_characters_in_a_text_are_refused(tmp_path, raw):
+    # an ESC in [office] name went raw to the ticket printer as a command (issue 11.13)
+    path = write_config(tmp_path, replace={'name = "BPS Kota Contoh"': f'name = "{raw}"'})
+    with pytest.raises(ConfigError) as err:
+        config.load(path)
+    assert "office.name: must not contain control characters" in str(err.value)
+
+
+def test_names_with_joiners_and_other_scripts_are_kept(tmp_path):
+    name = "BPS Kabupaten Aceh \u0628\u0646\u062f\u0627 \u0915\u094d\u200d\u0937"
+    path = write_config(tmp_path, replace={'name = "BPS Kota Contoh"': f'name = "{name}"'})
+    assert config.load(path).office.name == name
+
+
+@pytest.mark.parametrize("section_line", ['data_dir = "data"', 'documents_dir = "data/library"'])
+def test_an_empty_folder_setting_is_refused_by_check_config(tmp_path, section_line):
+    # storage.data_dir = "" passed check-config and then failed every command with a TypeError (11.6)
+    key = section_line.split(" =")[0]
+    path = write_config(tmp_path, replace={section_line: f'{key} = ""'})
+    with pytest.raises(ConfigError) as err:
+        config.load(path)
+    assert f"{key}: must name a folder" in str(err.value)

@@ -10,168 +10,21 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from kiosk.core.errors import KioskError
+# the generic machinery lives in configkit; the names stay importable from here
+from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, Int, ListOf, Number,  # noqa: F401
+                                  Problems, Tables, Text, TimeZone, build_section, build_tables, closest,
+                                  default_of, required, resolve_paths, setting, toml_value)
 
 EXAMPLE_NAME = "kiosk.example.toml"
-
-
-class ConfigError(KioskError):
-    """The config file cannot be used; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-# --- checks: each turns a raw TOML value into the typed value or raises ValueError ---
-
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return '"%s"' % value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
-
-
-class Check:
-    def __call__(self, value: Any) -> Any:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Int(Check):
-    low: int
-    high: int
-
-    def __call__(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
-            raise ValueError(f"must be an integer between {self.low} and {self.high}, got {_shown(value)}")
-        return value
-
-
-@dataclass(frozen=True)
-class Number(Check):
-    low: float
-    high: float
-
-    def __call__(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.low <= value <= self.high:
-            raise ValueError(f"must be a number between {self.low:g} and {self.high:g}, got {_shown(value)}")
-        return float(value)
-
-
-class Bool(Check):
-    def __call__(self, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"must be true or false, got {_shown(value)}")
-        return value
-
-
-@dataclass(frozen=True)
-class Text(Check):
-    """A string; ``pattern`` (full match) and ``choices`` narrow it, ``what`` names the form."""
-    pattern: str | None = None
-    choices: tuple[str, ...] | None = None
-    what: str = ""
-    max_len: int = 500
-
-    def __call__(self, value: Any) -> str:
-        if self.choices is not None:
-            if value not in self.choices:
-                allowed = " | ".join(f'"{c}"' for c in self.choices)
-                raise ValueError(f"must be one of {allowed}, got {_shown(value)}")
-            return value
-        if not isinstance(value, str):
-            raise ValueError(f"must be a text in quotes, got {_shown(value)}")
-        if len(value) > self.max_len:
-            raise ValueError(f"must be at most {self.max_len} characters long")
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
-            raise ValueError(f"must be {self.what or 'of the form ' + self.pattern}, got {_shown(value)}")
-        return value
-
-
-class TimeZone(Check):
-    def __call__(self, value: Any) -> str:
-        try:
-            ZoneInfo(Text()(value))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                'must be an IANA time zone such as "Asia/Jakarta" (WIB), "Asia/Makassar" (WITA) '
-                f'or "Asia/Jayapura" (WIT), got {_shown(value)}') from None
-        return value
-
-
-class Colour(Check):
-    def __call__(self, value: Any) -> tuple[float, float, float, float]:
-        text = Text(pattern=r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?", what='a colour like "#0B4F8A"')(value)
-        channels = [int(text[i:i + 2], 16) / 255 for i in range(1, len(text), 2)]
-        return tuple(channels + [1.0] * (4 - len(channels)))  # type: ignore[return-value]
-
-
-class FilePath(Check):
-    """A path (empty = none); relative paths are resolved against the config file's folder."""
-
-    def __call__(self, value: Any) -> Path | None:
-        text = Text()(value)
-        return Path(text).expanduser() if text else None
-
-
-@dataclass(frozen=True)
-class ListOf(Check):
-    item: Check
-    min_items: int = 0
-    unique: bool = False
-
-    def __call__(self, value: Any) -> tuple:
-        if not isinstance(value, list):
-            raise ValueError(f"must be a list in [brackets], got {_shown(value)}")
-        if len(value) < self.min_items:
-            raise ValueError(f"must list at least {self.min_items} item(s)")
-        items = []
-        for n, raw in enumerate(value, 1):
-            try:
-                items.append(self.item(raw))
-            except ValueError as exc:
-                raise ValueError(f"item {n}: {exc}") from None
-        if self.unique and len(set(items)) != len(items):
-            raise ValueError("must not list the same item twice")
-        return tuple(items)
-
-
-@dataclass(frozen=True)
-class Tables(Check):
-    """An array of tables (``[[services]]``) or of inline tables, each validated as ``cls``."""
-    cls: type
-    min_items: int = 0
-    unique_key: str | None = None
-
-    def __call__(self, value: Any) -> tuple:
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise ValueError("must be a list of tables")
-        if len(value) < self.min_items:
-            raise ValueError(f"must list at least {self.min_items} item(s)")
-        return tuple(value)  # each table is checked field by field by _build
-
-
-def setting(default: Any, check: Check, help: str) -> Any:
-    """Declare one config key: its default, its check and the help shown in the example file."""
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: default, metadata={"check": check, "help": help})
-    return field(default=default, metadata={"check": check, "help": help})
-
-
-def required(check: Check, help: str) -> Any:
-    return field(metadata={"check": check, "help": help, "required": True})
 
 
 # --- the schema ---
@@ -233,7 +86,7 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
-    data_dir: Path | None = setting("data", FilePath(), "Folder for logs, backups, keys and outbox files")
+    data_dir: Path | None = setting("data", FilePath(required=True), "Folder for logs, backups, keys and outbox files")
     log_level: str = setting("INFO", Text(choices=("DEBUG", "INFO", "WARNING", "ERROR")), "Log level")
 
 
@@ -259,7 +112,7 @@ class PrinterSettings:
     cups_printer: str = setting("", Text(), "cups: printer name as CUPS knows it")
     profile: str = setting("default", Text(), "python-escpos printer profile, e.g. TM-T88V (\"default\" if unsure)")
     paper_width_mm: int = setting(80, Int(58, 80), "Paper width: 58 or 80")
-    folder: Path | None = setting("data/printer", FilePath(), "dummy: folder for each ticket's bytes and preview")
+    folder: Path | None = setting("data/printer", FilePath(required=True), "dummy: folder for each ticket's bytes and preview")
 
 
 @dataclass(frozen=True)
@@ -349,8 +202,8 @@ class LockerSettings:
 
 @dataclass(frozen=True)
 class LibrarySettings:
-    documents_dir: Path | None = setting("data/library", FilePath(), "Folder holding the imported publications")
-    thumbnails_dir: Path | None = setting("data/thumbnails", FilePath(), "Cache of cover thumbnails")
+    documents_dir: Path | None = setting("data/library", FilePath(required=True), "Folder holding the imported publications")
+    thumbnails_dir: Path | None = setting("data/thumbnails", FilePath(required=True), "Cache of cover thumbnails")
     demo_on_first_run: bool = setting(True, Bool(), "`make run` fills an empty catalogue with demo publications")
     softcopy_per_visit: int = setting(5, Int(1, 100), "Softcopy requests one visit may make")
     softcopy_per_address_per_day: int = setting(5, Int(1, 100), "Softcopy requests one e-mail address may receive "
@@ -401,7 +254,7 @@ class ComplaintSettings:
 
 @dataclass(frozen=True)
 class BackupSettings:
-    folder: Path | None = setting("data/backups", FilePath(),
+    folder: Path | None = setting("data/backups", FilePath(required=True),
                                   "Folder for `kiosk backup` archives — best on another disk or a mounted share")
     keep_daily: int = setting(7, Int(1, 366), "Archives kept: the newest of each of this many days")
     keep_weekly: int = setting(4, Int(0, 520), "... and the newest of each of this many weeks before those")
@@ -449,102 +302,6 @@ SECTIONS: dict[str, type] = {
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 
 
-# --- loading ---
-
-class _Problems:
-    """Collects problems, finding each key's line in the file so staff can jump to it."""
-
-    def __init__(self, path: Path, text: str):
-        self.path, self.lines, self.items = path, text.splitlines(), []
-
-    def line_of(self, dotted: str) -> int | None:
-        """The line of ``section.key`` or ``services[3].key`` (the 3rd ``[[services]]`` table)."""
-        parts = dotted.split(".")
-        m = re.fullmatch(r"(\w+)\[(\d+)\]", parts[0])
-        section, index = (m.group(1), int(m.group(2))) if m else (".".join(parts[:-1]), 0)
-        key = parts[-1] if len(parts) > 1 else ""
-        current, seen = "", 0
-        for n, raw in enumerate(self.lines, 1):
-            line = raw.strip()
-            header = re.fullmatch(r"(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?", line)
-            if header:
-                current = header.group(2)
-                if current == section:
-                    seen += 1
-                    if not key and (not index or seen == index):
-                        return n
-                continue
-            if key and current == section and (not index or seen == index) \
-                    and re.match(rf"{re.escape(key)}\s*=", line):
-                return n
-        return None
-
-    def add(self, dotted: str, message: str) -> None:
-        line = self.line_of(dotted)
-        where = f"{self.path}:{line}" if line else f"{self.path}"
-        self.items.append(f"{where}: {dotted}: {message}")
-
-
-def _build(cls: type, raw: dict, prefix: str, problems: _Problems) -> Any:
-    """One section (or one table of an array) → its settings object, or None after problems."""
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    for key in raw:
-        if key not in known:
-            near = _closest(key, known)
-            problems.add(f"{prefix}.{key}", "unknown key" + (f' (did you mean "{near}"?)' if near else ""))
-    values, ok = {}, True
-    for name, f in known.items():
-        check: Check = f.metadata["check"]
-        dotted = f"{prefix}.{name}"
-        if name in raw:
-            value = raw[name]
-        elif f.metadata.get("required"):
-            problems.add(dotted, "is required")
-            ok = False
-            continue
-        else:  # defaults are written as TOML values and go through the same check
-            value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        try:
-            checked = check(value)
-        except ValueError as exc:
-            problems.add(dotted, str(exc))
-            ok = False
-            continue
-        if isinstance(check, Tables):
-            checked = _build_tables(check, checked, dotted, problems)
-        values[name] = checked
-    return cls(**values) if ok else None
-
-
-def _build_tables(check: Tables, rows: Iterable[dict], dotted: str, problems: _Problems) -> tuple:
-    built = tuple(_build(check.cls, row, f"{dotted}[{n}]", problems) for n, row in enumerate(rows, 1))
-    if check.unique_key:
-        seen: set = set()
-        for n, item in enumerate(built, 1):
-            key = getattr(item, check.unique_key, None)
-            if key in seen:
-                problems.add(f"{dotted}[{n}].{check.unique_key}", f'"{key}" is used twice')
-            seen.add(key)
-    return built
-
-
-def _closest(key: str, known: Iterable[str]) -> str | None:
-    import difflib
-    hits = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
-    return hits[0] if hits else None
-
-
-def _resolve_paths(obj: Any, base: Path) -> Any:
-    if not dataclasses.is_dataclass(obj):
-        return obj
-    changes = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, Path) and not value.is_absolute():
-            changes[f.name] = (base / value).resolve()
-    return dataclasses.replace(obj, **changes) if changes else obj
-
-
 def parse(text: str, path: Path) -> Settings:
     """Validate config text; ``path`` names the file in messages and anchors relative paths."""
     try:
@@ -555,17 +312,17 @@ def parse(text: str, path: Path) -> Settings:
         where = f"{path}:{m.group(1)}:{m.group(2)}" if m else str(path)
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError([f"{where}: TOML syntax error: {reason}"]) from None
-    problems = _Problems(path, text)
+    problems = Problems(path, text)
     for key, value in raw.items():
         if key not in SECTIONS and key not in ARRAY_SECTIONS:
-            near = _closest(key, [*SECTIONS, *ARRAY_SECTIONS])
+            near = closest(key, [*SECTIONS, *ARRAY_SECTIONS])
             problems.add(key, "unknown section" + (f' (did you mean "[{near}]"?)' if near else ""))
         elif key in SECTIONS and not isinstance(value, dict):
             problems.add(key, f"must be a section [{key}]")
     sections = {}
     for name, cls in SECTIONS.items():
         raw_section = raw.get(name, {})
-        sections[name] = _build(cls, raw_section if isinstance(raw_section, dict) else {}, name, problems)
+        sections[name] = build_section(cls, raw_section if isinstance(raw_section, dict) else {}, name, problems)
     for name, (cls, default) in ARRAY_SECTIONS.items():
         check = Tables(cls, min_items=1, unique_key="code")
         try:
@@ -573,21 +330,22 @@ def parse(text: str, path: Path) -> Settings:
         except ValueError as exc:
             problems.add(name, str(exc))
             rows = ()
-        sections[name] = _build_tables(check, rows, name, problems)
+        sections[name] = build_tables(check, rows, name, problems)
         prefixes = [s.prefix for s in sections[name] if s is not None]
         if len(set(prefixes)) != len(prefixes):
             problems.add(name, "two services share one ticket prefix")
     if problems.items:
         raise ConfigError(problems.items)
     base = path.resolve().parent
-    resolved = {k: (_resolve_paths(v, base) if not isinstance(v, tuple) else v) for k, v in sections.items()}
+    resolved = {k: (resolve_paths(v, base) if not isinstance(v, tuple) else v) for k, v in sections.items()}
     return Settings(source=path.resolve(), **resolved)
 
 
 def load(path: Path | str) -> Settings:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows Notepad saves a byte-order mark that TOML does not allow
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found (copy config/{EXAMPLE_NAME} to start)"]) from None
     except UnicodeDecodeError as exc:
@@ -638,28 +396,6 @@ SECTION_NOTES = {
 }
 
 
-def _toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            return "[\n" + "".join(f"  {_toml_value(v)},\n" for v in value) + "]"
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(value)
-
-
-def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-
-
 def render_example() -> str:
     out = [
         "# PST library kiosk — config / konfigurasi kios PST",
@@ -678,7 +414,7 @@ def render_example() -> str:
             if table is not None and table not in explained:     # the keys each inline table may have, once
                 explained.add(table)
                 out += [f"#   {g.name}: {g.metadata['help']}" for g in dataclasses.fields(table)]
-            out.append(f"{f.name} = {_toml_value(_default(f))}")
+            out.append(f"{f.name} = {toml_value(default_of(f))}")
         out.append("")
     for name, (cls, rows) in ARRAY_SECTIONS.items():
         out.append(f"# {SECTION_NOTES[name]}")
@@ -686,7 +422,7 @@ def render_example() -> str:
             out.append(f"#   {f.name}: {f.metadata['help']}")
         for row in rows:
             out.append(f"[[{name}]]")
-            out += [f"{k} = {_toml_value(v)}" for k, v in row.items()]
+            out += [f"{k} = {toml_value(v)}" for k, v in row.items()]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
