@@ -6,6 +6,8 @@ import io
 import re
 import shutil
 import subprocess
+import sys
+import textwrap
 import zlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -362,3 +364,95 @@ def test_a_stamped_page_nested_in_another_document_is_found_and_cleaned(tmp_path
     assert wm.stamp_pdf(nested, second, SECOND).removed == 1
     _assert_first_visitor_gone(second, tmp_path)
     _assert_only_the_new_stamp_is_painted(second)
+
+
+# --- any name, legibly (issue 11.13) ---
+
+PDFTOTEXT = shutil.which("pdftotext")
+NAMES = {
+    "arabic": "محمد بن عبد الله",
+    "jawi": "ڤوتري چهاي ڠاڠ",           # Indonesian/Malay written in Jawi: letters Arabic lacks (ڤ چ ڠ)
+    "chinese": "王小明",
+    "japanese": "山田 太郎",
+    "korean": "김민준",
+    "vietnamese": "Nguyễn Thị Ánh",
+}
+
+
+def _text(path: Path, page: int = 1) -> str:
+    run = subprocess.run([PDFTOTEXT, "-raw", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True,
+                         text=True, check=True)
+    return run.stdout
+
+
+def _letters(text: str) -> str:
+    """The text compared without spacing, bidi marks, Arabic joining forms or ligatures."""
+    import unicodedata
+
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+CJK = ("chinese", "japanese", "korean")
+
+
+@pytest.mark.parametrize("script", sorted(NAMES))
+def test_a_name_in_any_script_is_stamped_legibly(tmp_path, script):
+    from kiosk.core import stamp
+
+    if script in CJK and not any(path.exists() for _n, path, _i in stamp.SYSTEM):
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    name = NAMES[script]
+    out = tmp_path / "out.pdf"
+    wm.stamp_pdf(make_pdf(tmp_path / "plain.pdf", pages=2), out, wm.Stamp(name, "pembaca@example.org",
+                                                                          STAMP.when, NUMBER, "BPS Kota Contoh"))
+    for page in PdfReader(out).pages:
+        seen = _letters(page.extract_text())
+        assert "?" not in seen
+        assert _letters(name) in seen, f"{name!r} not in {seen!r}"
+
+
+def _word_boxes(path: Path) -> list[tuple[str, float, float, float, float]]:
+    html = subprocess.run([PDFTOTEXT, "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [(w, float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1, w in re.findall(
+        r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>', html)]
+
+
+LONG_NAME = ("MUHAMMAD WIRAWAN DWIKORITA KUSUMANEGARA HADININGRAT WICAKSONO PRAWIROATMODJO "
+             "SOERJOSOEMARNO WIGNYODIPOERO SASTROAMIDJOJO")[:120]
+
+
+@pytest.mark.parametrize("name", [LONG_NAME, "W" * 120], ids=["long", "widest"])
+@pytest.mark.parametrize("size", [(595, 842), (842, 595), (298, 420)], ids=["a4", "landscape", "a6"])
+def test_a_120_character_name_stays_inside_the_page(tmp_path, size, name):
+    if not PDFTOTEXT:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils)")
+    assert len(name) == 120
+    out = tmp_path / "out.pdf"
+    long_mail = "muhammad.wirawan.dwikorita.kusumanegara.hadiningrat@universitas-negeri-contoh.ac.id"
+    wm.stamp_pdf(make_pdf(tmp_path / "plain.pdf", pages=1, sizes=(size,)), out,
+                 wm.Stamp(name, long_mail, STAMP.when, NUMBER, "BPS Kota Contoh"))
+    boxes = _word_boxes(out)
+    w, h = size
+    for word, x0, y0, x1, y1 in boxes:
+        assert -0.5 <= x0 and x1 <= w + 0.5 and -0.5 <= y0 and y1 <= h + 0.5, f"{word!r} leaves the page"
+    seen = _letters(_text(out))
+    assert _letters(name) in seen and _letters(long_mail) in seen and NUMBER in seen
+
+
+def test_without_a_cjk_font_such_a_name_becomes_question_marks_not_an_error(tmp_path):
+    code = textwrap.dedent(f"""
+        import datetime as dt, sys
+        from pathlib import Path
+        from kiosk.core import stamp, watermark as wm
+        stamp.SYSTEM = ()          # as on a kiosk without fonts-wqy-microhei
+        s = wm.Stamp("王小明 Wang", "wang@example.org", dt.datetime(2026, 11, 24, 9, 5), "{NUMBER}", "BPS")
+        wm.stamp_pdf(Path(sys.argv[1]), Path(sys.argv[2]), s)
+    """)
+    out = tmp_path / "out.pdf"
+    run = subprocess.run([sys.executable, "-c", code, str(make_pdf(tmp_path / "plain.pdf", pages=1)), str(out)],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert run.returncode == 0, run.stderr
+    assert "fonts-wqy-microhei" in run.stderr           # the log says what to install
+    text = _letters(PdfReader(out).pages[0].extract_text())
+    assert "???Wang" in text and NUMBER in text
