@@ -67,6 +67,39 @@ class SmtpSender:
             smtp.starttls(context=ssl.create_default_context())
         return smtp
 
+    def probe(self) -> str:
+        """``kiosk doctor``: connect, EHLO (STARTTLS or SSL as configured) and log in when a user is set;
+        sends nothing. Returns one line, or raises ``TemporaryMailError`` naming what failed. Bounded by
+        ``timeout_s`` per step, like ``send``."""
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            smtp = self._connect()
+        except smtplib.SMTPResponseException as exc:
+            raise TemporaryMailError(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}", exc.smtp_code) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryMailError(f"{where}: {exc!r}") from None
+        try:
+            code, message = smtp.ehlo()
+            if code != 250:
+                raise TemporaryMailError(f"{where}: EHLO answered {_reply(code, message)}", code)
+            if s.username:
+                try:
+                    smtp.login(s.username, self._password())
+                except smtplib.SMTPAuthenticationError as exc:
+                    raise TemporaryMailError(f"{where}: login refused: {_reply(exc.smtp_code, exc.smtp_error)}",
+                                             exc.smtp_code) from None
+            return f"{where} answers EHLO" + (f" and accepts the login of {s.username}" if s.username else "")
+        except smtplib.SMTPResponseException as exc:
+            raise TemporaryMailError(f"{where}: {_reply(exc.smtp_code, exc.smtp_error)}", exc.smtp_code) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryMailError(f"{where}: {exc!r}") from None
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
     def send(self, raw: bytes, sender: str, recipient: str, before_data: Callable[[], None]) -> None:
         s = self.settings
         try:
