@@ -1,7 +1,9 @@
 """Catalogue import on real PDFs made here: good ones in, bad ones named with a reason, idempotent."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from kiosk.cli import main
 from kiosk.core import catalog, catalog_import, pdfrender, search
 from kiosk.core.models import Publication, SoftcopyItem, SoftcopyRequest
+from kiosk.core.watermark import Stamp, stamp_pdf
 
 
 def make_pdf(path: Path, title_on_page: str, pages: int = 3, meta_title: str | None = None) -> Path:
@@ -102,6 +105,25 @@ def test_bad_csv_and_oversize_file(runtime, tmp_path):
     bad_csv.write_text("nama,judul\nbesar.pdf,X\n", encoding="utf-8")
     with pytest.raises(catalog.CatalogError, match="'file' column"):
         catalog_import.import_directory(runtime.settings, runtime.clock, src, metadata_csv=bad_csv)
+
+
+def test_a_stamped_softcopy_is_refused_at_import_and_its_original_taken(runtime, tmp_path):
+    """Issue 11.1: a visitor's softcopy (their name, e-mail and request number on every page) must never
+    become a library original that the next visitor is sent."""
+    src = tmp_path / "masuk"
+    src.mkdir()
+    original = make_pdf(tmp_path / "asli.pdf", "Statistik Kesejahteraan Rakyat 2024", pages=3,
+                        meta_title="Statistik Kesejahteraan Rakyat 2024")
+    stamp = Stamp("Andi Saputra", "andi.saputra@gmail.com", dt.datetime(2026, 11, 24, 9, 5), "SC-20261124-0007",
+                  "BPS Kota Contoh")
+    stamp_pdf(original, src / "salinan.pdf", stamp)
+    shutil.copyfile(original, src / "asli.pdf")
+    report = catalog_import.import_directory(runtime.settings, runtime.clock, src)
+    assert [p.title for p in report.added] == ["Statistik Kesejahteraan Rakyat 2024"]
+    assert [(s.path.name, s.reason) for s in report.skipped] == [
+        ("salinan.pdf", "already a stamped softcopy of “Statistik Kesejahteraan Rakyat 2024” (it carries a "
+                        "visitor's stamp); import the library's original instead")]
+    assert Publication.select().count() == 1
 
 
 def test_remove_deletes_record_file_and_cover_but_not_a_requested_one(runtime, tmp_path):

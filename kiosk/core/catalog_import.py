@@ -7,19 +7,25 @@ never stops the import.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.core import pdfrender
+from peewee import PeeweeException
+
+from kiosk.core import pdfcheck, pdfrender
 from kiosk.core.catalog import METADATA_FIELDS, CatalogError, folders, slug
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
+from kiosk.core.errors import KioskError
 from kiosk.core.models import Publication, database
 
 log = logging.getLogger(__name__)
@@ -27,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 300 * 1024 * 1024     # bigger than any BPS publication; a kiosk would choke on it
 MAX_PAGES = 3000
 THUMBNAIL_HEIGHT = 420
+MAX_SIDECAR_BYTES = 256 * 1024        # a publication's metadata as JSON is a few KB
+MAX_TITLE_CHARS = 4000                # of the first page's text, looked at for a title
 
 TRUE_WORDS = {"1", "true", "yes", "ya", "y", "benar"}
 FALSE_WORDS = {"0", "false", "no", "tidak", "n", "", "salah"}
@@ -36,6 +44,14 @@ FALSE_WORDS = {"0", "false", "no", "tidak", "n", "", "salah"}
 class Skipped:
     path: Path
     reason: str
+
+
+class FileRefused(CatalogError):
+    """One file the import will not take, with the staff's reason; the import goes on."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
 
 
 @dataclass
@@ -71,8 +87,13 @@ def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
 
 def _read_sidecar(pdf_path: Path) -> dict[str, Any]:
     side = pdf_path.with_suffix(".json")
-    if not side.exists():
+    if not os.path.lexists(side):
         return {}
+    reason = why_not_a_file(side)
+    if reason is not None:
+        raise FileRefused(f"{side.name}: {reason}")
+    if side.stat().st_size > MAX_SIDECAR_BYTES:
+        raise FileRefused(f"{side.name}: larger than {MAX_SIDECAR_BYTES // 1024} KB; not read")
     try:
         data = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -117,7 +138,7 @@ def _first_page_title(pdf) -> str:
         try:
             textpage = page.get_textpage()
             try:
-                text = textpage.get_text_range()
+                text = textpage.get_text_range(0, min(textpage.count_chars(), MAX_TITLE_CHARS))
             finally:
                 textpage.close()
         finally:
@@ -144,50 +165,152 @@ def _pdf_metadata(pdf) -> dict[str, str]:
     return found
 
 
+# --- what the import will not open ---
+
+def why_not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file to read (None when it is); never opens it.
+
+    A FIFO named like a PDF would block the import forever at open(), a device such as /dev/zero
+    would never end: they are named and left alone. A link to a file is followed (staff link
+    publications in); a link to a folder is not (it could loop or pull in a whole disk)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops back on itself; not followed"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return f"a link to nothing ({os.readlink(path)} does not exist)"
+        return f"cannot read the file ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a link to a folder, not a PDF file; not followed"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file; not opened"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device file, not a PDF; not opened"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file; not opened"
+    return "not a regular file; not opened"
+
+
+def find_pdfs(directory: Path) -> tuple[list[Path], list[Skipped]]:
+    """Every readable file named ``*.pdf`` under ``directory``, and everything else so named with why not.
+
+    Folders are walked without following links to folders; a folder named ``*.pdf`` is listed as
+    skipped (the PDFs inside it are still found)."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    todo = [directory]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            skipped.append(Skipped(folder, f"cannot list the folder ({exc.strerror})"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            named_pdf = path.suffix.lower() == ".pdf"
+            try:
+                real_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                real_folder = False
+            if real_folder:
+                todo.append(path)
+                if named_pdf:
+                    skipped.append(Skipped(path, "a folder, not a PDF file (the PDFs inside it are imported)"))
+            elif named_pdf:
+                reason = why_not_a_file(path)
+                if reason is None:
+                    files.append(path)
+                else:
+                    skipped.append(Skipped(path, reason))
+    return sorted(files), sorted(skipped, key=lambda s: s.path)
+
+
 # --- import ---
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _read_file(path: Path, max_bytes: int) -> tuple[int, str]:
+    """(size, SHA-256) of a regular PDF file, read through one descriptor."""
+    reason = why_not_a_file(path)
+    if reason is not None:
+        raise FileRefused(reason)
+    try:
+        # O_NONBLOCK: had the file been swapped for a FIFO since the look above, open() must not block
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("not a regular file; not opened")
+        if info.st_size > max_bytes:
+            raise FileRefused(f"too large ({info.st_size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+        try:
+            head = fh.read(1024)
+            if b"%PDF-" not in head:
+                raise FileRefused("not a PDF (no %PDF- header)")
+            digest = hashlib.sha256(head)
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        except OSError as exc:
+            raise FileRefused(f"cannot read the file ({exc.strerror})") from None
+    return info.st_size, digest.hexdigest()
+
+
+def _refuse_stamped(path: Path, title: str) -> None:
+    """A visitor's softcopy carries their name and e-mail: it must never become a library original."""
+    from kiosk.core.watermark import WatermarkError, carries_kiosk_stamp
+
+    try:
+        stamped = carries_kiosk_stamp(path)
+    except WatermarkError as exc:
+        raise FileRefused(f"cannot be checked for a kiosk stamp ({exc})") from None
+    if stamped:
+        raise FileRefused(f"already a stamped softcopy of “{title}” (it carries a visitor's stamp); "
+                          f"import the library's original instead")
+
+
+def _describe(pdf, path: Path, extra: dict[str, Any] | None, thumb: Path) -> tuple[int, dict[str, Any]]:
+    """(pages, metadata) of an open PDF, drawing its cover into ``thumb`` when missing."""
+    with pdfrender.PDFIUM_LOCK:
+        pages = len(pdf)
+    if pages == 0:
+        raise pdfrender.PdfOpenError("has no pages")
+    if pages > MAX_PAGES:
+        raise pdfrender.PdfOpenError(f"too many pages ({pages}; the limit is {MAX_PAGES})")
+    # before PDFium loads the first page (it inflates the page's streams whole at load)
+    pdfcheck.check_first_page(path)
+    meta: dict[str, Any] = _pdf_metadata(pdf)
+    meta.update(_read_sidecar(path))
+    meta.update({k: v for k, v in (extra or {}).items() if v not in (None, "")})
+    if not meta.get("title"):
+        meta["title"] = _first_page_title(pdf) or path.stem.replace("_", " ")
+    _refuse_stamped(path, str(meta["title"]).strip()[:120])
+    if not thumb.exists():
+        try:
+            pdfrender.save_thumbnail(pdf, thumb, THUMBNAIL_HEIGHT)
+        except OSError as exc:
+            raise FileRefused(f"its cover cannot be saved in {thumb.parent} ({exc.strerror or exc})") from None
+    return pages, meta
 
 
 def import_file(settings: Settings, clock: Clock, path: Path, extra: dict[str, Any] | None = None,
                 *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Publication, bool]:
-    """Import one PDF; returns (record, created). Raises PdfOpenError with the reason to skip it."""
+    """Import one PDF; returns (record, created).
+
+    Raises FileRefused or PdfOpenError (both with ``reason``) for a file to skip; storage errors
+    go up, they are not this file's fault."""
     documents_dir, thumbs_dir = folders(settings)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1024)
-    except OSError as exc:
-        raise pdfrender.PdfOpenError(f"cannot read the file ({exc.strerror})") from None
-    if size > max_bytes:
-        raise pdfrender.PdfOpenError(f"too large ({size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
-    if b"%PDF-" not in head:
-        raise pdfrender.PdfOpenError("not a PDF (no %PDF- header)")
-    digest = file_hash(path)
+    size, digest = _read_file(path, max_bytes)
+    thumb = thumbs_dir / f"{digest[:24]}.jpg"
     pdf = pdfrender.open_pdf(path)
     try:
-        with pdfrender.PDFIUM_LOCK:
-            pages = len(pdf)
-        if pages == 0:
-            raise pdfrender.PdfOpenError("has no pages")
-        if pages > MAX_PAGES:
-            raise pdfrender.PdfOpenError(f"too many pages ({pages}; the limit is {MAX_PAGES})")
-        meta: dict[str, Any] = _pdf_metadata(pdf)
-        meta.update(_read_sidecar(path))
-        meta.update({k: v for k, v in (extra or {}).items() if v not in (None, "")})
-        if not meta.get("title"):
-            meta["title"] = _first_page_title(pdf) or path.stem.replace("_", " ")
-        thumb = thumbs_dir / f"{digest[:24]}.jpg"
-        if not thumb.exists():
-            try:
-                pdfrender.save_thumbnail(pdf, thumb, THUMBNAIL_HEIGHT)
-            except pdfrender.pdfium.PdfiumError as exc:
-                raise pdfrender.PdfOpenError(f"cover page cannot be drawn ({exc})") from None
+        pages, meta = _describe(pdf, path, extra, thumb)
+    except (pdfrender.pdfium.PdfiumError, MemoryError) as exc:
+        raise pdfrender.PdfOpenError(f"cannot be read by PDFium ({exc or type(exc).__name__})") from None
     finally:
         with pdfrender.PDFIUM_LOCK:
             pdf.close()
@@ -221,8 +344,12 @@ def import_file(settings: Settings, clock: Clock, path: Path, extra: dict[str, A
         stored = documents_dir / f"{digest[:12]}-{slug(path.stem)}.pdf"
         if not stored.exists():
             tmp = stored.with_suffix(".part")
-            shutil.copyfile(path, tmp)
-            tmp.replace(stored)
+            try:
+                shutil.copyfile(path, tmp)
+                tmp.replace(stored)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise FileRefused(f"cannot be copied into {documents_dir} ({exc.strerror})") from None
     values["file_path"] = str(stored)
 
     now = to_utc_naive(clock.now())
@@ -238,10 +365,6 @@ def import_file(settings: Settings, clock: Clock, path: Path, extra: dict[str, A
         return pub, True
 
 
-def find_pdfs(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-
-
 def import_directory(settings: Settings, clock: Clock, directory: Path, metadata_csv: Path | None = None,
                      progress: Callable[[int, int, Path], None] | None = None,
                      *, max_bytes: int = MAX_FILE_BYTES) -> ImportReport:
@@ -249,19 +372,27 @@ def import_directory(settings: Settings, clock: Clock, directory: Path, metadata
     if not directory.is_dir():
         raise CatalogError(f"{directory}: not a folder")
     rows = read_metadata_csv(metadata_csv) if metadata_csv is not None else {}
-    files = find_pdfs(directory)
-    report = ImportReport()
+    files, refused = find_pdfs(directory)
+    report = ImportReport(skipped=list(refused))
+    for path in refused:
+        log.warning("catalogue import: skipped %s: %s", path.path, path.reason)
     for n, path in enumerate(files, 1):
         if progress is not None:
             progress(n, len(files), path)
         try:
             pub, created = import_file(settings, clock, path, rows.get(path.name), max_bytes=max_bytes)
-        except pdfrender.PdfOpenError as exc:
+        except (pdfrender.PdfOpenError, FileRefused) as exc:
             report.skipped.append(Skipped(path, exc.reason))
             log.warning("catalogue import: skipped %s: %s", path, exc.reason)
             continue
+        except (KioskError, PeeweeException):
+            raise       # the config or the database, not this file: every next file would fail the same
+        except Exception as exc:    # last resort: a library's fault on one hostile file ends that file only
+            log.exception("catalogue import: %s failed", path)
+            report.skipped.append(Skipped(path, f"unexpected error ({type(exc).__name__}: {exc}); see the log"))
+            continue
         (report.added if created else report.updated).append(pub)
-    missing = sorted(set(rows) - {p.name for p in files})
+    missing = sorted(set(rows) - {p.name for p in files} - {s.path.name for s in refused})
     for name in missing:
         report.skipped.append(Skipped(directory / name, "listed in the metadata CSV but no such PDF"))
     return report

@@ -3,6 +3,10 @@ widget turns the RGB bytes into a texture on the UI thread.
 
 PDFium is not thread-safe, so every call into it goes through one process-wide lock; the
 reader renders in a worker thread while the importer may render covers in another.
+
+Every render goes through ``render_scale``: a page may be as wide as 14400 pt and 3 pt high (the
+PDF limit), and drawing it at a reader's 1080 px height would ask for ~17 GB. The pixel count and
+each side are capped, so a hostile page gets a small picture instead of a MemoryError.
 """
 from __future__ import annotations
 
@@ -13,6 +17,11 @@ from pathlib import Path
 import pypdfium2 as pdfium
 
 PDFIUM_LOCK = threading.RLock()
+
+# 12 Mpx is a zoomed A3 spread at the reader's sharpest (36 MB of RGB); 8192 px is the texture size
+# every GL the kiosk runs on supports.
+MAX_RENDER_PIXELS = 12_000_000
+MAX_RENDER_SIDE = 8192
 
 
 class PdfOpenError(Exception):
@@ -58,6 +67,23 @@ def _has_no_pages(path: Path | str) -> bool:
         return False
 
 
+def render_scale(width_pt: float, height_pt: float, height_px: int) -> float:
+    """The scale that draws a page ``height_px`` high, lowered until the bitmap fits both caps."""
+    if not (width_pt > 0 and height_pt > 0):
+        raise PdfOpenError("a page has no size (empty MediaBox)")
+    # 0.999: PDFium rounds each side up, which must not take the bitmap a pixel over a cap
+    return min(height_px / height_pt, 0.999 * MAX_RENDER_SIDE / width_pt, 0.999 * MAX_RENDER_SIDE / height_pt,
+               0.999 * (MAX_RENDER_PIXELS / (width_pt * height_pt)) ** 0.5)
+
+
+def _render(page: "pdfium.PdfPage", height_px: int, **kwargs) -> "pdfium.PdfBitmap":
+    w_pt, h_pt = page.get_size()
+    try:
+        return page.render(scale=render_scale(w_pt, h_pt, height_px), **kwargs)
+    except (pdfium.PdfiumError, MemoryError) as exc:
+        raise PdfOpenError(f"a page cannot be drawn ({exc or type(exc).__name__})") from None
+
+
 class Document:
     """An open publication for the reader: page count and pages rendered to a height in pixels."""
 
@@ -88,8 +114,7 @@ class Document:
                 raise PdfOpenError("closed")
             page = self._pdf[index]
             try:
-                _, h_pt = page.get_size()
-                bitmap = page.render(scale=height_px / h_pt, rev_byteorder=True)
+                bitmap = _render(page, height_px, rev_byteorder=True)
                 try:
                     width, height = bitmap.width, bitmap.height
                     stride = bitmap.stride
@@ -123,8 +148,7 @@ def save_thumbnail(pdf: pdfium.PdfDocument, out: Path, height_px: int = 420) -> 
     with PDFIUM_LOCK:
         page = pdf[0]
         try:
-            _, h_pt = page.get_size()
-            bitmap = page.render(scale=height_px / h_pt)
+            bitmap = _render(page, height_px)
             try:
                 image = bitmap.to_pil()
             finally:
