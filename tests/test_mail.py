@@ -9,49 +9,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from kiosk.core import outbox, softcopy
 from kiosk.core.models import OutboxMail, SoftcopyItem, SoftcopyRequest
 from kiosk.devices.mail import KeepInOutbox, SmtpSender, make_sender
 from helpers import make_runtime
 from pg_server import free_port
+from smtp_helpers import Server, mail_config
 from test_softcopy import add_publication
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-class Sink:
-    """Accepts (or refuses) like a mail server and keeps what it received."""
-
-    def __init__(self):
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.refuse_rcpt = ""
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse_rcpt:
-            return self.refuse_rcpt
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-class Server:
-    def __init__(self, port: int):
-        self.port, self.sink, self.controller = port, Sink(), None
-
-    def start(self) -> "Server":
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -64,12 +31,6 @@ def smtp(port):
     server = Server(port).start()
     yield server
     server.stop()
-
-
-def mail_config(port: int) -> dict[str, str]:
-    return {"enabled = false": "enabled = true", 'host = "localhost"': 'host = "127.0.0.1"',
-            "port = 587": f"port = {port}", 'security = "starttls"': 'security = "none"',
-            "timeout_s = 20.0": "timeout_s = 5.0"}
 
 
 @pytest.fixture
@@ -177,7 +138,7 @@ def test_restart_after_the_server_accepted_never_sends_twice(rt, clock, tmp_path
     assert len(smtp.sink.received) == 1
     assert OutboxMail.get_by_id(out.mail_id).status == "committing"
     # the restarted kiosk: the dead sender's message is held, not resent
-    assert outbox.recover_interrupted(clock, "kiosk-1") == (0, 1)
+    assert outbox.recover_interrupted(rt.settings, clock) == (0, 1)
     sender = make_sender(rt.settings.mail)
     assert outbox.send_due(rt.settings, clock, sender, force=True) == []
     row = OutboxMail.get_by_id(out.mail_id)
@@ -196,7 +157,7 @@ def test_restart_before_the_message_went_out_sends_it_once(rt, clock, tmp_path, 
     crash_while_sending(rt, "before-data")
     assert smtp.sink.received == []
     assert OutboxMail.get_by_id(out.mail_id).status == "sending"
-    assert outbox.recover_interrupted(clock, "kiosk-1") == (1, 0)
+    assert outbox.recover_interrupted(rt.settings, clock) == (1, 0)
     sender = make_sender(rt.settings.mail)
     assert [a.status for a in outbox.send_due(rt.settings, clock, sender, force=True)] == ["sent"]
     assert outbox.send_due(rt.settings, clock, sender, force=True) == []
@@ -206,7 +167,7 @@ def test_restart_before_the_message_went_out_sends_it_once(rt, clock, tmp_path, 
 def test_a_live_senders_claim_is_left_alone(rt, clock, tmp_path):
     out = make_request(rt, clock, tmp_path)
     OutboxMail.update(status="committing", claimed_by=outbox.claim_token()).execute()
-    assert outbox.recover_interrupted(clock, "kiosk-1") == (0, 0)
+    assert outbox.recover_interrupted(rt.settings, clock) == (0, 0)
     assert OutboxMail.get_by_id(out.mail_id).status == "committing"
 
 

@@ -3,27 +3,32 @@ then sent by a background sender with retry and exponential backoff — at most 
 
 States of a message::
 
-    queued ──claim──▶ sending ──server accepted MAIL/RCPT──▶ committing ──250 to DATA──▶ sent
-      ▲                  │ temporary error / restart              │ restart (unknown outcome)
-      └──────────────────┘                                        ▼
-                                                                 held  (staff: `kiosk mail retry`)
+    queued ──claim──▶ sending ──message sent but its end marker──▶ committing ──250 to DATA──▶ sent
+      ▲                  │ temporary error / restart           │ no clear answer / restart / any error
+      └──────────────────┘                  (4xx reply: queued) ▼
+                                                               held  (staff: `kiosk mail retry`)
     too_large   over mail.max_attachment_mb: never sent; staff hand the files over another way
     failed      the server refused it for good (5xx)
 
 *At most once.* A claim is an atomic ``UPDATE … WHERE status = 'queued'``, so two senders (the
 kiosk's thread and ``kiosk mail flush``) never both take a message. The message is marked
-``committing`` just before its content goes to the server and ``sent`` right after the server's
-``250``. A sender that dies while ``sending`` never started the DATA phase, so the server cannot
-deliver anything: the message goes back to ``queued``. One that dies while ``committing`` may or
-may not have been delivered — the **residual window** is the transfer of the message plus the
-server's answer, and the instant between that answer and our commit. Such a message is *not*
-resent automatically: it becomes ``held`` and ``kiosk mail status`` shows it; staff can check
-with the visitor and ``kiosk mail retry ID``. Every message carries a stable ``Message-ID``
+``committing`` just before the end of DATA (the ``.`` line) goes to the server and ``sent`` right after
+the server's ``250``. A sender that dies or fails while ``sending`` never sent that marker, so the
+server cannot deliver anything (it discards a message that never ended): it goes back to ``queued``.
+While ``committing`` the message may or may not have been delivered — the **residual window** is
+the end marker plus the server's answer, and the instant between that answer and our commit. Only
+an explicit 4xx answer re-queues it then; a timeout, a dropped connection, a crash or any other
+error makes it ``held``, never resent automatically; ``kiosk mail status`` shows it and staff can
+check with the visitor and ``kiosk mail retry ID``. Every message carries a stable ``Message-ID``
 stored in the ``.eml``, so even a retried copy is recognisable as the same message (many mail
 services collapse duplicates by it).
 
 A sender is "dead" when its ``host:pid`` claim names this host and that process is gone; a
 claim from another host is considered dead after ``STALE_AFTER_S``.
+
+*Which kiosk sends.* The ``.eml`` lives in the data folder of the kiosk that queued it, so a kiosk
+sends what it queued and every message whose file lies in its own outbox folder — also mail queued
+under an earlier ``[kiosk] name``, which would otherwise wait forever.
 """
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Callable
 
+from peewee import fn
+
 from kiosk.core import models
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
@@ -47,7 +54,8 @@ from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, NotFound
 from kiosk.core.files import write_atomically
 from kiosk.core.logs import mask_email
-from kiosk.core.ports import MailSender, MessageTooLarge, PermanentMailError, TemporaryMailError
+from kiosk.core.models import MailStatus, RequestStatus
+from kiosk.core.ports import DeliveryUnknown, MailSender, MessageTooLarge, PermanentMailError, TemporaryMailError
 
 
 log = logging.getLogger(__name__)
@@ -55,7 +63,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST_S = 60
 BACKOFF_MAX_S = 3600
 STALE_AFTER_S = 3600
-PENDING = ("queued", "sending", "committing")
+PENDING = (MailStatus.QUEUED, MailStatus.SENDING, MailStatus.COMMITTING)
 
 
 class UnsafeAddress(KioskError):
@@ -116,7 +124,7 @@ def enqueue(settings: Settings, clock: Clock, message: EmailMessage, *, request_
         with write_transaction(models.database.obj):
             return models.OutboxMail.create(
                 message_id=message_id, request=request_id, to_address=to, subject=str(message["Subject"] or ""),
-                eml_path=str(path), size=len(raw), status="too_large" if too_large else "queued",
+                eml_path=str(path), size=len(raw), status=MailStatus.TOO_LARGE if too_large else MailStatus.QUEUED,
                 kiosk=settings.kiosk.name, next_attempt_at=now, created_at=now)
     except BaseException:
         path.unlink(missing_ok=True)   # no row, no file: nothing half-stored
@@ -137,8 +145,9 @@ def claim_token() -> str:
 def _claim(mail_id: int, clock: Clock, token: str) -> bool:
     m = models.OutboxMail
     with write_transaction(models.database.obj):
-        return m.update(status="sending", claimed_by=token, claimed_at=to_utc_naive(clock.now()),
-                        attempts=m.attempts + 1).where((m.id == mail_id) & (m.status == "queued")).execute() == 1
+        return m.update(status=MailStatus.SENDING, claimed_by=token, claimed_at=to_utc_naive(clock.now()),
+                        attempts=m.attempts + 1).where((m.id == mail_id) & (m.status == MailStatus.QUEUED)
+                                                       ).execute() == 1
 
 
 def _set(mail_id: int, token: str, expected: str, **fields) -> bool:
@@ -148,7 +157,7 @@ def _set(mail_id: int, token: str, expected: str, **fields) -> bool:
                                         (m.claimed_by == token)).execute() == 1
 
 
-def _request_status(mail: models.OutboxMail, status: str) -> None:
+def _request_status(mail: models.OutboxMail, status: RequestStatus) -> None:
     if mail.request_id is not None:
         r = models.SoftcopyRequest
         with write_transaction(models.database.obj):
@@ -158,8 +167,12 @@ def _request_status(mail: models.OutboxMail, status: str) -> None:
 @dataclass(frozen=True)
 class Attempt:
     mail_id: int
-    status: str          # the status after this attempt
+    status: MailStatus   # the status after this attempt
     error: str = ""
+    request_id: int | None = None    # the softcopy request it carries, if any
+
+
+HELD_NOTE = "maybe delivered, so not resent automatically (kiosk mail retry {id} after checking)"
 
 
 def send_one(settings: Settings, clock: Clock, sender: MailSender, mail_id: int) -> Attempt | None:
@@ -172,44 +185,71 @@ def send_one(settings: Settings, clock: Clock, sender: MailSender, mail_id: int)
         raw = Path(mail.eml_path).read_bytes()
     except OSError as exc:
         # the stored message is gone (disk trouble, purged): nothing to send, staff must look
-        _set(mail_id, token, "sending", status="failed", last_error=f"message file unreadable: {exc.strerror}")
-        _request_status(mail, "failed")
+        _set(mail_id, token, MailStatus.SENDING, status=MailStatus.FAILED,
+             last_error=f"message file unreadable: {exc.strerror}")
+        _request_status(mail, RequestStatus.FAILED)
         log.error("outbox %d: %s unreadable (%s)", mail_id, mail.eml_path, exc.strerror)
-        return Attempt(mail_id, "failed", str(exc))
+        return Attempt(mail_id, MailStatus.FAILED, str(exc), mail.request_id)
+
+    committing = False
 
     def before_data() -> None:
-        if not _set(mail_id, token, "sending", status="committing"):
+        nonlocal committing
+        if not _set(mail_id, token, MailStatus.SENDING, status=MailStatus.COMMITTING):
             raise TemporaryMailError("claim lost before DATA")   # never send without holding the claim
+        committing = True
 
     who = mask_email(mail.to_address)
     try:
         sender.send(raw, settings.mail.from_address, mail.to_address, before_data)
     except MessageTooLarge as exc:
         error = scrub(str(exc), mail.to_address)
-        _finish(mail, token, "too_large", error)
+        _finish(mail, token, MailStatus.TOO_LARGE, error)
         log.warning("outbox %d to %s: too large for the server (%s)", mail_id, who, error)
-        return Attempt(mail_id, "too_large", error)
+        return Attempt(mail_id, MailStatus.TOO_LARGE, error, mail.request_id)
     except PermanentMailError as exc:
         error = scrub(str(exc), mail.to_address)
-        _finish(mail, token, "failed", error)
+        _finish(mail, token, MailStatus.FAILED, error)
         log.warning("outbox %d to %s: refused for good (%s)", mail_id, who, error)
-        return Attempt(mail_id, "failed", error)
+        return Attempt(mail_id, MailStatus.FAILED, error, mail.request_id)
     except TemporaryMailError as exc:
         error = scrub(str(exc), mail.to_address)
+        if committing and not 400 <= exc.code < 500:
+            # after the end marker only the server's own 4xx proves it did not take the message
+            return _hold(mail, token, error)
         wait = backoff_s(mail.attempts)
         when = to_utc_naive(clock.now()) + dt.timedelta(seconds=wait)
-        # back to queued from either phase: a temporary error means the server did not take it
-        for phase in ("sending", "committing"):
-            if _set(mail_id, token, phase, status="queued", claimed_by="", last_error=error[:500],
+        for phase in (MailStatus.SENDING, MailStatus.COMMITTING):
+            if _set(mail_id, token, phase, status=MailStatus.QUEUED, claimed_by="", last_error=error[:500],
                     next_attempt_at=when):
                 break
         log.info("outbox %d to %s: not sent (%s); next try in %d s", mail_id, who, error, wait)
-        return Attempt(mail_id, "queued", error)
+        return Attempt(mail_id, MailStatus.QUEUED, error, mail.request_id)
+    except DeliveryUnknown as exc:
+        return _hold(mail, token, scrub(str(exc), mail.to_address))
+    except BaseException as exc:
+        # not a mail error (a bug, the database, KeyboardInterrupt): never leave the claim hanging
+        if committing:
+            _hold(mail, token, f"unexpected error after the message went out: {exc!r}")
+        else:
+            _set(mail_id, token, MailStatus.SENDING, status=MailStatus.QUEUED, claimed_by="",
+                 last_error=f"unexpected error: {exc!r}"[:500])
+        raise
     # the server has it: record that first, before anything else can go wrong
-    _set(mail_id, token, "committing", status="sent", sent_at=to_utc_naive(clock.now()), last_error="")
-    _request_status(mail, "sent")
+    _set(mail_id, token, MailStatus.COMMITTING, status=MailStatus.SENT, sent_at=to_utc_naive(clock.now()),
+         last_error="")
+    _request_status(mail, RequestStatus.SENT)
     log.info("outbox %d sent to %s", mail_id, who)
-    return Attempt(mail_id, "sent")
+    return Attempt(mail_id, MailStatus.SENT, "", mail.request_id)
+
+
+def _hold(mail: models.OutboxMail, token: str, error: str) -> Attempt:
+    """The server may have it: keep it for staff, never send it again by itself."""
+    note = f"{error}; {HELD_NOTE.format(id=mail.id)}"
+    _set(mail.id, token, MailStatus.COMMITTING, status=MailStatus.HELD, claimed_by="", last_error=note[:500])
+    _request_status(mail, RequestStatus.HELD)
+    log.warning("outbox %d to %s: held for staff (%s)", mail.id, mask_email(mail.to_address), error)
+    return Attempt(mail.id, MailStatus.HELD, error, mail.request_id)
 
 
 def scrub(text: str, address: str) -> str:
@@ -217,19 +257,29 @@ def scrub(text: str, address: str) -> str:
     return text.replace(address, mask_email(address)) if address else text
 
 
-def _finish(mail: models.OutboxMail, token: str, status: str, error: str) -> None:
-    for phase in ("sending", "committing"):
+def _finish(mail: models.OutboxMail, token: str, status: MailStatus, error: str) -> None:
+    for phase in (MailStatus.SENDING, MailStatus.COMMITTING):
         if _set(mail.id, token, phase, status=status, last_error=error[:500]):
             break
-    _request_status(mail, status)
+    _request_status(mail, RequestStatus(status))
 
 
-def due(clock: Clock, kiosk: str, force: bool = False) -> list[int]:
+def ours(settings: Settings, mail: models.OutboxMail) -> bool:
+    """This kiosk sends what it queued and whatever lies in its own outbox folder (mail queued
+    under an earlier ``[kiosk] name``); another kiosk's files are not here to send."""
+    if mail.kiosk == settings.kiosk.name:
+        return True
+    path = Path(mail.eml_path) if mail.eml_path else None
+    return path is not None and path.parent.resolve() == outbox_dir(settings).resolve() and path.is_file()
+
+
+def due(settings: Settings, clock: Clock, force: bool = False) -> list[int]:
+    """This kiosk's queued messages whose wait is over (``force``: all of them), oldest first."""
     m = models.OutboxMail
-    q = m.select(m.id).where((m.status == "queued") & (m.kiosk == kiosk))
+    q = m.select(m.id, m.kiosk, m.eml_path).where(m.status == MailStatus.QUEUED)
     if not force:
         q = q.where(m.next_attempt_at <= to_utc_naive(clock.now()))
-    return [row.id for row in q.order_by(m.next_attempt_at, m.id)]
+    return [row.id for row in q.order_by(m.next_attempt_at, m.id) if ours(settings, row)]
 
 
 def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool = False,
@@ -237,14 +287,14 @@ def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool =
     """Send this kiosk's due messages (``force``: ignore the backoff). Stops at the first
     connection-level failure: the others would only wait for the same timeout."""
     done: list[Attempt] = []
-    for mail_id in due(clock, settings.kiosk.name, force):
+    for mail_id in due(settings, clock, force):
         if only is not None and mail_id != only:
             continue
         attempt = send_one(settings, clock, sender, mail_id)
         if attempt is None:
             continue
         done.append(attempt)
-        if attempt.status == "queued":
+        if attempt.status == MailStatus.QUEUED:
             break
     return done
 
@@ -259,31 +309,34 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _claim_dead(claimed_by: str, claimed_at: dt.datetime | None, now: dt.datetime) -> bool:
+def claim_dead(claimed_by: str, claimed_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the process named by a ``host:pid`` claim is gone (another host's: after ``STALE_AFTER_S``)."""
     host, _, pid = claimed_by.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         return int(pid) != os.getpid() and not _process_alive(int(pid))
     return claimed_at is None or (now - claimed_at).total_seconds() > STALE_AFTER_S
 
 
-def recover_interrupted(clock: Clock, kiosk: str) -> tuple[int, int]:
-    """After a crash or restart: (re-queued, held). ``sending`` never reached DATA → queued;
+def recover_interrupted(settings: Settings, clock: Clock) -> tuple[int, int]:
+    """After a crash or restart: (re-queued, held). ``sending`` never sent the end of DATA → queued;
     ``committing`` may have been delivered → held, never resent automatically."""
     m = models.OutboxMail
     now = to_utc_naive(clock.now())
     requeued = held = 0
-    for mail in m.select().where(m.status.in_(("sending", "committing")) & (m.kiosk == kiosk)):
-        if not _claim_dead(mail.claimed_by, mail.claimed_at, now):
+    for mail in m.select().where(m.status.in_((MailStatus.SENDING, MailStatus.COMMITTING))):
+        if not ours(settings, mail) or not claim_dead(mail.claimed_by, mail.claimed_at, now):
             continue
         with write_transaction(models.database.obj):
-            if mail.status == "sending":
-                requeued += m.update(status="queued", claimed_by="", next_attempt_at=now).where(
-                    (m.id == mail.id) & (m.status == "sending")).execute()
+            if mail.status == MailStatus.SENDING:
+                requeued += m.update(status=MailStatus.QUEUED, claimed_by="", next_attempt_at=now).where(
+                    (m.id == mail.id) & (m.status == MailStatus.SENDING)).execute()
             else:
-                held += m.update(status="held", claimed_by="", last_error=(
-                    "interrupted while the server was receiving it: maybe delivered, so not resent "
-                    "automatically (kiosk mail retry %d after checking)" % mail.id)).where(
-                    (m.id == mail.id) & (m.status == "committing")).execute()
+                n = m.update(status=MailStatus.HELD, claimed_by="", last_error=(
+                    "interrupted while the server was receiving it: " + HELD_NOTE.format(id=mail.id))).where(
+                    (m.id == mail.id) & (m.status == MailStatus.COMMITTING)).execute()
+                if n:
+                    _request_status(mail, RequestStatus.HELD)
+                held += n
     if requeued or held:
         log.warning("outbox: %d interrupted message(s) queued again, %d held for staff", requeued, held)
     return requeued, held
@@ -296,33 +349,38 @@ def retry(clock: Clock, mail_id: int) -> models.OutboxMail:
         mail = m.get_or_none(m.id == mail_id)
         if mail is None:
             raise NotFound(f"no outbox message {mail_id}")
-        if mail.status not in ("held", "failed"):
+        if mail.status not in (MailStatus.HELD, MailStatus.FAILED):
             raise KioskError(f"message {mail_id} is {mail.status}; only held or failed ones can be retried")
-        mail.status, mail.claimed_by, mail.next_attempt_at = "queued", "", to_utc_naive(clock.now())
+        mail.status, mail.claimed_by, mail.next_attempt_at = MailStatus.QUEUED, "", to_utc_naive(clock.now())
         mail.save()
+        if mail.request_id is not None:
+            r = models.SoftcopyRequest
+            r.update(status=RequestStatus.QUEUED).where(r.id == mail.request_id).execute()
     return mail
 
 
-def counts(kiosk: str | None = None) -> dict[str, int]:
+def counts() -> dict[str, int]:
+    """Messages per status, every kiosk's."""
     m = models.OutboxMail
-    q = m.select(m.status, m.id)
-    if kiosk is not None:
-        q = q.where(m.kiosk == kiosk)
-    out: dict[str, int] = {}
-    for row in q:
-        out[row.status] = out.get(row.status, 0) + 1
-    return out
+    return {status: n for status, n in m.select(m.status, fn.COUNT(m.id)).group_by(m.status).tuples()}
 
 
 # --- the background sender ---
 
 class BackgroundSender:
-    """A daemon thread sending this kiosk's due messages every ``interval_s`` or when woken."""
+    """A daemon thread sending this kiosk's due messages every ``interval_s`` or when woken.
+
+    ``recover(settings, clock)`` runs once before the first round (what a crash left half-done);
+    ``on_attempt(attempt)`` is called on this thread after every attempt — the app hands it on to
+    the screens on the UI thread, so a screen waiting for "sent" is told instead of polling."""
 
     def __init__(self, settings_fn: Callable[[], Settings], clock: Clock,
-                 sender_fn: Callable[[Settings], MailSender], interval_s: float = 30.0):
+                 sender_fn: Callable[[Settings], MailSender], interval_s: float = 30.0, *,
+                 recover: Callable[[Settings, Clock], object] = recover_interrupted,
+                 on_attempt: Callable[[Attempt], None] | None = None):
         self._settings_fn, self._clock, self._sender_fn = settings_fn, clock, sender_fn
         self.interval_s = interval_s
+        self._recover, self._on_attempt = recover, on_attempt
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -348,12 +406,16 @@ class BackgroundSender:
 
     def run_once(self) -> list[Attempt]:
         settings = self._settings_fn()
+        if not self._recovered:
+            self._recover(settings, self._clock)
+            self._recovered = True
         if not settings.mail.enabled:    # staff may turn mail off in a reloaded config
             return []
-        if not self._recovered:
-            recover_interrupted(self._clock, settings.kiosk.name)
-            self._recovered = True
-        return send_due(settings, self._clock, self._sender_fn(settings.mail))
+        attempts = send_due(settings, self._clock, self._sender_fn(settings.mail))
+        if self._on_attempt is not None:
+            for attempt in attempts:
+                self._on_attempt(attempt)
+        return attempts
 
     def _run(self) -> None:
         db = models.database.obj
