@@ -9,9 +9,19 @@
 3. stamp every file into ``<data_dir>/softcopy/<number>/`` (``kiosk.core.watermark``): only
    stamped copies are ever attached or handed out;
 4. store the items and the message in the outbox (``kiosk.core.outbox``) — or, for staff with
-   ``--out``, copy the stamped file there instead.
+   ``--out``, copy the stamped file there instead (``kiosk.core.handover`` says where it may go).
 
 Sending happens later (``outbox.send_due``) or right away with ``deliver_now``.
+
+*Limits.* One hostile visitor must not turn the kiosk into a mail cannon: ``[library]
+softcopy_per_visit`` and ``softcopy_per_address_per_day`` are counted inside the numbering
+transaction (so two kiosks cannot both take the last one). An address counts with its ``+tag`` and
+case removed — the same mailbox. Staff at the CLI are not limited.
+
+*Recovery.* A request is ``preparing`` while its files are stamped, with the stamping process as
+``preparer``; one whose process died (a crash, a power cut) would stay so forever. ``recover``
+(the kiosk's sender at start, ``kiosk mail flush``) puts it right: queued if its message was already
+stored, else failed, its half-made files removed; ``kiosk mail status`` lists what staff should see.
 """
 from __future__ import annotations
 
@@ -27,12 +37,15 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Sequence
 
-from kiosk.core import models, numbering, outbox, watermark
+from peewee import fn
+
+from kiosk.core import handover, models, numbering, outbox, watermark
 from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.db import write_transaction
-from kiosk.core.errors import KioskError, ValidationError
+from kiosk.core.errors import KioskError, LimitReached, ValidationError
 from kiosk.core.logs import mask_email
+from kiosk.core.models import MailStatus, RequestStatus
 from kiosk.core.ports import MailSender
 from kiosk.i18n import N_, gettext_for
 
@@ -58,12 +71,14 @@ class SoftcopyRefused(KioskError):
             "Some of the chosen publications cannot be sent as a softcopy.")
 
 
+PER_VISIT = N_("You have reached the number of softcopies one visit can request. If you need more, please ask "
+               "a staff member at the PST desk.")
+PER_ADDRESS = N_("This e-mail address has received as many softcopies as we can send to one address in a day. "
+                 "Please come back tomorrow or ask a staff member at the PST desk.")
+
+
 class RequestFailed(KioskError):
     """Stamping failed; ``visitor_message`` is a msgid. The request stays recorded as failed."""
-
-    def __init__(self, message: str, visitor_message: str):
-        super().__init__(message)
-        self.visitor_message = visitor_message
 
 
 @dataclass(frozen=True)
@@ -153,15 +168,42 @@ def validate(settings: Settings, name: str, email: str, purpose_code: str, purpo
 
 # --- numbers ---
 
-def _new_request(clock: Clock, zone: str, form: Form, language: str, visit_id: int | None) -> models.SoftcopyRequest:
+def mailbox(address: str) -> str:
+    """The mailbox an address reaches, for counting: case and a ``+tag`` removed."""
+    local_part, _, domain = address.lower().rpartition("@")
+    return f"{local_part.split('+', 1)[0]}@{domain}"
+
+
+def check_limits(settings: Settings, clock: Clock, email: str, visit_id: int | None) -> None:
+    """``LimitReached`` when this visit or this mailbox has had its share (call it inside the
+    numbering transaction). Failed requests and staff hand-overs do not count."""
+    r, lib = models.SoftcopyRequest, settings.library
+    counted = r.status.not_in((RequestStatus.FAILED, RequestStatus.HANDED_OVER))
+    if visit_id is not None and r.select().where((r.visit == visit_id) & counted).count() >= lib.softcopy_per_visit:
+        raise LimitReached(f"visit {visit_id}: {lib.softcopy_per_visit} softcopy requests already", PER_VISIT)
+    zone = settings.office.timezone
+    midnight = local(clock.now(), zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    box = mailbox(email)
+    today = r.select(r.email).where((r.created_at >= to_utc_naive(midnight)) & counted)
+    if sum(mailbox(row.email or "") == box for row in today) >= lib.softcopy_per_address_per_day:
+        raise LimitReached(f"{mask_email(email)}: {lib.softcopy_per_address_per_day} softcopy requests today "
+                           "already", PER_ADDRESS)
+
+
+def _new_request(settings: Settings, clock: Clock, form: Form, language: str, visit_id: int | None,
+                 limits: bool) -> models.SoftcopyRequest:
     now = clock.now()
-    day = local(now, zone).date()
-    return numbering.create_numbered(
-        models.SoftcopyRequest.number, PREFIX, day,
-        lambda number: models.SoftcopyRequest.create(
+    day = local(now, settings.office.timezone).date()
+
+    def create(number: str) -> models.SoftcopyRequest:
+        if limits:
+            check_limits(settings, clock, form.email, visit_id)
+        return models.SoftcopyRequest.create(
             number=number, visit=visit_id, name=form.name, email=form.email, purpose=form.purpose,
-            language=language, terms_accepted_at=to_utc_naive(now), status="preparing",
-            created_at=to_utc_naive(now)))
+            language=language, terms_accepted_at=to_utc_naive(now), status=RequestStatus.PREPARING,
+            preparer=outbox.claim_token(), created_at=to_utc_naive(now))
+
+    return numbering.create_numbered(models.SoftcopyRequest.number, PREFIX, day, create)
 
 
 # --- files ---
@@ -179,7 +221,7 @@ def _slug(title: str) -> str:
 class Outcome:
     request_id: int
     number: str
-    status: str                     # queued | too_large | handed_over (then sent / … via the outbox)
+    status: RequestStatus           # queued | too_large | handed_over (then sent / … via the outbox)
     email: str
     files: list[Path] = field(default_factory=list)
     mail_id: int | None = None
@@ -191,18 +233,22 @@ class Outcome:
 
 def create_request(settings: Settings, clock: Clock, publication_ids: Sequence[int], name: str, email: str, *,
                    purpose_code: str = "", purpose_text: str = "", terms_accepted: bool,
-                   language: str = "id", visit_id: int | None = None, out: Path | None = None) -> Outcome:
-    """Validate, number, stamp and enqueue (or, with ``out``, write the stamped PDF there)."""
+                   language: str = "id", visit_id: int | None = None, out: Path | None = None,
+                   force: bool = False, limits: bool = True) -> Outcome:
+    """Validate, number, stamp and enqueue (or, with ``out``, write the stamped PDF there; ``force``
+    replaces an existing file). ``limits=False``: staff, not counted against the visitor limits."""
     form = validate(settings, name, email, purpose_code, purpose_text, terms_accepted)
     pubs, refused = check_publications(publication_ids)
     if refused:
         raise SoftcopyRefused(refused)
     if not pubs:
         raise ValidationError({"publications": N_("Choose at least one publication.")})
+    if out is not None:   # refuse a bad --out before anything is numbered or stamped
+        handover.destinations(settings, out, [f"{_slug(p.title)}.pdf" for p in pubs], force)
     if language not in ("id", "en"):
         language = "id"
     zone = settings.office.timezone
-    request = _new_request(clock, zone, form, language, visit_id)
+    request = _new_request(settings, clock, form, language, visit_id, limits)
     when = local(clock.now(), zone)
     stamp = watermark.Stamp(form.name, form.email, when, request.number, settings.office.name)
     folder = softcopy_dir(settings) / request.number
@@ -213,7 +259,7 @@ def create_request(settings: Settings, clock: Clock, publication_ids: Sequence[i
             watermark.stamp_pdf(Path(pub.file_path), dest, stamp)
             files.append(dest)
     except (watermark.WatermarkError, OSError) as exc:
-        _mark(request.id, "failed")
+        _mark(request.id, RequestStatus.FAILED)
         shutil.rmtree(folder, ignore_errors=True)   # no half-made copy stays behind
         log.error("softcopy %s: stamping failed: %s", request.number, exc)
         visitor = getattr(exc, "visitor_message", N_("Sorry, the softcopy could not be prepared. Please ask a "
@@ -224,47 +270,81 @@ def create_request(settings: Settings, clock: Clock, publication_ids: Sequence[i
             models.SoftcopyItem.create(request=request.id, publication=pub.id, file_path=str(path),
                                        file_size=path.stat().st_size)
     if out is not None:
-        _hand_over(files, Path(out))
-        _mark(request.id, "handed_over")
+        try:
+            for src, dest in zip(files, handover.destinations(settings, out, [f.name for f in files], force)):
+                handover.write(src, dest, force)
+        except handover.UnsafeDestination:
+            _mark(request.id, RequestStatus.FAILED)
+            raise
+        _mark(request.id, RequestStatus.HANDED_OVER)
         log.info("softcopy %s: %d file(s) written for staff", request.number, len(files))
-        return Outcome(request.id, request.number, "handed_over", form.email, files)
+        return Outcome(request.id, request.number, RequestStatus.HANDED_OVER, form.email, files)
     too_large = sum(p.stat().st_size for p in files) > settings.mail.max_attachment_mb * 1024 * 1024
     message = compose(settings, clock, request, list(zip(pubs, files)))
     mail = outbox.enqueue(settings, clock, message, request_id=request.id, too_large=too_large)
-    status = "too_large" if too_large else "queued"
+    status = RequestStatus.TOO_LARGE if too_large else RequestStatus.QUEUED
     _mark(request.id, status)
     log.info("softcopy %s: %d file(s) for %s, %s", request.number, len(files), mask_email(form.email), status)
     return Outcome(request.id, request.number, status, form.email, files, mail.id)
 
 
-def _mark(request_id: int, status: str) -> None:
+def _mark(request_id: int, status: RequestStatus, expected: RequestStatus | None = None) -> int:
     r = models.SoftcopyRequest
+    q = r.update(status=status).where(r.id == request_id)
+    if expected is not None:
+        q = q.where(r.status == expected)
     with write_transaction(models.database.obj):
-        r.update(status=status).where(r.id == request_id).execute()
+        return q.execute()
 
 
-def _hand_over(files: list[Path], out: Path) -> None:
-    try:
-        if len(files) == 1 and out.suffix.lower() == ".pdf":
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(files[0], out)
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            for f in files:
-                shutil.copyfile(f, out / f.name)
-    except OSError as exc:
-        raise KioskError(f"cannot write {out}: {exc.strerror}") from None
-
-
-def deliver_now(settings: Settings, clock: Clock, sender: MailSender, outcome: Outcome) -> str:
+def deliver_now(settings: Settings, clock: Clock, sender: MailSender, outcome: Outcome) -> RequestStatus:
     """Try to send the request's message at once (the visitor is waiting); its status after."""
-    if outcome.mail_id is not None and outcome.status == "queued":
+    if outcome.mail_id is not None and outcome.status == RequestStatus.QUEUED:
         outbox.send_due(settings, clock, sender, force=True, only=outcome.mail_id)
     return request_status(outcome.request_id)
 
 
-def request_status(request_id: int) -> str:
-    return models.SoftcopyRequest.get_by_id(request_id).status
+def request_status(request_id: int) -> RequestStatus:
+    return RequestStatus(models.SoftcopyRequest.get_by_id(request_id).status)
+
+
+# --- recovery after a crash ---
+
+def recover_preparing(settings: Settings, clock: Clock) -> list[str]:
+    """Requests whose stamping process is gone: queued (or as their message) when the message was
+    already stored, else failed with their half-made files removed. Returns their numbers."""
+    r, m = models.SoftcopyRequest, models.OutboxMail
+    now = to_utc_naive(clock.now())
+    done = []
+    for req in r.select().where(r.status == RequestStatus.PREPARING):
+        if not outbox.claim_dead(req.preparer, req.created_at, now):
+            continue       # still being stamped (this process, or another that is alive)
+        mail = m.get_or_none(m.request == req.id)
+        if mail is not None:    # died between storing the message and marking the request
+            status = RequestStatus.TOO_LARGE if mail.status == MailStatus.TOO_LARGE else RequestStatus.QUEUED
+        else:
+            status = RequestStatus.FAILED
+            shutil.rmtree(softcopy_dir(settings) / req.number, ignore_errors=True)
+            with write_transaction(models.database.obj):
+                models.SoftcopyItem.update(file_path="").where(models.SoftcopyItem.request == req.id).execute()
+        if _mark(req.id, status, expected=RequestStatus.PREPARING):
+            log.warning("softcopy %s: interrupted while being prepared; now %s", req.number, status)
+            done.append(req.number)
+    return done
+
+
+def recover(settings: Settings, clock: Clock) -> None:
+    """Everything a crash can leave half-done: requests being prepared, messages being sent."""
+    recover_preparing(settings, clock)
+    outbox.recover_interrupted(settings, clock)
+
+
+def needing_staff() -> list[models.SoftcopyRequest]:
+    """Requests with no message to show for them: still preparing, or failed before one was stored."""
+    r, m = models.SoftcopyRequest, models.OutboxMail
+    no_mail = ~fn.EXISTS(m.select(m.id).where(m.request == r.id))
+    return list(r.select().where((r.status == RequestStatus.PREPARING) |
+                                 ((r.status == RequestStatus.FAILED) & no_mail)).order_by(r.created_at, r.id))
 
 
 # --- the message ---
