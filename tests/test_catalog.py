@@ -162,6 +162,8 @@ def test_cli_import_list_search_remove(config_path, tmp_path, capsys):
     src.mkdir()
     make_pdf(src / "a.pdf", "Indikator Inflasi 2024")
     (src / "rusak.pdf").write_text("bukan pdf")
+    assert main(["--config", str(config_path), "init"]) == 0
+    capsys.readouterr()
     assert main(["--config", str(config_path), "catalog", "import", str(src)]) == 0
     out, err = capsys.readouterr()
     assert "1 added, 0 updated, 1 skipped" in out
@@ -173,3 +175,24 @@ def test_cli_import_list_search_remove(config_path, tmp_path, capsys):
     assert main(["--config", str(config_path), "catalog", "remove", "999"]) == 1
     assert "no publication with id 999" in capsys.readouterr().err
     assert main(["--config", str(config_path), "catalog", "import", str(tmp_path / "tidak-ada")]) == 1
+
+
+@pytest.mark.parametrize("limit, says", [("1e21", "'1e21' is not a whole number (1–1000)"),
+                                         ("1000000000000000000000", "1000000000000000000000 is out of range (1–1000)"),
+                                         ("-5", "-5 is out of range"), ("0", "0 is out of range"),
+                                         ("banyak", "'banyak' is not a whole number")])
+def test_cli_search_refuses_a_limit_that_is_not_a_sensible_number_in_one_line(config_path, capsys, limit, says):
+    assert main(["--config", str(config_path), "init"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--config", str(config_path), "catalog", "search", "inflasi", f"--limit={limit}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --limit: {says}" in err and "Traceback" not in err
+    assert main(["--config", str(config_path), "catalog", "search", "inflasi", "--limit", "1000"]) == 0
+
+
+def test_search_refuses_a_limit_sqlite_would_read_as_none_or_cannot_bind(runtime):
+    for limit in (0, -1, search.MAX_RESULTS + 1, 10 ** 21):
+        with pytest.raises(catalog.CatalogError, match="1 to 1000 results"):
+            search.search(runtime.db, "inflasi", limit=limit)

@@ -1,6 +1,7 @@
 """Digital library commands for staff: ``kiosk catalog import|list|remove|search`` and ``kiosk demo``.
 
-They call the same ``kiosk.core.catalog`` functions as the touchscreen, on the same database.
+They call the same ``kiosk.core`` functions as the touchscreen (``catalog``, ``catalog_import``,
+``search``), on the same database.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk.core import catalog, demo
+from kiosk.core import catalog, catalog_import, demo, search
 from kiosk.runtime import Runtime
 
 
@@ -29,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = csub.add_parser("search", help="search as the kiosk does, best match first")
     s.add_argument("query")
     s.add_argument("--subject", default="")
-    s.add_argument("--year", type=int)
-    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--year", type=_whole_number(1900, 2100))
+    s.add_argument("--limit", type=_whole_number(1, search.MAX_RESULTS), default=20,
+                   help=f"at most this many results (1–{search.MAX_RESULTS}, default 20)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search, runtime="read")
     r = csub.add_parser("remove", help="take a publication out of the catalogue (and its copied file)")
@@ -39,6 +41,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     d = sub.add_parser("demo", help="generate ~24 sample BPS publications and import them")
     d.set_defaults(func=cmd_demo)
+
+
+def _whole_number(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high`` ("1e21", "-5" or "x" get one clear line)."""
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({low}–{high})") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({low}–{high})")
+        return number
+    return parse
 
 
 def _progress_bar(n: int, total: int, path: Path) -> None:
@@ -53,7 +68,7 @@ def _progress_bar(n: int, total: int, path: Path) -> None:
     sys.stderr.flush()
 
 
-def _print_report(report: catalog.ImportReport) -> int:
+def _print_report(report: catalog_import.ImportReport) -> int:
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     print(report.summary())
@@ -61,7 +76,7 @@ def _print_report(report: catalog.ImportReport) -> int:
 
 
 def cmd_import(args, rt: Runtime) -> int:
-    report = catalog.import_directory(rt.settings, rt.clock, args.directory, args.metadata,
+    report = catalog_import.import_directory(rt.settings, rt.clock, args.directory, args.metadata,
                                       progress=_progress_bar)
     return _print_report(report)
 
@@ -84,7 +99,7 @@ def cmd_list(args, rt: Runtime) -> int:
 
 
 def cmd_search(args, rt: Runtime) -> int:
-    pubs = catalog.search(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
+    pubs = search.search(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
     if args.json:
         print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
     else:

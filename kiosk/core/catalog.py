@@ -100,14 +100,3 @@ def as_dict(pub: Publication) -> dict[str, Any]:
         out[key] = value.isoformat() if isinstance(value, dt.datetime) else value
     return out
 
-
-def __getattr__(name: str):
-    # TEMPORARY, until kiosk/commands/library.py (being changed by the lead right now) names the split
-    # modules itself: the import pipeline and search moved out of this module.
-    if name in ("import_directory", "ImportReport"):
-        from kiosk.core import catalog_import
-        return getattr(catalog_import, name)
-    if name == "search":
-        from kiosk.core import search
-        return search.search
-    raise AttributeError(name)

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from peewee import BooleanField, Database, DateTimeField, OperationalError
 
-from kiosk.core.catalog import newest
+from kiosk.core.catalog import CatalogError, newest
 from kiosk.core.db import is_sqlite
 from kiosk.core.models import Publication
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 BM25_WEIGHTS = (10.0, 5.0, 3.0, 1.0, 2.0)
 SHORT_PREFIX = 3      # a query whose words are all shorter than this is not ranked (see _search_sqlite)
 RANK_WINDOW = 1000    # at most this many (newest) matches are ranked by bm25 (see _search_sqlite)
+MAX_RESULTS = 1000    # the most one search returns (a screen shows 60; staff may ask for more)
 
 
 def fold(text: str) -> str:
@@ -47,6 +48,9 @@ def fts_expression(terms: Iterable[str]) -> str:
 def search(db: Database, text: str, subject: str = "", year: int | None = None,
            limit: int = 60) -> list[Publication]:
     """Publications matching every word of ``text`` (prefixes), best first; empty text = newest."""
+    if not 1 <= limit <= MAX_RESULTS:
+        # SQLite reads a negative LIMIT as "no limit" and cannot bind one above 2**63
+        raise CatalogError(f"a search returns 1 to {MAX_RESULTS} results, not {limit}")
     terms = query_terms(text)
     if not terms:
         return newest(limit, subject, year)
