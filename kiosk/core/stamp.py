@@ -66,7 +66,7 @@ def _chain(need_more: bool) -> list[tuple[str, set[int]]]:
             for name, path, index in BUNDLED:
                 cps = _register(name, path, index)
                 if cps is None:
-                    raise RuntimeError(f"the kiosk's own stamp font is missing: {path}")
+                    raise FileNotFoundError(f"the kiosk's own stamp font is missing: {path}")
                 _fonts.append((name, cps))
         if need_more and not _cjk_loaded:
             _cjk_loaded = True

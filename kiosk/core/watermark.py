@@ -211,15 +211,19 @@ def _stamp_pages(pdf, stamp_bytes: bytes, name: str) -> int:
         form = pdf.copy_foreign(drawn.pages[0].as_form_xobject())
     form[STAMP_MARKER] = True
     opener = pdf.make_indirect(pdf.make_stream(b"q\n"))
-    closers: dict[bytes, object] = {}
+    closers: dict[tuple[bytes, object], object] = {}     # one closing stream per page geometry
     n = 0
     for page in pdf.pages:
         n += 1
-        ops = _stamp_ops(stamp_matrix(_page_box(page), _rotation(page)), name)
-        closer = closers.get(ops)
-        if closer is None:
-            closer = closers[ops] = pdf.make_indirect(pdf.make_stream(ops))
         obj = page.obj
+        # keyed by the boxes' and /Rotate's own bytes: the matrix is worked out once per geometry,
+        # not 300 times (inherited values were pushed down onto each page at open)
+        rotate = _rotation(page)
+        geometry = (b"".join(obj[k].unparse() for k in ("/CropBox", "/MediaBox") if k in obj), rotate)
+        closer = closers.get(geometry)
+        if closer is None:
+            ops = _stamp_ops(stamp_matrix(_page_box(page), rotate), name)
+            closer = closers[geometry] = pdf.make_indirect(pdf.make_stream(ops))
         resources = obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
             resources = obj.Resources = pikepdf.Dictionary()
