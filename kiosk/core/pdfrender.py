@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from kiosk.core.errors import N_, KioskError
+
 PDFIUM_LOCK = threading.RLock()
 
 # 12 Mpx is a zoomed A3 spread at the reader's sharpest (36 MB of RGB); 8192 px is the texture size
@@ -24,8 +26,11 @@ MAX_RENDER_PIXELS = 12_000_000
 MAX_RENDER_SIDE = 8192
 
 
-class PdfOpenError(Exception):
-    """The file cannot be opened as a PDF; ``reason`` is a short staff-readable phrase."""
+class PdfOpenError(KioskError):
+    """The file cannot be opened or drawn as a PDF; ``reason`` is a short staff-readable phrase."""
+
+    visitor_message = N_("Sorry, this publication cannot be opened right now. Please ask the staff at the PST "
+                         "desk.")
 
     def __init__(self, reason: str):
         self.reason = reason
