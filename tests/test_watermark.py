@@ -456,3 +456,17 @@ def test_without_a_cjk_font_such_a_name_becomes_question_marks_not_an_error(tmp_
     assert "fonts-wqy-microhei" in run.stderr           # the log says what to install
     text = _letters(PdfReader(out).pages[0].extract_text())
     assert "???Wang" in text and NUMBER in text
+
+
+def test_a_damaged_but_repairable_file_is_repaired_by_qpdf_and_stamped(tmp_path):
+    """Cross-reference offsets all wrong (a file cut and re-joined by a careless upload): qpdf
+    rebuilds the table from the objects themselves, and the copy comes out whole."""
+    src = make_pdf(tmp_path / "plain.pdf", pages=3)
+    data = src.read_bytes()
+    xref = data.rindex(b"\nxref") + 1
+    table = re.sub(rb"\d{10} 00000 n", b"0000000042 00000 n", data[xref:])
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data[:xref] + table)
+    out = tmp_path / "out.pdf"
+    assert wm.stamp_pdf(broken, out, STAMP).pages == 3
+    check_output(src, out)
