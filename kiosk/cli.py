@@ -70,12 +70,17 @@ def _setup_logging(args) -> Path | None:
 def _run(args) -> int:
     need = getattr(args, "runtime", "write")
     if need is None:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     from kiosk.runtime import open_runtime
 
     rt = open_runtime(args.config, read_only=(need == "read"))
     try:
-        return int(args.func(args, rt) or 0)
+        code = int(args.func(args, rt) or 0)
+        # a pipe closed by its reader shows at the flush: let it happen here, where it is handled
+        sys.stdout.flush()
+        return code
     finally:
         rt.close()
 

@@ -61,6 +61,9 @@ def storage_error(db: Database, exc: Exception) -> StorageError:
         return DatabaseBusy(f"{where}: another program held the database too long ({text}) — try again")
     if "no such table" in low or "no such column" in low or "does not exist" in low and "relation" in low:
         return SchemaOutOfDate(f"{where}: the database schema is not this program's ({text}) — run `kiosk init`")
+    if "unable to open" in low and path is not None and path.exists() and not os.access(path.parent, os.W_OK):
+        return DatabaseReadOnly(f"{where}: cannot write (read-only disk or no permission on {path.parent}) — check "
+                                "the disk and the owner of the data folder")
     if "unable to open" in low:
         return DatabaseReadOnly(f"{where}: cannot open the database file — check that the data folder exists and "
                                 "belongs to the kiosk's user")

@@ -11,6 +11,19 @@ from pathlib import Path
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class KioskLogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file. When the disk is full or read-only the line is lost, quietly: the error
+    that caused it is already being told to staff in one line, and logging's own traceback
+    ("--- Logging error ---") would bury it."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+
+class KioskStderr(logging.StreamHandler):
+    """stderr (journald under systemd)."""
+
+
 def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True,
                   stderr_level: str | None = None) -> Path | None:
     """Attach the kiosk's handlers to the root logger, replacing any earlier ones (so calling it
@@ -24,24 +37,23 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = 
     # in the log file when staff turn on debug logging, so its queries never go below INFO.
     logging.getLogger("peewee").setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
     for h in list(root.handlers):
-        if getattr(h, "_kiosk", False):
+        if isinstance(h, (KioskLogFile, KioskStderr)):
             root.removeHandler(h)
     handlers: list[logging.Handler] = []
     log_file = None
     if data_dir is not None:
         log_file = data_dir / "logs" / "kiosk.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = KioskLogFile(
             log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
         file_handler.setLevel(file_level)
         handlers.append(file_handler)
     if to_stderr:
-        err = logging.StreamHandler(sys.stderr)
+        err = KioskStderr(sys.stderr)
         err.setLevel(err_level)
         handlers.append(err)
     for h in handlers:
         h.setFormatter(logging.Formatter(FORMAT))
-        h._kiosk = True  # type: ignore[attr-defined]
         root.addHandler(h)
     return log_file
 
