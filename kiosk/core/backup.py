@@ -18,6 +18,7 @@ data). Restoring is ``kiosk.core.restore``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import io
@@ -311,6 +312,15 @@ def create_backup(settings: Settings, db: Database | None, now: dt.datetime, *, 
                 n += 1
                 target = folder / archive_name(settings.kiosk.name, now, prefix).replace(SUFFIX, f"-{n}{SUFFIX}")
             size = write_archive(target, manifest, members)
+        except sqlite3.Error as exc:
+            if "full" in str(exc):
+                raise BackupError(f"{folder}: no space left for the copy of the database — free space there or use "
+                                  "--to DIR") from None
+            raise BackupError(f"cannot copy the database into {folder}: {exc} — see `kiosk doctor`") from None
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            raise BackupError(f"{folder}: no space left for the archive — free space there or use --to DIR") from None
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         removed = prune_archives(folder, settings) if prune else []

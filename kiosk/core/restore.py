@@ -71,7 +71,8 @@ def unpack_verified(archive: Path, stage: Path) -> dict:
         return ArchiveRefused(f"{archive}: {why} — nothing was changed; use another backup")
 
     try:
-        with tarfile.open(archive, mode="r:gz") as tar:
+        # gzip opened here, read as a stream and then to its very end, so its CRC is checked too
+        with gzip.open(archive, "rb") as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
             first = tar.next()
             if first is None or first.name != bk.MANIFEST or not first.isfile() or first.size > 10_000_000:
                 raise refuse("not a kiosk backup (no manifest.json at its start)")
@@ -105,6 +106,8 @@ def unpack_verified(archive: Path, stage: Path) -> dict:
             missing = set(expected) - seen
             if missing:
                 raise refuse(f"members missing: {', '.join(sorted(missing))} (truncated archive)")
+            while gz.read(1 << 20):
+                pass
     except FileNotFoundError:
         raise bk.BackupError(f"{archive}: no such file") from None
     except (tarfile.TarError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
