@@ -281,8 +281,9 @@ def _describe(pdf, path: Path, extra: dict[str, Any] | None, thumb: Path) -> tup
         raise pdfrender.PdfOpenError("has no pages")
     if pages > MAX_PAGES:
         raise pdfrender.PdfOpenError(f"too many pages ({pages}; the limit is {MAX_PAGES})")
-    # before PDFium loads the first page (it inflates the page's streams whole at load)
-    pdfcheck.check_first_page(path)
+    # before PDFium loads a page (it inflates the page's streams whole at load): here for the cover,
+    # later in the reader for every page
+    pdfcheck.check_pages(path)
     meta: dict[str, Any] = _pdf_metadata(pdf)
     meta.update(_read_sidecar(path))
     meta.update({k: v for k, v in (extra or {}).items() if v not in (None, "")})
