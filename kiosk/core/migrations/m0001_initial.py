@@ -20,7 +20,7 @@ def apply(db: Database, migrator: SchemaMigrator) -> None:
         create_sqlite_search(db)
 
 
-# Full-text search over the catalogue (kiosk.core.catalog.search): an external-content FTS5
+# Full-text search over the catalogue (kiosk.core.search.search): an external-content FTS5
 # table kept in step with `publication` by triggers, so no write path can forget it.
 # remove_diacritics 2: "Kesejahteraan" finds "kesejahteraán".
 # prefix: every word of a query is a prefix ("kese" finds "kesejahteraan", as the visitor types). A prefix of a
