@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 
-from kiosk.core import complaints
+from kiosk.core import complaints, privacy
 from kiosk.core.clock import UTC
-from kiosk.core.errors import KioskError, NotFound, ValidationError
+from kiosk.core.config import sqlite_path
+from kiosk.core.errors import KioskError, LimitReached, NotFound, ValidationError
 from kiosk.core.models import Complaint
 from helpers import kiosks_at_once
 
@@ -85,11 +86,55 @@ def test_three_kiosk_threads_never_share_a_reference(runtime, clock):
     assert sorted(refs)[-1] == f"ADU-20261124-{3 * per_thread:04d}"
 
 
-def test_contacts_older_than_the_retention_are_blanked(runtime, clock):
-    old = _file(clock, contact="budi@example.com")
+def test_what_the_visitor_typed_is_purged_after_the_retention(runtime, clock):
+    """Issue 11.13: the text was never purged, so a typed NIK survived; now text and contact go together."""
+    nik = "3271011234560001"
+    old = _file(clock, f"Nama saya Budi, NIK {nik}, data tidak dikirim.", contact="budi@example.com")
+    complaints.close_complaint(clock, old.reference, "Data dikirim ulang.")
     clock.advance(366 * 86400)
     new = _file(clock, contact="+6281234567890")
     assert complaints.purge_contacts(clock, 365) == 1
-    assert Complaint.get_by_id(old.id).contact == "" and Complaint.get_by_id(old.id).text == old.text
-    assert Complaint.get_by_id(new.id).contact == "+6281234567890"
+    purged = Complaint.get_by_id(old.id)
+    assert (purged.text, purged.contact) == ("", "")
+    # the record stays: reference, category, dates, status and the staff's note
+    assert (purged.reference, purged.category, purged.status, purged.closing_note) == (
+        old.reference, "service", "closed", "Data dikirim ulang.")
+    kept = Complaint.get_by_id(new.id)
+    assert (kept.text, kept.contact) == (new.text, "+6281234567890")
     assert complaints.purge_contacts(clock, 365) == 0
+
+
+def test_the_privacy_purge_leaves_no_trace_of_a_typed_nik_in_the_database_file(runtime, clock):
+    nik = "3271011234560001"
+    _file(clock, f"Nama saya Budi, NIK {nik}, data tidak dikirim.")
+    clock.advance(366 * 86400)
+    result = privacy.purge(runtime.db, runtime.settings, clock)
+    assert result.complaints == 1
+    runtime.close()
+    path = sqlite_path(runtime.settings)
+    for file in (path, path.with_name(path.name + "-wal")):
+        if file.exists():
+            assert nik.encode() not in file.read_bytes(), file
+
+
+def test_one_kiosk_takes_a_few_complaints_per_minute_then_asks_to_wait(runtime, clock):
+    """Issue 11.11: complaints per kiosk per minute are limited (config, default 3)."""
+    limit = runtime.settings.complaints.per_kiosk_per_minute
+    assert limit == 3
+
+    def file(kiosk="kiosk-1"):
+        return complaints.file_complaint(clock, ZONE, kiosk, "service", "Antrean terlalu lama di loket 2.",
+                                         per_minute=limit)
+
+    for _ in range(limit):
+        file()
+        clock.advance(10)
+    with pytest.raises(complaints.TooManyComplaints) as err:
+        file()
+    assert isinstance(err.value, LimitReached)
+    assert err.value.visitor_message.startswith("Thank you. This kiosk has just received several complaints")
+    assert "per_kiosk_per_minute" in str(err.value)
+    assert file("kiosk-2").reference == "ADU-20261124-0004"     # another kiosk is not held back
+    clock.advance(31)                                             # the first one is now 61 s old
+    assert file().reference == "ADU-20261124-0005"
+    assert Complaint.select().where(Complaint.kiosk == "kiosk-1").count() == limit + 1

@@ -2,6 +2,11 @@
 
 References look like ``ADU-20261124-0003``: the office's local date and a sequence that
 restarts every day, safe with several kiosks (see ``kiosk.core.numbering``).
+
+One person at the screen must not flood the list staff work through: the touchscreen passes
+``[complaints] per_kiosk_per_minute`` and a kiosk that has taken that many in the last 60 seconds
+asks the visitor to wait (``TooManyComplaints``). What a visitor typed — the text may hold a name or
+an ID number, the contact an e-mail or phone — is removed after the privacy retention.
 """
 from __future__ import annotations
 
@@ -12,13 +17,21 @@ from dataclasses import dataclass
 from kiosk.core import models, numbering
 from kiosk.core.clock import Clock, local, to_utc_naive
 from kiosk.core.db import write_transaction
-from kiosk.core.errors import KioskError, NotFound, ValidationError
+from kiosk.core.errors import KioskError, LimitReached, NotFound, ValidationError
+from kiosk.core.models import ComplaintStatus
 from kiosk.i18n import N_
 
 PREFIX = "ADU"
 TEXT_MIN = 10
 TEXT_MAX = 2000
 NOTE_MAX = 2000
+PER_MINUTE_WINDOW = dt.timedelta(seconds=60)
+
+
+class TooManyComplaints(LimitReached):
+    """This kiosk took its per-minute share of complaints: the visitor is asked to wait a moment."""
+    visitor_message = N_("Thank you. This kiosk has just received several complaints; please wait a minute "
+                         "and send yours again, or use one of the official channels.")
 
 
 @dataclass(frozen=True)
@@ -59,23 +72,36 @@ def validate(category: str, text: str, contact: str) -> tuple[str, str, str]:
 
 
 def file_complaint(clock: Clock, zone: str, kiosk: str, category: str, text: str, contact: str = "", *,
-                   visit_id: int | None = None, language: str = "id") -> models.Complaint:
-    """Validate and store a complaint; returns it with its new reference number."""
+                   visit_id: int | None = None, language: str = "id",
+                   per_minute: int | None = None) -> models.Complaint:
+    """Validate and store a complaint; returns it with its new reference number.
+
+    ``per_minute``: at most this many from ``kiosk`` in the last 60 seconds, else ``TooManyComplaints``
+    (the visitor-facing screens pass ``[complaints] per_kiosk_per_minute``; None: no limit)."""
     category, text, contact = validate(category, text, contact)
     now = clock.now()
+    stored_now = to_utc_naive(now)
     day = local(now, zone).date()
-    return numbering.create_numbered(
-        models.Complaint.reference, PREFIX, day,
-        lambda reference: models.Complaint.create(
-            reference=reference, visit=visit_id, kiosk=kiosk, category=category, text=text, contact=contact,
-            language=language, status="open", created_at=to_utc_naive(now)))
+    c = models.Complaint
+
+    def create(reference: str) -> models.Complaint:
+        # counted inside the numbering transaction, so two taps at once cannot both slip under the limit
+        if per_minute is not None:
+            recent = c.select().where((c.kiosk == kiosk) & (c.created_at > stored_now - PER_MINUTE_WINDOW)).count()
+            if recent >= per_minute:
+                raise TooManyComplaints(f"kiosk {kiosk}: {recent} complaints in the last minute, limit "
+                                        f"{per_minute} ([complaints] per_kiosk_per_minute); not saved")
+        return c.create(reference=reference, visit=visit_id, kiosk=kiosk, category=category, text=text,
+                        contact=contact, language=language, status=ComplaintStatus.OPEN, created_at=stored_now)
+
+    return numbering.create_numbered(c.reference, PREFIX, day, create)
 
 
 def list_complaints(open_only: bool = False) -> list[models.Complaint]:
     c = models.Complaint
     query = c.select().order_by(c.created_at, c.id)
     if open_only:
-        query = query.where(c.status == "open")
+        query = query.where(c.status == ComplaintStatus.OPEN)
     return list(query)
 
 
@@ -92,9 +118,9 @@ def close_complaint(clock: Clock, reference: str, note: str) -> models.Complaint
         complaint = c.get_or_none(c.reference == reference)
         if complaint is None:
             raise NotFound(f"no complaint with reference {reference}")
-        if complaint.status == "closed":
+        if complaint.status == ComplaintStatus.CLOSED:
             raise KioskError(f"complaint {reference} is already closed (on {complaint.closed_at:%Y-%m-%d %H:%M} UTC)")
-        complaint.status = "closed"
+        complaint.status = ComplaintStatus.CLOSED
         complaint.closed_at = to_utc_naive(clock.now())
         complaint.closing_note = note
         complaint.save()
@@ -102,10 +128,12 @@ def close_complaint(clock: Clock, reference: str, note: str) -> models.Complaint
 
 
 def purge_contacts(clock: Clock, retention_days: int) -> int:
-    """Blank the contact (e-mail / phone) of complaints older than ``retention_days``; the
-    complaint itself stays for the record. Returns how many were blanked. Meant to run with
-    ``kiosk privacy purge`` (privacy.retention_days)."""
+    """Remove what the visitor typed — the text (it may hold a name or an ID number) and the contact
+    (e-mail / phone) — from complaints older than ``retention_days``; the reference, category,
+    dates, status and the staff's closing note stay for the record. Returns how many were purged.
+    Runs with ``kiosk privacy purge`` (privacy.retention_days)."""
     cutoff = to_utc_naive(clock.now()) - dt.timedelta(days=retention_days)
     c = models.Complaint
     with write_transaction(models.database.obj):
-        return c.update(contact="").where((c.created_at < cutoff) & (c.contact != "")).execute()
+        return (c.update(contact="", text="")
+                .where((c.created_at < cutoff) & ((c.contact != "") | (c.text != ""))).execute())

@@ -195,6 +195,38 @@ class ComplaintUITest(KioskUITest):
         assert screen.ids.reference.text == "ADU-20261124-0001"
         assert Complaint.get().contact == "" and Complaint.get().category == "staff"
 
+    def test_a_flood_of_complaints_is_asked_politely_to_wait(self):
+        """Issue 11.11: [complaints] per_kiosk_per_minute (here 2); the text stays to send a minute later."""
+        app = self.start(replace={"per_kiosk_per_minute = 3": "per_kiosk_per_minute = 2"})
+        for _ in range(2):
+            complaints.file_complaint(self.clock, "Asia/Jakarta", app.settings.kiosk.name, "other",
+                                      "Saran: tambah colokan listrik.", per_minute=2)
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        self.tap(self.find_text("Petugas", screen))
+        screen.ids.text.text = "Petugas kurang ramah"
+        self.tap_and_wait(screen.ids.send, screen)
+        assert screen.step == "form" and screen.ids.text.text == "Petugas kurang ramah"
+        assert "Terima kasih. Kios ini baru saja menerima beberapa pengaduan" in " ".join(self.all_texts())
+        assert Complaint.select().count() == 2
+        self.clock.advance(61)
+        self.tap_and_wait(screen.ids.send, screen)
+        assert screen.step == "done" and Complaint.select().count() == 3
+
+    def test_a_storage_fault_leaves_the_text_and_asks_to_try_again(self):
+        app = self.start()
+        app.go("complaint")
+        self.advance_frames(2)
+        screen = self.screen("complaint")
+        self.tap(self.find_text("Petugas", screen))
+        screen.ids.text.text = "Petugas kurang ramah"
+        self.runtime.db.execute_sql("DROP TABLE complaint")     # a database from another program version
+        self.tap_and_wait(screen.ids.send, screen)
+        assert screen.step == "form" and screen.ids.text.text == "Petugas kurang ramah"
+        assert screen.message == "Sorry, the kiosk cannot save right now. Please ask PST staff for help."
+        assert app.manager.current == "complaint"
+
     def complaint_on_a_slow_database(self, category: str, text: str, seconds: float):
         """The complaint screen filled in, with a database that takes ``seconds`` to save (e.g. a
         PostgreSQL server out of reach until the TCP timeout); the real one comes back on exit."""

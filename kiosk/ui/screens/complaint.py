@@ -2,20 +2,14 @@
 reference number and the office's official complaint channels."""
 from __future__ import annotations
 
-import logging
-
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import complaints
 from kiosk.core.errors import ValidationError
-from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.survey import StepPage, StepPages  # noqa: F401  (kv rules name them)
-
-log = logging.getLogger(__name__)
 
 FORM, DONE = "form", "done"
 
@@ -42,7 +36,6 @@ class ComplaintScreen(KioskScreen):
     category_error = StringProperty("")      # msgids; translated in kv
     text_error = StringProperty("")
     contact_error = StringProperty("")
-    message = StringProperty("")
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
 
     def on_pre_enter(self, *args):
@@ -77,8 +70,10 @@ class ComplaintScreen(KioskScreen):
         clock, zone, kiosk = app.runtime.clock, app.settings.office.timezone, app.settings.kiosk.name
         category, text, contact = self.ids.category.value, self.ids.text.text, self.ids.contact.text
         visit_id, lang = app.session.visit_id, app.lang
+        per_minute = app.settings.complaints.per_kiosk_per_minute
         self.in_background(lambda: complaints.file_complaint(clock, zone, kiosk, category, text, contact,
-                                                             visit_id=visit_id, language=lang),
+                                                             visit_id=visit_id, language=lang,
+                                                             per_minute=per_minute),
                            self._filed, self._not_filed)
 
     def _not_filed(self, exc: BaseException) -> None:
@@ -86,12 +81,9 @@ class ComplaintScreen(KioskScreen):
             self.category_error = exc.errors.get("category", "")
             self.text_error = exc.errors.get("text", "")
             self.contact_error = exc.errors.get("contact", "")
-        elif isinstance(exc, PeeweeError):
-            # Database busy or unreachable: the visitor's text stays on screen to try again.
-            log.error("complaint not saved", exc_info=exc)
-            self.message = N_("Sorry, your complaint could not be saved. Please try again or ask a staff member.")
         else:
-            raise exc       # a bug: the failsafe screen, as anywhere else
+            # storage faults, the per-minute limit, bugs: the one handler; what was typed stays on screen
+            self.show_failure(exc)
 
     def _filed(self, saved) -> None:
         self.reference = saved.reference

@@ -6,22 +6,16 @@ already has one is told so at once, and a race with another kiosk is caught when
 (``survey.AlreadyAnswered``). Without either it is a walk-up response, kept out of the official IKM."""
 from __future__ import annotations
 
-import logging
-
 from kivy.graphics import Color, RoundedRectangle
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
-from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import survey
 from kiosk.core.errors import ValidationError
-from kiosk.i18n import N_
 from kiosk.ui.screens.base import KioskScreen
-
-log = logging.getLogger(__name__)
 
 QUESTIONS, COMMENT, ALREADY = "questions", "comment", "already"
 
@@ -80,7 +74,6 @@ class SurveyScreen(KioskScreen):
     step = StringProperty(QUESTIONS)
     index = NumericProperty(0)                    # 0 … 8: which question is shown
     answers = ListProperty([0] * survey.ELEMENT_COUNT)
-    message = StringProperty("")                  # msgid of a problem while saving
 
     def on_pre_enter(self, *args):
         self.restart()
@@ -144,12 +137,9 @@ class SurveyScreen(KioskScreen):
             self.message = exc.errors.get("comment") or exc.errors.get("answers") or ""
             if "answers" in exc.errors:
                 self.step, self.index = QUESTIONS, self.answers.index(0) if 0 in self.answers else 0
-        elif isinstance(exc, PeeweeError):
-            # The database is busy or unreachable: keep the answers so the visitor can try again.
-            log.error("survey response not saved", exc_info=exc)
-            self.message = N_("Sorry, your rating could not be saved. Please try again or ask a staff member.")
         else:
-            raise exc       # a bug: the failsafe screen, as anywhere else
+            # storage faults and bugs: the one handler; the answers stay so the visitor can try again
+            self.show_failure(exc)
 
     def finish(self) -> None:
         self.app.go_next(self.screen_name)
