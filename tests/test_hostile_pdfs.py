@@ -31,15 +31,21 @@ CHILD_ADDRESS_SPACE = 3 << 30     # the 17 GB render of the wide page fails fast
 # --- the crafted-PDF generator ---
 
 def raw_pdf(path: Path, content: bytes, *, media=(0, 0, 595, 842), flate: bool = True,
-            form: bytes | None = None) -> Path:
+            form: bytes | None = None, image: tuple[int, int] | None = None) -> Path:
     """A one-page PDF written by hand: ``content`` is the page's stream (already deflated when
-    ``flate``); ``form``, when given, is a deflated Form XObject the page draws as /Fm0."""
+    ``flate``); ``form``, when given, is a deflated Form XObject the page draws as /Fm0; ``image``
+    (width, height) a JPEG-coded image /Fm0 of that declared size whose data is a few bytes."""
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"]
-    resources = b"<< /XObject << /Fm0 5 0 R >> >>" if form is not None else b"<< >>"
+    resources = b"<< /XObject << /Fm0 5 0 R >> >>" if form is not None or image else b"<< >>"
     objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [%d %d %d %d] /Contents 4 0 R /Resources %s >>"
                 % (*media, resources))
     objs.append(b"<< /Length %d%s >>\nstream\n" % (len(content), b" /Filter /FlateDecode" if flate else b"")
                 + content + b"\nendstream")
+    if image is not None:
+        jpeg = b"\xff\xd8\xff\xd9"
+        objs.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+                    b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % (*image, len(jpeg))
+                    + jpeg + b"\nendstream")
     if form is not None:
         objs.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length %d /Filter /FlateDecode >>\n"
                     b"stream\n" % len(form) + form + b"\nendstream")
@@ -176,6 +182,7 @@ def test_a_compression_bomb_is_skipped_with_its_reason_and_the_import_goes_on(tm
     bomb(folder / "bom.pdf", 300)
     form_bomb(folder / "bom-form.pdf", 300)
     bomb_on_page_3(folder / "bom-halaman-3.pdf", 300)
+    raw_pdf(folder / "gambar-raksasa.pdf", zlib.compress(b"q 595 0 0 842 0 0 cm /Fm0 Do Q"), image=(60000, 60000))
     good_pdf(folder / "baik.pdf", "Statistik Daerah 2024")
     wide_page(folder / "lebar.pdf")
     assert (folder / "bom.pdf").stat().st_size < 1_000_000
@@ -185,7 +192,9 @@ def test_a_compression_bomb_is_skipped_with_its_reason_and_the_import_goes_on(tm
     assert found["skipped"] == {"bom.pdf": "page 1 inflates to more than 128 MB (a compression bomb?); not opened",
                                 "bom-form.pdf": "page 1 inflates to more than 128 MB (a compression bomb?); not opened",
                                 "bom-halaman-3.pdf": "page 3 inflates to more than 128 MB (a compression bomb?); "
-                                                     "not opened"}
+                                                     "not opened",
+                                "gambar-raksasa.pdf": "an image on page 1 has 3600 million pixels (the limit is 50); "
+                                                      "not opened"}
     # PDFium alone takes ~600 MB to load such a page; the measuring holds one 1 MB step at a time
     assert found["growth_mb"] < 150, found
 

@@ -18,7 +18,7 @@ from kiosk.core.pdfrender import PdfOpenError
 
 MAX_PAGE_DECODED_BYTES = 128 * 1024 * 1024   # a scanned A4 page at 300 dpi, uncompressed RGB, is 26 MB
 MAX_RAW_STREAM_BYTES = 64 * 1024 * 1024      # read whole to be measured: more is not one page's stream
-MAX_IMAGE_PIXELS = 100_000_000               # PDFium decodes an image whole; 100 Mpx is 600 dpi on A2
+MAX_IMAGE_PIXELS = 50_000_000                # PDFium decodes an image whole; an A4 scan at 600 dpi is 35 Mpx
 MAX_OBJECTS = 1_000_000                      # objects the pages reach (a tagged 300-page report: ~19,000)
 STEP = 1 << 20
 # links that lead away from what a page draws (to the page tree, other pages, actions)
