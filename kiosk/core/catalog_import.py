@@ -311,7 +311,7 @@ def import_file(settings: Settings, clock: Clock, path: Path, extra: dict[str, A
     try:
         pages, meta = _describe(pdf, path, extra, thumb)
     except (pdfrender.pdfium.PdfiumError, MemoryError) as exc:
-        raise pdfrender.PdfOpenError(f"cannot be read by PDFium ({exc or type(exc).__name__})") from None
+        raise pdfrender.PdfOpenError(f"cannot be read by PDFium ({str(exc) or type(exc).__name__})") from None
     finally:
         with pdfrender.PDFIUM_LOCK:
             pdf.close()

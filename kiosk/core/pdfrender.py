@@ -86,7 +86,7 @@ def _render(page: "pdfium.PdfPage", height_px: int, **kwargs) -> "pdfium.PdfBitm
     try:
         return page.render(scale=render_scale(w_pt, h_pt, height_px), **kwargs)
     except (pdfium.PdfiumError, MemoryError) as exc:
-        raise PdfOpenError(f"a page cannot be drawn ({exc or type(exc).__name__})") from None
+        raise PdfOpenError(f"a page cannot be drawn ({str(exc) or type(exc).__name__})") from None
 
 
 class Document:
