@@ -470,3 +470,17 @@ def test_a_damaged_but_repairable_file_is_repaired_by_qpdf_and_stamped(tmp_path)
     out = tmp_path / "out.pdf"
     assert wm.stamp_pdf(broken, out, STAMP).pages == 3
     check_output(src, out)
+
+
+@pytest.mark.parametrize("name", ["tab\there\nnew line\x00", "Andi \udcff Saputra", "😀 Andi 🇮🇩", "\u200f\u200e",
+                                  "a" * 2000, "Siti Nurhaliza (سيتي نورحاليزا)"],
+                         ids=["controls", "undecodable-byte", "emoji", "marks-only", "2000-chars", "mixed-direction"])
+def test_whatever_the_name_the_stamp_is_made_and_stays_on_the_page(tmp_path, name):
+    """Names as a command line or a hostile visitor may give them: never an exception, never off the page."""
+    out = tmp_path / "out.pdf"
+    wm.stamp_pdf(make_pdf(tmp_path / "plain.pdf", pages=1), out, wm.Stamp(name, "x@example.org", STAMP.when,
+                                                                           NUMBER, "BPS Kota Contoh"))
+    assert NUMBER in PdfReader(out).pages[0].extract_text()
+    if PDFTOTEXT:
+        for word, x0, y0, x1, y1 in _word_boxes(out):
+            assert -0.5 <= x0 and x1 <= 595.5 and -0.5 <= y0 and y1 <= 842.5, f"{word!r} leaves the page"

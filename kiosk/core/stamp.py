@@ -31,6 +31,7 @@ MARGIN = 18.0                             # kept clear along every edge of the s
 MAX_SIZE, MIN_UNWRAPPED, MIN_SIZE = 40.0, 16.0, 4.0
 LEADING = 1.25
 ASCENT, DESCENT = 1.07, 0.3               # of the font size, generous for accents and CJK
+MAX_CHARS = 300
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 # (reportlab name, file, subfont index); the first two ship with the kiosk, the rest are optional
@@ -82,6 +83,16 @@ def _chain(need_more: bool) -> list[tuple[str, set[int]]]:
         return _fonts
 
 
+def _clean(text: str) -> str:
+    """Control characters as spaces, lone surrogates (undecodable bytes of a command line) as '?', and
+    at most ``MAX_CHARS`` (the form allows 120 for a name, 254 for an address; the layout's cost grows
+    with the length)."""
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS - 1] + "…"
+    return "".join(" " if unicodedata.category(ch) == "Cc" else "?" if unicodedata.category(ch) == "Cs" else ch
+                   for ch in text)
+
+
 def _is_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
@@ -127,9 +138,16 @@ class _Line:
     """One line of the stamp: its logical text, display runs and width at 1 pt."""
 
     def __init__(self, text: str, bold: bool):
-        self.text, self.bold = text, bold
-        self.runs = _runs(_visual(text))
+        self.text, self.bold = _clean(text), bold
+        self.runs = _runs(_visual(self.text))
         self.unit = _width(self.runs, 1.0)
+        self._advances: list[float] | None = None
+
+    @property
+    def advances(self) -> list[float]:
+        if self._advances is None:
+            self._advances = _advances(self.text)
+        return self._advances
 
 
 # --- geometry of the diagonal block ---
@@ -161,28 +179,36 @@ def _fits(lines: list[_Line], size: float) -> bool:
     return True
 
 
+def _advances(text: str) -> list[float]:
+    """Each character's width at 1 pt in the font it is drawn with (``_runs`` keeps one per character)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return [stringWidth(ch, font, 1.0) for font, piece in _runs(text) for ch in piece]
+
+
 def _wrap(line: _Line, limit: float) -> list[_Line]:
-    """``line`` cut into lines no wider than ``limit`` (pt at 1 pt size): at spaces, else anywhere."""
+    """``line`` cut into lines no wider than ``limit`` (pt at 1 pt size): at spaces, else anywhere.
+    One pass over the characters, so a hostile 2,000-character name costs milliseconds, not seconds."""
     if line.unit <= limit:
         return [line]
+    text, adv = line.text, line.advances
     pieces: list[str] = []
-    current = ""
-    for word in line.text.split():
-        candidate = f"{current} {word}" if current else word
-        if _Line(candidate, line.bold).unit <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        current = ""
-        for ch in word:                      # a word too long for a line on its own
-            if current and _Line(current + ch, line.bold).unit > limit:
-                pieces.append(current)
-                current = ""
-            current += ch
-    if current:
-        pieces.append(current)
-    return [_Line(p, line.bold) for p in pieces]
+    start, n = 0, len(text)
+    while start < n:
+        while start < n and text[start].isspace():
+            start += 1
+        end, width, last_space = start, 0.0, -1
+        while end < n and width + adv[end] <= limit:
+            if text[end].isspace():
+                last_space = end
+            width += adv[end]
+            end += 1
+        if end < n and not text[end].isspace() and last_space > start:
+            end = last_space                  # break at the last space that fits
+        end = max(end, start + 1)             # a character wider than the line goes on its own
+        pieces.append(text[start:end].rstrip())
+        start = end
+    return [_Line(p, line.bold) for p in pieces if p]
 
 
 def layout(texts: list[str], bold: tuple[int, ...] = ()) -> tuple[list[_Line], float]:
