@@ -21,7 +21,7 @@ from kivy.properties import DictProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager, ScreenManagerException
 
 from kiosk.core import config as config_mod
-from kiosk.core import outbox
+from kiosk.core import outbox, softcopy
 from kiosk.core.clock import local, zone_label
 from kiosk.core.config import Settings
 from kiosk.core.idle import IdleState, IdleWatch
@@ -105,6 +105,8 @@ class KioskApp(App):
         self.pin_gate = PinGate("", runtime.clock)
         #: sends the outbox in the background while mail is enabled (also what a restart left queued)
         self.mail_sender: outbox.BackgroundSender | None = None
+        #: fired on the UI thread after each of the sender's attempts (the softcopy-done screen listens)
+        self.register_event_type("on_mail_attempt")
         self.apply_settings(runtime.settings)
 
     # --- settings and theme ---
@@ -222,9 +224,15 @@ class KioskApp(App):
         if self.mail_sender is not None or not self.settings.mail.enabled:
             return
         # the runtime owns the device: it makes the sender from [mail] (again after a reload)
-        self.mail_sender = outbox.BackgroundSender(lambda: self.settings, self.runtime.clock,
-                                                   lambda _mail: self.runtime.mailer)
+        self.mail_sender = outbox.BackgroundSender(
+            lambda: self.settings, self.runtime.clock, lambda _mail: self.runtime.mailer,
+            recover=softcopy.recover,     # requests and messages a crash left half-done
+            # called on the sender's thread: handed to the UI thread as an app event
+            on_attempt=lambda attempt: Clock.schedule_once(lambda _dt: self.dispatch("on_mail_attempt", attempt)))
         self.mail_sender.start()
+
+    def on_mail_attempt(self, attempt: outbox.Attempt) -> None:
+        """Default handler of the event (screens bind to it)."""
 
     def _build_screen(self, name: str):
         cls = self.screen_classes.get(name)
