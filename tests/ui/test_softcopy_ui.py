@@ -5,12 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 
-from kiosk.core import catalog_import, outbox
-from kiosk.core.models import OutboxMail, SoftcopyRequest
-from kiosk.devices.mail import make_sender
+from kiosk.core import catalog_import
+from kiosk.core.models import MailStatus, OutboxMail, SoftcopyRequest
+from kiosk.core.outbox import Attempt
 from kiosk.ui.widgets.common import Pill
 from pg_server import free_port
-from test_mail import Server, mail_config
+from smtp_helpers import Server, mail_config
 from ui.kiosk_ui import KioskUITest
 from ui.test_library_ui import make_pdf
 
@@ -89,7 +89,7 @@ class SoftcopyUITest(KioskUITest):
         finally:
             server.stop()
 
-    def test_server_down_says_it_will_be_sent_then_shows_sent(self):
+    def test_server_down_says_it_will_be_sent_then_the_sender_tells_the_screen_it_was_sent(self):
         port = free_port()
         app = self.start_with_catalogue(port)
         app.session.chosen_publications = [self.kesra.id]
@@ -99,13 +99,33 @@ class SoftcopyUITest(KioskUITest):
         done = self.screen("softcopy_done")
         assert done.ids.status.text == "Akan dikirim ke s***@gmail.com saat koneksi pulih."
         assert OutboxMail.get().status == "queued"
+        # the screen listens to the app's event, for its own request only
+        app.dispatch("on_mail_attempt", Attempt(99, MailStatus.SENT, "", request_id=99))
+        assert done.status == "queued"
         server = Server(port).start()
         try:
             self.clock.advance(61)      # past the first backoff
-            settings = self.runtime.settings
-            assert [a.status for a in outbox.send_due(settings, self.clock, make_sender(settings.mail))] == ["sent"]
-            done.refresh()
-            self.wait_for(lambda: done.ids.status.text == "Terkirim ke s***@gmail.com", what="status refresh")
-            assert len(server.sink.received) == 1
+            app.mail_sender.wake()      # the app's own sender thread; it tells the screen, nobody polls
+            self.wait_for(lambda: done.ids.status.text == "Terkirim ke s***@gmail.com", what="the sender's event")
+            assert len(server.sink.received) == 1 and OutboxMail.get().status == "sent"
+        finally:
+            server.stop()
+
+    def test_a_server_that_drops_after_the_message_gets_it_once_and_the_visitor_is_told_to_wait(self):
+        server = Server(free_port()).start()
+        server.sink.after_data = "drop"
+        try:
+            app = self.start_with_catalogue(server.port)
+            app.session.chosen_publications = [self.kesra.id]
+            app.go("softcopy")
+            self.advance_frames(2)
+            self.fill_and_send(self.screen("softcopy"))
+            done = self.screen("softcopy_done")
+            assert done.ids.status.text.startswith("E-mail ke s***@gmail.com mungkin memerlukan waktu.")
+            assert (SoftcopyRequest.get().status, OutboxMail.get().status) == ("held", "held")
+            self.clock.advance(3600)
+            app.mail_sender.wake()
+            self.advance_frames(5)
+            assert len(server.sink.received) == 1      # held: never sent again by itself
         finally:
             server.stop()

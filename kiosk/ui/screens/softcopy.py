@@ -10,18 +10,15 @@ import logging
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import softcopy
 from kiosk.core.errors import ValidationError
-from kiosk.core.models import Publication
+from kiosk.core.models import Publication, RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
-
-SAVE_FAILED = N_("Sorry, your request could not be saved. Please try again or ask a staff member.")
 
 
 class SoftcopyPubRow(BoxLayout):
@@ -67,11 +64,8 @@ class SoftcopyScreen(KioskScreen):
         ids = list(self.app.session.chosen_publications)
 
         def read() -> list[tuple[int, str, str]]:
-            try:
-                found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
-            except PeeweeError:
-                log.exception("softcopy: publications not readable")
-                found = {}
+            # a failed read is logged by look_up and the list stays as it was
+            found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
             rows = []
             for pub_id in ids:
                 pub = found.get(pub_id)
@@ -115,7 +109,7 @@ class SoftcopyScreen(KioskScreen):
         if not ids:
             self.message = N_("Choose at least one publication.")
             return
-        settings, clock, session = app.settings, app.runtime.clock, app.session
+        settings, runtime, clock, session = app.settings, app.runtime, app.runtime.clock, app.session
         form = dict(name=self.ids.name.text, email=self.ids.email.text, purpose_code=self.ids.purpose.value,
                     purpose_text=self.ids.purpose_text.text, terms_accepted=self.agreed)
         # check the form here (cheap, no I/O) so mistakes show at once, next to their fields
@@ -130,10 +124,8 @@ class SoftcopyScreen(KioskScreen):
         def job():
             outcome = softcopy.create_request(settings, clock, ids, language=language, visit_id=visit_id, **form)
             status = outcome.status
-            if settings.mail.enabled and status == "queued":
-                from kiosk.devices.mail import make_sender
-
-                status = softcopy.deliver_now(settings, clock, make_sender(settings.mail), outcome)
+            if settings.mail.enabled and status == RequestStatus.QUEUED:
+                status = softcopy.deliver_now(settings, clock, runtime.mailer, outcome)
             return outcome, status
 
         # a result after the idle reset is dropped there: the request is stored and mailed, but its number
@@ -149,31 +141,27 @@ class SoftcopyScreen(KioskScreen):
     def _done(self, result) -> None:
         outcome, status = result
         app = self.app
-        if status == "queued" and not app.settings.mail.enabled:
+        if status == RequestStatus.QUEUED and not app.settings.mail.enabled:
             status = "later"
-        app.session.scratch["softcopy"] = {"number": outcome.number, "status": status,
-                                           "email": outcome.masked_email}
+        app.session.scratch["softcopy"] = {"number": outcome.number, "status": str(status),
+                                           "email": outcome.masked_email, "request_id": outcome.request_id}
         app.session.chosen_publications = []
         self.rows = []
         self.agreed = False
         self.ids.purpose.value = ""
         self.ids.purpose_text.text = ""
-        if app.mail_sender is not None and status == "queued":
+        app.go("softcopy_done")     # first: it listens to the sender from now on
+        if app.mail_sender is not None and status == RequestStatus.QUEUED:
             app.mail_sender.wake()
-        app.go("softcopy_done")
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValidationError):
             self._show_errors(exc)
-        elif isinstance(exc, softcopy.SoftcopyRefused):
+            return
+        if isinstance(exc, softcopy.SoftcopyRefused):
             self.load_publications()
-            self.message = exc.visitor_message
-        elif isinstance(exc, softcopy.RequestFailed):
-            self.message = exc.visitor_message
-        else:
-            # database busy, disk full …: everything typed stays on screen to try again
-            log.error("softcopy request failed", exc_info=exc)
-            self.message = SAVE_FAILED
+        # refused, a limit reached, stamping failed, storage trouble: the error's own message, all typed kept
+        self.show_failure(exc)
 
     # --- leaving ---
 

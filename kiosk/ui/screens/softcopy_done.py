@@ -1,29 +1,37 @@
 """After a softcopy request: the request number, big, and what happens to the e-mail.
 
-The status comes from the request as the submit left it (``app.session.scratch["softcopy"]``);
-while it is still queued the screen asks the database again every few seconds (on the worker),
-so "will be sent" turns into "sent" when the background sender gets through."""
+The status comes from the request as the submit left it (``app.session.scratch["softcopy"]``).
+While it is still queued the screen listens to the app's ``on_mail_attempt`` event — the outbox
+sender tells it after every attempt, on the UI thread — so "will be sent" turns into "sent" (or
+"ask staff") the moment the sender knows, without asking the database every few seconds. One read on
+entering covers an attempt that finished just before the screen started listening."""
 from __future__ import annotations
 
-from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.core import softcopy
-from kiosk.core.models import SoftcopyRequest
+from kiosk.core.models import MailStatus, RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
 STATUS_TEXT = {
-    "sent": N_("Sent to {email}"),
-    "queued": N_("It will be sent to {email} as soon as the connection is back."),
+    RequestStatus.SENT: N_("Sent to {email}"),
+    RequestStatus.QUEUED: N_("It will be sent to {email} as soon as the connection is back."),
     # mail.enabled = false: kept in the outbox until staff send it
     "later": N_("Your softcopy is saved and will be sent to {email} later."),
-    "too_large": N_("The files are too large for e-mail. Please ask a staff member at the PST desk: they "
-                    "will give them to you another way."),
-    "failed": N_("The e-mail could not be delivered to {email}. Please ask a staff member at the PST desk."),
+    RequestStatus.TOO_LARGE: N_("The files are too large for e-mail. Please ask a staff member at the PST desk: "
+                                "they will give them to you another way."),
+    RequestStatus.FAILED: N_("The e-mail could not be delivered to {email}. Please ask a staff member at the PST "
+                             "desk."),
+    # the server may have it but did not say so: staff check before sending it again
+    RequestStatus.HELD: N_("The e-mail to {email} may take a while. If it has not arrived by tomorrow, please ask "
+                           "a staff member at the PST desk and show your request number."),
 }
-POLL_S = 5
+#: what a finished attempt means for the request shown
+AFTER_ATTEMPT = {MailStatus.SENT: RequestStatus.SENT, MailStatus.FAILED: RequestStatus.FAILED,
+                 MailStatus.TOO_LARGE: RequestStatus.TOO_LARGE, MailStatus.HELD: RequestStatus.HELD,
+                 MailStatus.QUEUED: RequestStatus.QUEUED}
 
 
 class SoftcopyDoneScreen(KioskScreen):
@@ -31,32 +39,31 @@ class SoftcopyDoneScreen(KioskScreen):
     number = StringProperty("")
     status = StringProperty("")
     email = StringProperty("")
-    _poll = None
+    request_id = NumericProperty(0)
 
     def on_pre_enter(self, *args):
         info = self.app.session.scratch.get("softcopy") or {}
         self.number = info.get("number", "")
         self.status = info.get("status", "")
         self.email = info.get("email", "")
-        self._poll = Clock.schedule_interval(lambda dt: self.refresh(), POLL_S)
+        self.request_id = info.get("request_id") or 0
+        self.app.bind(on_mail_attempt=self.on_mail_attempt)
+        if self.status == RequestStatus.QUEUED and self.request_id:
+            request_id = self.request_id
+            self.look_up(lambda: softcopy.request_status(request_id),
+                         lambda status: self._update(request_id, status), "reading the request's status")
 
     def on_leave(self, *args):
-        if self._poll is not None:
-            self._poll.cancel()
-            self._poll = None
+        self.app.unbind(on_mail_attempt=self.on_mail_attempt)
 
-    def refresh(self) -> None:
-        if self.status != "queued" or not self.number:
-            return
-        number = self.number
+    def on_mail_attempt(self, app, attempt) -> None:
+        """The outbox sender finished an attempt (delivered on the UI thread by the app)."""
+        if attempt.request_id is not None:
+            self._update(attempt.request_id, AFTER_ATTEMPT.get(attempt.status, ""))
 
-        def read():
-            return SoftcopyRequest.get(SoftcopyRequest.number == number).status
-
-        self.app.worker.submit(read, lambda status: self._update(number, status), lambda exc: None)
-
-    def _update(self, number: str, status: str) -> None:
-        if number == self.number and status in STATUS_TEXT:
+    def _update(self, request_id: int, status: str) -> None:
+        # only the request on screen, only while it is still waiting, only to a status we can explain
+        if request_id == self.request_id and self.status == RequestStatus.QUEUED and status in STATUS_TEXT:
             self.status = status
 
     def status_text(self, lang: str, status: str, email: str) -> str:
@@ -64,7 +71,7 @@ class SoftcopyDoneScreen(KioskScreen):
         return _(msgid).format(email=email) if msgid else ""
 
     def status_icon(self, status: str) -> str:
-        return {"sent": "check", "queued": "clock", "later": "clock"}.get(status, "warning")
+        return {"sent": "check", "queued": "clock", "later": "clock", "held": "clock"}.get(status, "warning")
 
     def to_library(self) -> None:
         self.app.go("library")
@@ -75,9 +82,12 @@ class SoftcopyDoneScreen(KioskScreen):
     def clear(self) -> None:
         super().clear()
         self.number = self.status = self.email = ""
+        self.request_id = 0
+
+    screenshot_states = ("queued", "held")
 
     def screenshot_setup(self, state: str = "") -> None:
-        self.number, self.status, self.email = "SC-20261124-0007", "sent", "s***@gmail.com"
+        self.number, self.status, self.email = "SC-20261124-0007", state or "sent", "s***@gmail.com"
 
 
 __all__ = ["SoftcopyDoneScreen", "softcopy"]
