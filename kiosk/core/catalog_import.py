@@ -373,10 +373,11 @@ def import_directory(settings: Settings, clock: Clock, directory: Path, metadata
     if not directory.is_dir():
         raise CatalogError(f"{directory}: not a folder")
     rows = read_metadata_csv(metadata_csv) if metadata_csv is not None else {}
+    # skips are logged at INFO: kept in kiosk.log, while the command prints each on its own line
     files, refused = find_pdfs(directory)
     report = ImportReport(skipped=list(refused))
     for path in refused:
-        log.warning("catalogue import: skipped %s: %s", path.path, path.reason)
+        log.info("catalogue import: skipped %s: %s", path.path, path.reason)
     for n, path in enumerate(files, 1):
         if progress is not None:
             progress(n, len(files), path)
@@ -384,7 +385,7 @@ def import_directory(settings: Settings, clock: Clock, directory: Path, metadata
             pub, created = import_file(settings, clock, path, rows.get(path.name), max_bytes=max_bytes)
         except (pdfrender.PdfOpenError, FileRefused) as exc:
             report.skipped.append(Skipped(path, exc.reason))
-            log.warning("catalogue import: skipped %s: %s", path, exc.reason)
+            log.info("catalogue import: skipped %s: %s", path, exc.reason)
             continue
         except (KioskError, PeeweeException):
             raise       # the config or the database, not this file: every next file would fail the same
