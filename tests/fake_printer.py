@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Callable
 
 STATUS_OK = b"\x12"          # online, paper adequate
 DLE_EOT = b"\x10\x04"
@@ -19,10 +20,13 @@ class FakeNetworkPrinter:
 
     mode: "ok" (reads all, answers status), "silent" (accepts, never reads), "drop" (reads
     ``drop_after`` bytes of the ticket then closes), "offline" / "no_paper" (answers so), "http" (a web
-    server: answers anything with ``400 Bad Request`` and closes)."""
+    server: answers anything with ``400 Bad Request`` and closes).
 
-    def __init__(self, mode: str = "ok", drop_after: int = 60):
-        self.mode, self.drop_after = mode, drop_after
+    ``after_ticket`` runs once the ticket has arrived, before the printer answers the status request
+    that follows it: the client is then waiting, so a test can break something at that exact moment."""
+
+    def __init__(self, mode: str = "ok", drop_after: int = 60, after_ticket: Callable[[], None] | None = None):
+        self.mode, self.drop_after, self.after_ticket = mode, drop_after, after_ticket
         self.received = bytearray()
         self.connections = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -74,6 +78,8 @@ class FakeNetworkPrinter:
                     conn.sendall(HTTP_400)
                     return
                 if chunk.startswith(DLE_EOT) and len(chunk) <= 3:
+                    if ticket_bytes:
+                        self._ticket_done()
                     conn.sendall(self._answer(chunk))
                     continue
                 if self.mode == "drop":
@@ -85,7 +91,13 @@ class FakeNetworkPrinter:
                 ticket_bytes += len(chunk)
                 # the status request sent after the ticket may arrive glued to its tail
                 if chunk.endswith(DLE_EOT + b"\x01") or chunk.endswith(DLE_EOT + b"\x04"):
+                    self._ticket_done()
                     conn.sendall(self._answer(chunk[-3:]))
+
+    def _ticket_done(self) -> None:
+        hook, self.after_ticket = self.after_ticket, None
+        if hook is not None:
+            hook()
 
     def close(self) -> None:
         self._stop.set()

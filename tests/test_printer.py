@@ -357,11 +357,13 @@ def test_cli_printer_status_and_test_page(tmp_path, capsys):
     from helpers import write_config
 
     path = str(write_config(tmp_path))
+    assert cli.main(["--config", path, "init"]) == 0
     assert cli.main(["--config", path, "printer", "status"]) == 0
     assert "online, paper ok" in capsys.readouterr().out
     assert cli.main(["--config", path, "printer", "test"]) == 0
     page = next((tmp_path / "data" / "printer").glob("test-*.bin")).read_bytes()
-    assert b"Test page / Halaman uji" in page and page.endswith(b"\x1dV\x00")
+    assert b"Test page / Halaman uji" in page and b"A-000" in page and page.endswith(b"\x1dV\x00")
+    assert b"dummy (" in page and b"80 mm" in page           # which printer this is (wrapped to the paper)
     off = str(write_config(tmp_path, replace={'kind = "dummy"': 'kind = "none"'}))
     assert cli.main(["--config", off, "printer", "test"]) == 3
     assert "printing is turned off" in capsys.readouterr().err

@@ -6,11 +6,15 @@ printer, so a number taken here is never taken again on a kiosk.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from kiosk.core import queue
 from kiosk.core.clock import zone_label
+from kiosk.core.ports import PrinterError
 from kiosk.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 EXIT_NOT_PRINTED = 3
 
@@ -54,15 +58,42 @@ def cmd_ticket(args, rt: Runtime) -> int:
         raise queue.QueueError("give a SERVICE_CODE to issue a number, or --reprint NUMBER (not both)")
     if args.reprint:
         ticket, result = queue.reprint_ticket(rt.settings, rt.clock, rt.printer, args.reprint)
-    else:
-        issued, result = queue.take_ticket(rt.settings, rt.clock, rt.printer, args.service, args.lang)
-        ticket = issued.ticket
-    print(ticket.number)
-    if not result.printed:
-        print(f"kiosk: {ticket.number} issued but not printed: {result.error} "
-              f"(reprint with: kiosk ticket --reprint {ticket.number})", file=sys.stderr)
+        _say(ticket.number)
+        return _outcome(ticket.number, result)
+    issued = queue.issue_ticket(rt.settings, rt.clock, args.service, args.lang)
+    # Committed: the number goes to stdout first, and from here on anything that fails ends in exit 3
+    # with the number already out (on a full disk A-026 was printed and the command crashed unshown).
+    number = issued.ticket.number
+    shown = _say(number)
+    try:
+        result = queue.print_ticket(rt.settings, rt.clock, rt.printer, issued.ticket,
+                                    ahead=issued.waiting_ahead, shown=shown)
+    except Exception as exc:  # last-resort boundary after the commit: logged, and the number stands
+        # the traceback goes to the log file (INFO), the terminal gets the one line below (--debug: both)
+        log.info("ticket %s: printing failed unexpectedly", number, exc_info=True)
+        print(f"kiosk: {number} issued but not printed: {exc or type(exc).__name__} "
+              f"(reprint with: kiosk ticket --reprint {number})", file=sys.stderr)
         return EXIT_NOT_PRINTED
-    return 0
+    return _outcome(number, result)
+
+
+def _say(number: str) -> bool:
+    """The number on stdout, flushed now; False when stdout is gone (the ticket is then not 'shown')."""
+    try:
+        print(number, flush=True)
+        return True
+    except OSError:
+        return False
+
+
+def _outcome(number: str, result: queue.PrintResult) -> int:
+    if not result.printed:
+        print(f"kiosk: {number} issued but not printed: {result.error} "
+              f"(reprint with: kiosk ticket --reprint {number})", file=sys.stderr)
+    if result.not_recorded is not None:
+        print(f"kiosk: {number} {'printed' if result.printed else 'not printed'}, but the database did not "
+              f"record it: {result.not_recorded}", file=sys.stderr)
+    return 0 if result.printed and result.not_recorded is None else EXIT_NOT_PRINTED
 
 
 def cmd_call(args, rt: Runtime) -> int:
@@ -97,11 +128,14 @@ def format_status(st: queue.QueueStatus, zone: str) -> str:
         lines.append(f"{s.code:2} {s.name[:34]:<34} {s.issued:>6} {s.waiting:>7} {s.called:>6} {s.served:>6} "
                      f"{s.no_show:>7} {_minutes(s.median_wait_min) + ' min':>12}")
     lines.append("")
-    if st.share_within is None:
-        lines.append(f"Within {st.standard_min} min: no visitor called yet today")
+    share = st.share
+    if share.percent is None:
+        lines.append(f"Within {st.standard_min} min: nothing decided yet today"
+                     + (f" ({share.pending} not called yet, within the standard so far)" if share.pending else ""))
     else:
-        lines.append(f"Within {st.standard_min} min: {st.within_standard} of {st.decided} "
-                     f"({st.share_within:.0%}) — of those called today, plus those now waiting past the standard")
+        lines.append(f"Within {st.standard_min} min: {share.within} of {share.decided} ({share.percent} %) — "
+                     f"called in time, of those called or already waiting past the standard"
+                     + (f"; {share.pending} waiting, not late yet" if share.pending else ""))
     if st.late:
         lines.append(f"Waiting longer than {st.standard_min} min now:")
         for t in st.late:
@@ -110,6 +144,13 @@ def format_status(st: queue.QueueStatus, zone: str) -> str:
                          f"({'guestbook' if t.from_guestbook else 'ticket'})")
     else:
         lines.append(f"Nobody is waiting longer than {st.standard_min} min now.")
+    if st.undelivered:
+        lines.append("Issued but never shown or printed (the visitor may not know the number):")
+        for u in st.undelivered:
+            lines.append(f"  {u.number:<8} issued {u.issued:%H:%M} {zone_label(zone, u.issued)} on {u.kiosk}"
+                         + (f" — printer: {u.print_error}" if u.print_error else ""))
+    if st.not_printed:
+        lines.append(f"Shown but not printed: {', '.join(st.not_printed)} (kiosk ticket --reprint NUMBER)")
     return "\n".join(lines)
 
 
@@ -124,7 +165,6 @@ def cmd_status(args, rt: Runtime) -> int:
     return 0
 
 
-
 def cmd_printer_status(args, rt: Runtime) -> int:
     st = rt.printer.status()
     online = {True: "online", False: "OFFLINE", None: "status unknown"}[st.online]
@@ -134,25 +174,8 @@ def cmd_printer_status(args, rt: Runtime) -> int:
 
 
 def cmd_printer_test(args, rt: Runtime) -> int:
-    from kiosk.devices.printer import PrinterError, supports_native_qr
-
-    now = rt.clock.now()
-    native = supports_native_qr(rt.printer.profile)
-
-    def job(p) -> None:
-        p.set(align="center", bold=True, normal_textsize=True)
-        p.textln(rt.settings.office.name)
-        p.set(bold=False)
-        p.textln(f"Test page / Halaman uji  {now:%Y-%m-%d %H:%M} UTC")
-        p.textln(f"{rt.printer.describe()}, profile {rt.printer.profile}, {rt.printer.paper_width_mm} mm")
-        p.set(align="center", bold=True, custom_size=True, width=6, height=6)
-        p.textln("A-000")
-        p.set(normal_textsize=True, bold=False, align="center")
-        p.qr("PST-TEST", size=6, native=native, **({} if native else {"center": True}))
-        p.cut()
-
     try:
-        rt.printer.send(job, f"test-{now:%Y%m%dT%H%M%S}")
+        rt.printer.print_test_page(rt.settings.office.name, rt.clock.now())
     except PrinterError as exc:
         print(f"kiosk: test page not printed: {exc}", file=sys.stderr)
         return EXIT_NOT_PRINTED

@@ -1,17 +1,18 @@
-"""Queue numbers per service per local day, calling, and the service-standard figures.
+"""Queue numbers per service per local day, calling, and the day's figures for staff.
 
 The CLI (``kiosk ticket``, ``kiosk queue …``) and the screens call these same functions.
 
 Numbers are ``<prefix>-<seq>`` (``A-007``), ``seq`` counting from 1 per service and office-local
-day. A number is taken inside one write transaction — SQLite's ``BEGIN IMMEDIATE`` holds the
-write lock from the first read; on PostgreSQL a transaction-scoped advisory lock per
-(service, day) serialises issuers — and the unique (service_code, day, seq) index is the last
-guard (a collision is retried). The ticket row is committed before anything is printed, so a
-printer failure never loses a number.
+day, taken through ``kiosk.core.numbering`` (the one daily-numbering mechanism: one write
+transaction, a lock per service and day, the unique (service_code, day, seq) index as last guard).
+The ticket row is committed before anything is printed, so a printer failure never loses a number;
+and nothing after the commit may stop the number from reaching the visitor: ``print_ticket`` never
+raises for the printer or for the database refusing to record the outcome (full disk, server gone).
+A number that was committed but never confirmed shown or printed (``Ticket.shown_at`` and
+``printed_at`` both empty: the process died, or the visitor left before the screen showed it) is
+listed for staff by ``queue_status``.
 
-The service standard counts from the moment the visitor finished the guestbook
-(``Visit.guestbook_completed_at`` of a visit linked to the ticket), or from the ticket's issue
-time when no visit is linked (yet).
+"Served within N minutes" is counted by ``kiosk.core.standard``, the one definition.
 """
 from __future__ import annotations
 
@@ -19,27 +20,23 @@ import datetime as dt
 import logging
 import re
 import statistics
-import zlib
 from dataclasses import dataclass, field
 
-from peewee import Database, IntegrityError, OperationalError, fn
+from peewee import Database, fn
 
-from kiosk.core import models
+from kiosk.core import models, numbering, standard
 from kiosk.core.clock import Clock, local, local_day_bounds, to_utc_naive, zone_label
 from kiosk.core.config import ServiceSettings, Settings
 from kiosk.core.db import is_sqlite, write_transaction
-from kiosk.core.errors import KioskError, NotFound
-from kiosk.core.models import Ticket, Visit
+from kiosk.core.errors import KioskError, NotFound, StorageError
+from kiosk.core.models import Ticket, TicketStatus
 from kiosk.core.ports import PrinterError, TicketPrinting, TicketText
 from kiosk.i18n import N_, gettext_for
 
 
 log = logging.getLogger(__name__)
 
-WAITING, CALLED, SERVED, NO_SHOW = "waiting", "called", "served", "no_show"
-ISSUE_ATTEMPTS = 8
-
-# Printed on the ticket, in the visitor's language (translated in queue.po).
+# Printed on the ticket and shown on the ticket screen, in the visitor's language (queue.po).
 T_INSTRUCTION = N_("Please fill in the guestbook")
 T_NOBODY_AHEAD = N_("No one is waiting ahead of you")
 T_ONE_AHEAD = N_("1 person is waiting ahead of you")
@@ -50,7 +47,9 @@ T_COUNTER = N_("Counter {counter}")
 
 
 class QueueError(KioskError):
-    """A queue action that cannot be done (unknown service, wrong state, database busy)."""
+    """A queue action that cannot be done (unknown service, wrong state)."""
+
+    visitor_message = N_("Sorry, no number could be issued right now. Please ask the staff.")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,8 @@ class Issued:
 @dataclass(frozen=True)
 class PrintResult:
     printed: bool
-    error: "PrinterError | None" = None
+    error: "PrinterError | None" = None            # why it was not printed
+    not_recorded: "StorageError | None" = None     # the outcome could not be written on the ticket's row
 
 
 def _db() -> Database:
@@ -89,11 +89,6 @@ def today(settings: Settings, clock: Clock) -> tuple[dt.datetime, dt.datetime, d
     return local_day_bounds(clock.now(), settings.office.timezone)
 
 
-def _lock_key(code: str, day: dt.date) -> int:
-    # A stable signed 64-bit key per (service, day) for pg_advisory_xact_lock.
-    return (0x5053 << 32) | zlib.crc32(f"{code}:{day.isoformat()}".encode())
-
-
 # --- issuing ---
 
 def issue_ticket(settings: Settings, clock: Clock, service_code: str, language: str = "id",
@@ -101,56 +96,53 @@ def issue_ticket(settings: Settings, clock: Clock, service_code: str, language: 
     """Take the next number of ``service_code`` for today and commit it."""
     service = service_for(settings, service_code)
     language = language if language in ("id", "en") else "id"
-    db = _db()
-    for attempt in range(ISSUE_ATTEMPTS):
-        now = clock.now()
-        _, _, day = local_day_bounds(now, settings.office.timezone)
-        try:
-            with write_transaction(db):
-                if not is_sqlite(db):
-                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_lock_key(service.code, day),))
-                last = (Ticket.select(fn.MAX(Ticket.seq))
-                        .where(Ticket.service_code == service.code, Ticket.day == day).scalar()) or 0
-                seq = last + 1
-                ticket = Ticket.create(
-                    service_code=service.code, day=day, seq=seq, number=format_number(service.prefix, seq),
-                    kiosk=kiosk or settings.kiosk.name, language=language, status=WAITING,
-                    issued_at=to_utc_naive(now))
-                ahead = _waiting_ahead(ticket)
-            log.info("ticket %s issued (%s)", ticket.number, ticket.kiosk)
-            return Issued(ticket, ahead)
-        except IntegrityError:
-            # Another writer took this seq between our read and insert (only possible where the
-            # lock above is not held, e.g. a database shared by an older kiosk); take the next.
-            log.warning("ticket number collision on %s, attempt %d", service.code, attempt + 1)
-        except OperationalError as exc:
-            raise QueueError(f"the database is busy or unreachable, no number issued: {exc}") from None
-    raise QueueError(f"could not take a number for {service.code} after {ISSUE_ATTEMPTS} attempts")
+    now = clock.now()
+    _, _, day = local_day_bounds(now, settings.office.timezone)
 
+    def last() -> int:
+        return (Ticket.select(fn.MAX(Ticket.seq))
+                .where(Ticket.service_code == service.code, Ticket.day == day).scalar()) or 0
 
-def _waiting_ahead(ticket: Ticket) -> int:
-    return (Ticket.select()
-            .where(Ticket.service_code == ticket.service_code, Ticket.day == ticket.day,
-                   Ticket.status == WAITING, Ticket.seq < ticket.seq)
-            .count())
+    def create(seq: int) -> Issued:
+        ticket = Ticket.create(
+            service_code=service.code, day=day, seq=seq, number=format_number(service.prefix, seq),
+            kiosk=kiosk or settings.kiosk.name, language=language, status=TicketStatus.WAITING,
+            issued_at=to_utc_naive(now))
+        return Issued(ticket, waiting_ahead(ticket))
+
+    issued = numbering.take_next(f"ticket:{service.code}", day, last, create)
+    log.info("ticket %s issued (%s)", issued.ticket.number, issued.ticket.kiosk)
+    return issued
 
 
 def waiting_ahead(ticket: Ticket) -> int:
     """How many of the same service and day are still waiting before ``ticket`` now."""
-    return _waiting_ahead(ticket)
+    return (Ticket.select()
+            .where(Ticket.service_code == ticket.service_code, Ticket.day == ticket.day,
+                   Ticket.status == TicketStatus.WAITING, Ticket.seq < ticket.seq)
+            .count())
 
 
 def waiting_counts(settings: Settings, clock: Clock) -> dict[str, int]:
     """Today's waiting tickets per service code (every configured service, zeros included)."""
     _, _, day = today(settings, clock)
     rows = (Ticket.select(Ticket.service_code, fn.COUNT(Ticket.id))
-            .where(Ticket.day == day, Ticket.status == WAITING)
+            .where(Ticket.day == day, Ticket.status == TicketStatus.WAITING)
             .group_by(Ticket.service_code).tuples())
     counts = dict(rows)
     return {s.code: int(counts.get(s.code, 0)) for s in settings.services}
 
 
 # --- printing ---
+
+def ahead_line(lang: str, ahead: int) -> str:
+    """"3 people are waiting ahead of you", in ``lang`` (the ticket and the ticket screen say the same)."""
+    if ahead == 0:
+        return gettext_for(lang, T_NOBODY_AHEAD)
+    if ahead == 1:
+        return gettext_for(lang, T_ONE_AHEAD)
+    return gettext_for(lang, T_MANY_AHEAD).format(count=ahead)
+
 
 def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
     """What goes on the paper, in the language the visitor chose."""
@@ -162,56 +154,61 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
     service = service_for(settings, ticket.service_code)
     zone = settings.office.timezone
     issued = local(ticket.issued_at, zone)
-    if ahead == 0:
-        waiting = tr(T_NOBODY_AHEAD)
-    elif ahead == 1:
-        waiting = tr(T_ONE_AHEAD)
-    else:
-        waiting = tr(T_MANY_AHEAD).format(count=ahead)
     return TicketText(
         office_name=settings.office.name, office_address=settings.office.address, number=ticket.number,
         service_name=service_name(service, lang),
         counter_line=tr(T_COUNTER).format(counter=service.counter) if service.counter else "",
-        when=f"{issued:%d-%m-%Y %H:%M} {zone_label(zone, issued)}", waiting_line=waiting,
+        when=f"{issued:%d-%m-%Y %H:%M} {zone_label(zone, issued)}", waiting_line=ahead_line(lang, ahead),
         instruction=tr(T_INSTRUCTION), free_line=tr(T_FREE), complaints_title=tr(T_COMPLAINTS),
         complaint_channels=tuple((c.label(lang), c.contact) for c in settings.complaints.channels),
         qr_data=f"PST-TICKET:{ticket.id}:{ticket.day.isoformat()}:{ticket.number}")
 
 
-def print_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, ticket: Ticket,
-                 reprint: bool = False) -> PrintResult:
-    """Print ``ticket`` and record the outcome on its row. Never raises for a printer failure:
-    the number stays issued and the failure is in ``print_failed`` / ``print_error``."""
-    ahead = _waiting_ahead(ticket)
+def print_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, ticket: Ticket, *,
+                 ahead: int | None = None, reprint: bool = False, shown: bool = False) -> PrintResult:
+    """Print ``ticket`` and record the outcome on its row.
+
+    Never raises for the printer (the reason is in ``error``) nor for the database refusing the
+    record afterwards (``not_recorded``): the ticket is committed, its number must reach the visitor
+    whatever happens now. ``ahead``: the count computed at issue (read again when not given, as for a
+    reprint). ``shown``: the caller has the number on a screen or stdout; recorded with the outcome."""
     if reprint:
-        Ticket.update(reprints=Ticket.reprints + 1).where(Ticket.id == ticket.id).execute()
+        ticket = Ticket.get_by_id(ticket.id)        # the reprint count and the queue as they are now
+    if ahead is None:
+        ahead = waiting_ahead(ticket)
     name = f"ticket-{ticket.day:%Y%m%d}-{ticket.number}"
     if reprint:
         name += f"-reprint{ticket.reprints + 1}"
+    error: PrinterError | None = None
     try:
         printer.print_ticket(ticket_text(settings, ticket, ahead), name)
     except PrinterError as exc:
-        failed = exc.reason != "off"     # a kiosk without a printer is not a failure
-        Ticket.update(print_failed=failed, print_error=str(exc)[:500]).where(Ticket.id == ticket.id).execute()
+        error = exc
         log.warning("ticket %s not printed: %s", ticket.number, exc)
-        _refresh(ticket)
-        return PrintResult(False, exc)
-    Ticket.update(printed_at=to_utc_naive(clock.now()), print_failed=False, print_error="") \
-        .where(Ticket.id == ticket.id).execute()
-    _refresh(ticket)
-    return PrintResult(True)
-
-
-def _refresh(ticket: Ticket) -> None:
-    fresh = Ticket.get_by_id(ticket.id)
-    ticket.__data__.update(fresh.__data__)
+    now = to_utc_naive(clock.now())
+    changes: dict = {}
+    if error is None:
+        changes.update({Ticket.printed_at: now, Ticket.print_failed: False, Ticket.print_error: ""})
+    else:     # a kiosk without a printer is not a failure
+        changes.update({Ticket.print_failed: error.reason != "off", Ticket.print_error: str(error)[:500]})
+    if reprint:
+        changes[Ticket.reprints] = Ticket.reprints + 1
+    if shown:
+        changes[Ticket.shown_at] = fn.COALESCE(Ticket.shown_at, now)
+    try:
+        Ticket.update(changes).where(Ticket.id == ticket.id).execute()
+    except StorageError as exc:
+        log.error("ticket %s %s, but the database did not record it: %s", ticket.number,
+                  "printed" if error is None else "not printed", exc)
+        return PrintResult(error is None, error, exc)
+    return PrintResult(error is None, error)
 
 
 def take_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, service_code: str,
-                language: str = "id", kiosk: str | None = None) -> tuple[Issued, PrintResult]:
-    """Issue (committed) then print: what the CLI does in one go and the screen in two steps."""
+                language: str = "id", kiosk: str | None = None, shown: bool = False) -> tuple[Issued, PrintResult]:
+    """Issue (committed) then print, in one go."""
     issued = issue_ticket(settings, clock, service_code, language, kiosk)
-    return issued, print_ticket(settings, clock, printer, issued.ticket)
+    return issued, print_ticket(settings, clock, printer, issued.ticket, ahead=issued.waiting_ahead, shown=shown)
 
 
 # --- finding a number ---
@@ -249,42 +246,46 @@ def call_next(settings: Settings, clock: Clock, service_code: str, counter: str 
     db = _db()
     with write_transaction(db):
         query = (Ticket.select()
-                 .where(Ticket.service_code == service.code, Ticket.day == day, Ticket.status == WAITING)
+                 .where(Ticket.service_code == service.code, Ticket.day == day,
+                        Ticket.status == TicketStatus.WAITING)
                  .order_by(Ticket.seq).limit(1))
         if not is_sqlite(db):
             query = query.for_update(skip_locked=True)   # two desks calling at once get two people
         ticket = query.first()
         if ticket is None:
             return None
-        Ticket.update(status=CALLED, called_at=to_utc_naive(clock.now()), counter=str(counter or service.counter)) \
-            .where(Ticket.id == ticket.id).execute()
-    _refresh(ticket)
-    log.info("ticket %s called to counter %s", ticket.number, ticket.counter)
-    return ticket
+        Ticket.update(status=TicketStatus.CALLED, called_at=to_utc_naive(clock.now()),
+                      counter=str(counter or service.counter)).where(Ticket.id == ticket.id).execute()
+    called = Ticket.get_by_id(ticket.id)
+    log.info("ticket %s called to counter %s", called.number, called.counter)
+    return called
 
 
-def _transition(settings: Settings, clock: Clock, number: str, to: str, allowed_from: tuple[str, ...]) -> Ticket:
+_SAID = {TicketStatus.SERVED: "served", TicketStatus.NO_SHOW: "marked no-show",
+         TicketStatus.CALLED: "called", TicketStatus.WAITING: "waiting"}
+
+
+def _transition(settings: Settings, clock: Clock, number: str, to: TicketStatus,
+                allowed_from: tuple[TicketStatus, ...]) -> Ticket:
     now = to_utc_naive(clock.now())
     with write_transaction(_db()):
         ticket = find_ticket(settings, clock, number)
         if ticket.status not in allowed_from:
-            shown = {SERVED: "served", NO_SHOW: "marked no-show", CALLED: "called", WAITING: "waiting"}
-            raise QueueError(f"{ticket.number} is already {shown.get(ticket.status, ticket.status)}")
+            raise QueueError(f"{ticket.number} is already {_SAID.get(ticket.status, ticket.status)}")
         changes: dict = {Ticket.status: to}
         if ticket.called_at is None:
             changes[Ticket.called_at] = now     # served without a call: the call is now
-        changes[Ticket.served_at if to == SERVED else Ticket.no_show_at] = now
+        changes[Ticket.served_at if to == TicketStatus.SERVED else Ticket.no_show_at] = now
         Ticket.update(changes).where(Ticket.id == ticket.id).execute()
-    _refresh(ticket)
-    return ticket
+    return Ticket.get_by_id(ticket.id)
 
 
 def mark_served(settings: Settings, clock: Clock, number: str) -> Ticket:
-    return _transition(settings, clock, number, SERVED, (WAITING, CALLED))
+    return _transition(settings, clock, number, TicketStatus.SERVED, (TicketStatus.WAITING, TicketStatus.CALLED))
 
 
 def mark_no_show(settings: Settings, clock: Clock, number: str) -> Ticket:
-    return _transition(settings, clock, number, NO_SHOW, (WAITING, CALLED))
+    return _transition(settings, clock, number, TicketStatus.NO_SHOW, (TicketStatus.WAITING, TicketStatus.CALLED))
 
 
 # --- the day's figures ---
@@ -311,74 +312,73 @@ class LateTicket:
 
 
 @dataclass(frozen=True)
+class UndeliveredTicket:
+    """Committed, still waiting, and never confirmed to have reached its holder."""
+    number: str
+    issued: dt.datetime               # office-local
+    kiosk: str
+    print_error: str                  # why the printer failed, when it did
+
+
+@dataclass(frozen=True)
 class QueueStatus:
     day: dt.date
     standard_min: int
     services: list[ServiceStatus]
-    within_standard: int      # called within the standard
-    decided: int              # called, or still waiting past the standard (their outcome is known)
-    late: list[LateTicket] = field(default_factory=list)
+    share: standard.Share             # today's tickets under THE standard (kiosk.core.standard)
+    late: list[LateTicket] = field(default_factory=list)                # waiting past the standard now
+    undelivered: list[UndeliveredTicket] = field(default_factory=list)  # never shown nor printed
+    not_printed: list[str] = field(default_factory=list)                # waiting, shown, printer failed
+
+    @property
+    def within_standard(self) -> int:
+        return self.share.within
+
+    @property
+    def decided(self) -> int:
+        return self.share.decided
 
     @property
     def share_within(self) -> float | None:
-        return self.within_standard / self.decided if self.decided else None
-
-
-def start_times(tickets: list[Ticket],
-                issued_between: tuple[dt.datetime, dt.datetime] | None = None) -> dict[int, tuple[dt.datetime, bool]]:
-    """Per ticket id: when the standard starts counting (naive UTC) and whether it is the guestbook.
-
-    The clock starts at the earliest guestbook completion of a visit linked to the ticket, else at the
-    ticket's issue time. Reports pass ``issued_between`` (the tickets' period): the visits are then
-    joined on the period, since a year of ticket ids exceeds SQLite's limit on ``IN (…)`` variables."""
-    starts = {t.id: (t.issued_at, False) for t in tickets}
-    if not tickets:
-        return starts
-    first_done = fn.MIN(Visit.guestbook_completed_at)
-    rows = Visit.select(Visit.ticket, first_done).where(Visit.guestbook_completed_at.is_null(False))
-    if issued_between is None:
-        rows = rows.where(Visit.ticket.in_([t.id for t in tickets]))
-    else:
-        start, end = issued_between
-        rows = rows.join(Ticket, on=(Visit.ticket == Ticket.id)).where(
-            (Ticket.issued_at >= start) & (Ticket.issued_at < end))
-    for ticket_id, completed in rows.group_by(Visit.ticket).tuples():
-        if completed is not None and ticket_id in starts:
-            if isinstance(completed, str):   # SQLite aggregate results come back as text
-                completed = dt.datetime.fromisoformat(completed)
-            starts[ticket_id] = (completed, True)
-    return starts
+        return self.share.ratio
 
 
 def queue_status(settings: Settings, clock: Clock) -> QueueStatus:
     _, _, day = today(settings, clock)
     now = to_utc_naive(clock.now())
-    standard = dt.timedelta(minutes=settings.queue.service_standard_min)
+    zone = settings.office.timezone
+    minutes = settings.queue.service_standard_min
     tickets = list(Ticket.select().where(Ticket.day == day).order_by(Ticket.service_code, Ticket.seq))
-    starts = start_times(tickets)
-    within = decided = 0
+    starts = standard.start_times(tickets)
     late: list[LateTicket] = []
+    undelivered: list[UndeliveredTicket] = []
+    not_printed: list[str] = []
     waits: dict[str, list[float]] = {}
     for t in tickets:
-        start, from_guestbook = starts[t.id]
-        if t.called_at is not None:
-            wait = max(t.called_at - start, dt.timedelta(0))
+        start = starts[t.id]
+        wait = standard.wait_of(t, start)
+        if wait is not None:
             waits.setdefault(t.service_code, []).append(wait.total_seconds() / 60)
-            decided += 1
-            within += wait <= standard
-        elif t.status == WAITING and now - start > standard:
-            decided += 1
-            late.append(LateTicket(t.number, t.service_code, (now - start).total_seconds() / 60,
-                                   local(start, settings.office.timezone), from_guestbook))
+        elif standard.outcome(t, start, now, minutes) is standard.Outcome.LATE:
+            late.append(LateTicket(t.number, t.service_code, (now - start.at).total_seconds() / 60,
+                                   local(start.at, zone), start.from_guestbook))
+        if t.status == TicketStatus.WAITING and t.printed_at is None:
+            if t.shown_at is None:
+                undelivered.append(UndeliveredTicket(t.number, local(t.issued_at, zone), t.kiosk, t.print_error))
+            elif t.print_failed:
+                not_printed.append(t.number)
     services = []
     for s in settings.services:
         mine = [t for t in tickets if t.service_code == s.code]
         w = waits.get(s.code)
         services.append(ServiceStatus(
             code=s.code, name=s.name_id, issued=len(mine),
-            waiting=sum(t.status == WAITING for t in mine), called=sum(t.status == CALLED for t in mine),
-            served=sum(t.status == SERVED for t in mine), no_show=sum(t.status == NO_SHOW for t in mine),
+            waiting=sum(t.status == TicketStatus.WAITING for t in mine),
+            called=sum(t.status == TicketStatus.CALLED for t in mine),
+            served=sum(t.status == TicketStatus.SERVED for t in mine),
+            no_show=sum(t.status == TicketStatus.NO_SHOW for t in mine),
             median_wait_min=statistics.median(w) if w else None))
     late.sort(key=lambda x: -x.waited_min)
-    return QueueStatus(day=day, standard_min=settings.queue.service_standard_min, services=services,
-                       within_standard=within, decided=decided, late=late)
+    return QueueStatus(day=day, standard_min=minutes, services=services,
+                       share=standard.share(tickets, starts, now, minutes), late=late,
+                       undelivered=undelivered, not_printed=not_printed)

@@ -5,19 +5,13 @@ wait on another kiosk's lock); the ticket screen then shows it and prints it.
 """
 from __future__ import annotations
 
-import logging
-
 from kivy.clock import Clock
 from kivy.properties import DictProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import queue
-from kiosk.core.errors import KioskError
-from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
-
-log = logging.getLogger(__name__)
 
 REFRESH_S = 10      # seconds between waiting-count updates while the tiles are shown
 
@@ -34,7 +28,6 @@ class ServiceTile(ButtonBehavior, BoxLayout):
 
 class ServiceScreen(KioskScreen):
     screen_name = "service"
-    message = StringProperty("")
     waiting = DictProperty({})
     _sample_counts = False
     _refresh_event = None
@@ -92,18 +85,13 @@ class ServiceScreen(KioskScreen):
             return          # a second tap while the number is being taken
         self.message = ""
         runtime, lang = self.app.runtime, self.app.lang
-        self.in_background(lambda: queue.issue_ticket(runtime.settings, runtime.clock, code, lang),
-                           self._issued, self._not_issued)
+        # a failure (database busy, full or out of reach) goes to the one handler: the message line
+        self.in_background(lambda: queue.issue_ticket(runtime.settings, runtime.clock, code, lang), self._issued)
 
     def _issued(self, issued: queue.Issued) -> None:
         self.app.session.ticket_id = issued.ticket.id
         self.app.manager.get_screen("ticket").show(issued)
         self.app.go("ticket")
-
-    def _not_issued(self, exc: BaseException) -> None:
-        if not isinstance(exc, KioskError):
-            log.error("issuing a ticket failed", exc_info=exc)
-        self.message = _("Sorry, no number could be issued right now. Please ask the staff.")
 
     def clear(self) -> None:
         self.message, self.busy = "", False

@@ -1,11 +1,14 @@
 """Step 2: the visitor's number, very large, while the ticket prints off the UI thread.
 
-Printing goes through ``kiosk.core.queue.print_ticket`` in the worker; whatever the printer
-does, the number stays on screen. On a failure the visitor is told to note the number (or ask
-staff) and can try printing again.
+The number is on screen from the moment it was issued; printing goes through
+``kiosk.core.queue.print_ticket`` in the worker, which records that the number was shown with the
+printer's outcome. Whatever the printer or the database does after the commit, the number stays on
+screen. On a printer failure the visitor is told to note the number (or ask staff) and can try
+printing again.
 """
 from __future__ import annotations
 
+import enum
 import logging
 
 from kivy.properties import NumericProperty, StringProperty
@@ -16,7 +19,14 @@ from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 
-# state: "" (nothing shown) | printing | printed | failed | off (this kiosk prints no tickets)
+
+class PrintState(enum.StrEnum):
+    """What the status box says (the kv compares ``root.state`` with these values)."""
+    NONE = ""
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
+    OFF = "off"          # this kiosk prints no tickets
 
 
 class TicketScreen(KioskScreen):
@@ -26,7 +36,7 @@ class TicketScreen(KioskScreen):
     name_en = StringProperty("")
     counter = StringProperty("")
     ahead = NumericProperty(0)
-    state = StringProperty("")
+    state = StringProperty(PrintState.NONE)
     ticket_id = NumericProperty(0)
     _ticket = None          # the Ticket row on screen, for "print again"
 
@@ -38,14 +48,15 @@ class TicketScreen(KioskScreen):
         self.number, self.name_id, self.name_en = t.number, service.name_id, service.name_en
         self.counter = service.counter
         self.ahead = issued.waiting_ahead
-        self._print(t, reprint=False)
+        self._print(t, reprint=False, ahead=issued.waiting_ahead)
 
-    def _print(self, ticket, reprint: bool) -> None:
-        self.state = "printing"
+    def _print(self, ticket, reprint: bool, ahead: int | None = None) -> None:
+        self.state = PrintState.PRINTING
         runtime, ticket_id = self.app.runtime, ticket.id
 
         def job():
-            return queue.print_ticket(runtime.settings, runtime.clock, runtime.printer, ticket, reprint=reprint)
+            return queue.print_ticket(runtime.settings, runtime.clock, runtime.printer, ticket,
+                                      ahead=ahead, reprint=reprint, shown=True)
 
         self.app.worker.submit(job, lambda result: self._printed(ticket_id, result),
                                lambda exc: self._print_crashed(ticket_id, exc))
@@ -55,26 +66,25 @@ class TicketScreen(KioskScreen):
         if ticket_id != self.ticket_id:
             return              # the visitor left (idle reset) before the printer answered
         if result.printed:
-            self.state = "printed"
+            self.state = PrintState.PRINTED
+        elif result.error is not None and result.error.reason == "off":
+            self.state = PrintState.OFF
         else:
-            self.state = "off" if result.error is not None and result.error.reason == "off" else "failed"
+            self.state = PrintState.FAILED
 
     def _print_crashed(self, ticket_id: int, exc: BaseException) -> None:
-        # Not a printer error (those come back in the result): log it, keep the number on screen.
-        log.error("printing ticket %s crashed", ticket_id, exc_info=exc)
+        # Not a printer error (those come back in the result): a reprint that could not read the
+        # ticket, or a bug. Logged; the number stays on screen — never the failsafe screen here.
+        log.error("printing ticket %s failed", ticket_id, exc_info=exc)
         if ticket_id == self.ticket_id:
-            self.state = "failed"
+            self.state = PrintState.FAILED
 
     def reprint(self) -> None:
-        if self.state != "printing" and self._ticket is not None:
+        if self.state != PrintState.PRINTING and self._ticket is not None:
             self._print(self._ticket, reprint=True)
 
     def ahead_text(self, ahead: int, lang: str) -> str:
-        if ahead == 0:
-            return _(queue.T_NOBODY_AHEAD)
-        if ahead == 1:
-            return _(queue.T_ONE_AHEAD)
-        return _(queue.T_MANY_AHEAD).format(count=ahead)
+        return queue.ahead_line(lang, ahead)      # the same words as on the paper ticket
 
     def next_label(self, lang: str) -> str:
         if "guestbook" in self.app.available_screens:
@@ -85,7 +95,7 @@ class TicketScreen(KioskScreen):
         self.app.go_next(self.screen_name)
 
     def clear(self) -> None:
-        self.ticket_id, self.number, self.state, self.ahead = 0, "", "", 0
+        self.ticket_id, self.number, self.state, self.ahead = 0, "", PrintState.NONE, 0
         self.name_id = self.name_en = self.counter = ""
         self._ticket = None
 
@@ -97,4 +107,4 @@ class TicketScreen(KioskScreen):
         self.number = f"{service.prefix}-007"
         self.name_id, self.name_en, self.counter = service.name_id, service.name_en, service.counter
         self.ahead = 3
-        self.state = state or "printed"
+        self.state = state or PrintState.PRINTED
