@@ -17,8 +17,8 @@ from ui.test_library_ui import make_pdf
 
 class SoftcopyUITest(KioskUITest):
 
-    def start_with_catalogue(self, port: int):
-        app = self.start("welcome", replace=mail_config(port))
+    def start_with_catalogue(self, port: int, **replace: str):
+        app = self.start("welcome", replace={**mail_config(port), **replace})
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
@@ -127,5 +127,30 @@ class SoftcopyUITest(KioskUITest):
             app.mail_sender.wake()
             self.advance_frames(5)
             assert len(server.sink.received) == 1      # held: never sent again by itself
+        finally:
+            server.stop()
+
+    def test_over_the_daily_limit_the_visitor_is_told_politely_in_their_language(self):
+        server = Server(free_port()).start()
+        try:
+            app = self.start_with_catalogue(
+                server.port, **{"softcopy_per_address_per_day = 5": "softcopy_per_address_per_day = 1"})
+            app.session.chosen_publications = [self.kesra.id]
+            app.go("softcopy")
+            self.advance_frames(2)
+            form = self.screen("softcopy")
+            self.fill_and_send(form)
+            # the same visitor asks again for the same address
+            app.session.chosen_publications = [self.kesra.id]
+            app.go("softcopy")
+            self.wait_for(lambda: len(form.rows) == 1, what="the chosen publication")
+            self.tap(next(w for w in form.ids.purpose.children if isinstance(w, Pill) and w.text == "Penelitian"))
+            self.tap(form.ids.terms)
+            self.tap_and_wait(form.ids.send, form)
+            assert app.manager.current == "softcopy"
+            assert ("Alamat e-mail ini sudah menerima jumlah softcopy maksimal yang dapat kami kirim ke satu alamat "
+                    "dalam sehari.") in " ".join(self.all_texts())
+            assert form.ids.email.text == "siti.rahmawati@gmail.com"      # what was typed stays
+            assert SoftcopyRequest.select().count() == 1 and len(server.sink.received) == 1
         finally:
             server.stop()
