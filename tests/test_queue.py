@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from kiosk.core.models import Ticket, Visit
 from kiosk.devices.printer import make_printer
 from helpers import make_runtime, write_config
 from fake_printer import FakeNetworkPrinter, free_closed_port
+from queue_bursts import run_bursts
 
 
 def issue(rt, code="A", **kw):
@@ -95,40 +94,6 @@ def test_numbers_are_consecutive_per_service_and_day(runtime, steps):
 
 
 # --- several processes at the same instant ---
-
-def issue_burst(config_path: str, code: str, count: int, start_at: float, out) -> None:
-    """Child process: open the kiosk's runtime like a second kiosk would, wait for the start, issue."""
-    from kiosk.core import queue as q
-    from kiosk.runtime import open_runtime
-
-    rt = open_runtime(config_path)
-    try:
-        while time.time() < start_at:
-            time.sleep(0.001)
-        numbers = [q.issue_ticket(rt.settings, rt.clock, code, kiosk=f"p{multiprocessing.current_process().pid}")
-                   .ticket.number for _ in range(count)]
-        out.put(numbers)
-    except BaseException as exc:  # report any failure to the parent rather than hang it
-        out.put(repr(exc))
-    finally:
-        rt.close()
-
-
-def run_bursts(config_path: Path, processes: int = 4, each: int = 50, code: str = "A") -> list[str]:
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    start_at = time.time() + 2.0          # time for the interpreters to start, then all at once
-    procs = [ctx.Process(target=issue_burst, args=(str(config_path), code, each, start_at, out))
-             for _ in range(processes)]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(30)
-    errors = [r for r in results if isinstance(r, str)]
-    assert not errors, errors
-    return [n for r in results for n in r]
-
 
 def test_four_processes_issue_200_distinct_consecutive_numbers(runtime):
     numbers = run_bursts(runtime.settings.source)

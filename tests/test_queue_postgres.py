@@ -8,7 +8,7 @@ import pytest
 from kiosk.core import queue
 from kiosk.core.models import Ticket, Visit
 from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from test_queue import run_bursts
+from queue_bursts import run_bursts
 from helpers import kiosks_at_once
 
 pytestmark = pytest.mark.postgres
