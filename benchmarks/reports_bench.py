@@ -20,7 +20,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from helpers import make_runtime  # noqa: E402
 
-from kiosk.core import models, reports  # noqa: E402
+from kiosk.core import models, report_tables, reports  # noqa: E402
+from kiosk.documents import reports_pdf  # noqa: E402
 from kiosk.core.clock import FakeClock, UTC  # noqa: E402
 
 
@@ -52,7 +53,8 @@ def fill(settings, days: int, per_day: int, start: dt.date) -> tuple[int, int]:
                            purpose=rnd.choice(g.purposes).code) for tid, t in zip(ids, tickets)]
             models.Visit.insert_many(visits).execute()
             vids = [v.id for v in models.Visit.select(models.Visit.id).where(models.Visit.ticket.in_(ids))]
-            resp = [dict(visit=vid, kiosk="bench", created_at=tickets[0]["issued_at"] + dt.timedelta(hours=3),
+            resp = [dict(visit=vid, source=models.ResponseSource.VISIT, kiosk="bench",
+                         created_at=tickets[0]["issued_at"] + dt.timedelta(hours=3),
                          comment="Pelayanan cepat." if rnd.random() < .05 else "",
                          **{f"u{k}": rnd.choice((2, 3, 3, 4, 4)) for k in range(1, 10)})
                     for vid in vids if rnd.random() < .8]
@@ -80,10 +82,10 @@ def main() -> None:
             report = reports.build(kind, runtime.settings, clock, period, "id")
             built = time.perf_counter() - t0
             t0 = time.perf_counter()
-            csv_path = reports.write_csv(report, Path(tmp) / f"{kind}.csv")
+            csv_path = report_tables.write_csv(report, Path(tmp) / f"{kind}.csv")
             csv_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            pdf_path = reports.write_pdf(report, Path(tmp) / f"{kind}.pdf", runtime.settings)
+            pdf_path = reports_pdf.write_pdf(report, Path(tmp) / f"{kind}.pdf", runtime.settings)
             pdf_s = time.perf_counter() - t0
             print(f"{kind:6s} build {built * 1000:7.0f} ms   csv {csv_s * 1000:5.0f} ms ({csv_path.stat().st_size // 1024} KB)"
                   f"   pdf {pdf_s * 1000:6.0f} ms ({pdf_path.stat().st_size // 1024} KB)")

@@ -11,9 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.cli import main
-from kiosk.core import complaints, queue, reports, standard, survey
+from kiosk.core import complaints, queue, report_tables, reports, standard, survey
 from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.models import ResponseSource, SurveyResponse, Ticket, Visit
+from kiosk.documents import reports_pdf
 
 NOV = reports.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 ROWS = [   # the hand-computed example of test_survey: IKM 81.25, grade B
@@ -75,13 +76,13 @@ def test_ikm_report_pdf_and_csv(runtime, clock, tmp_path):
     summary = {r.code: r.values["value"] for r in report.tables[0].rows}
     assert summary == {"respondents": 5, "ikm": Decimal("85.00"), "grade": "B", "performance": "Baik"}
 
-    pdf = reports.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)
+    pdf = reports_pdf.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = _pdf_text(pdf)
     assert "85,00" in text and "B (Baik)" in text
     assert "Persyaratan" in text and "Sarana dan Prasarana" in text and "Ruang baca nyaman." in text
 
-    out = reports.write_csv(report, tmp_path / "ikm.csv")
+    out = report_tables.write_csv(report, tmp_path / "ikm.csv")
     rows = _read_csv(out)
     totals = {r["code"]: int(r["value"]) for r in rows if r["section"] == "elements" and r["measure"] == "score_total"
               and r["code"] != "total"}
@@ -111,10 +112,10 @@ def test_walk_up_responses_are_reported_apart_and_never_move_the_official_ikm(ru
     comments = {t.key: [r.values["comment"] for r in t.rows] for t in report.tables if "comment" in t.key}
     assert comments == {"walk_up_comments": ["Tes"]}
 
-    text = " ".join(_pdf_text(reports.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)).split())
+    text = " ".join(_pdf_text(reports_pdf.write_pdf(report, tmp_path / "ikm.pdf", runtime.settings)).split())
     assert "IKM Grade Respondents 100.00 A (Very good) 1" in text
     assert "Walk-up responses (not part of the official IKM) Item Value Responses 30" in text
-    rows = _read_csv(reports.write_csv(report, tmp_path / "ikm.csv"))
+    rows = _read_csv(report_tables.write_csv(report, tmp_path / "ikm.csv"))
     assert {(r["section"], r["code"], r["value"]) for r in rows if r["section"] in ("summary", "walk_up")} >= {
         ("summary", "ikm", "100.00"), ("walk_up", "respondents", "30"), ("walk_up", "ikm", "25.00")}
 
@@ -128,7 +129,7 @@ def test_walk_up_responses_are_reported_apart_and_never_move_the_official_ikm(ru
 def test_ikm_report_in_english(runtime, clock, tmp_path):
     _responses()
     report = reports.ikm_report(runtime.settings, clock, NOV, "en")
-    text = _pdf_text(reports.write_pdf(report, tmp_path / "ikm-en.pdf", runtime.settings))
+    text = _pdf_text(reports_pdf.write_pdf(report, tmp_path / "ikm-en.pdf", runtime.settings))
     assert "85.00" in text and "B (Good)" in text and "Requirements" in text
 
 
@@ -138,9 +139,9 @@ def test_empty_period_says_so(runtime, clock, tmp_path):
     for kind in reports.REPORT_KINDS:
         report = reports.build(kind, runtime.settings, clock, empty, "en")
         assert report.empty
-        text = _pdf_text(reports.write_pdf(report, tmp_path / f"{kind}.pdf", runtime.settings))
+        text = _pdf_text(reports_pdf.write_pdf(report, tmp_path / f"{kind}.pdf", runtime.settings))
         assert report.empty_message in text.replace("\n", " ")
-        rows = _read_csv(reports.write_csv(report, tmp_path / f"{kind}.csv"))
+        rows = _read_csv(report_tables.write_csv(report, tmp_path / f"{kind}.csv"))
         assert any(r["code"] == "note" and r["label"] == report.empty_message for r in rows)
     report = reports.ikm_report(runtime.settings, clock, empty, "id")
     assert report.empty_message == "Tidak ada jawaban survei pada periode ini, sehingga IKM tidak dapat dihitung."
@@ -157,7 +158,7 @@ def test_visits_report_counts_match_the_database(runtime, clock, tmp_path):
     _visit(_utc(2026, 11, 30, 16, 0), service_code="A", purpose="bisnis", institution_type="swasta")
     _visit(_utc(2026, 12, 1, 1, 0), service_code="A")                                        # December: outside
     report = reports.visits_report(runtime.settings, clock, NOV, "id")
-    rows = _read_csv(reports.write_csv(report, tmp_path / "visits.csv"))
+    rows = _read_csv(report_tables.write_csv(report, tmp_path / "visits.csv"))
     per_day = {r["code"]: int(r["value"]) for r in rows if r["section"] == "per_day" and r["code"] != "total"}
     assert len(per_day) == 30
     assert (per_day["2026-11-02"], per_day["2026-11-03"], per_day["2026-11-30"]) == (2, 1, 1)
@@ -168,7 +169,7 @@ def test_visits_report_counts_match_the_database(runtime, clock, tmp_path):
     assert service == {"A": 3, "B": 1, "total": 4}
     occupation = {r["label"]: int(r["value"]) for r in rows if r["section"] == "occupation" and r["measure"] == "count"}
     assert occupation == {"Pelajar/Mahasiswa": 1, "PNS/TNI/Polri": 1, "(tidak dicatat)": 2, "Total": 4}
-    text = _pdf_text(reports.write_pdf(report, tmp_path / "visits.pdf", runtime.settings))
+    text = _pdf_text(reports_pdf.write_pdf(report, tmp_path / "visits.pdf", runtime.settings))
     assert "Kunjungan per hari" in text and "Penelitian" in text
 
 
@@ -204,11 +205,11 @@ def test_queue_report_waits_and_the_standard(runtime, clock, tmp_path):
     total = report.tables[1].total.values
     # All: waits 1 2 3 4 6 20 → median (3+4)/2 = 3.5; within 4 of 7 = 57.1 %.
     assert (total["issued"], total["median_wait_min"], total["within_percent"]) == (8, Decimal("3.5"), Decimal("57.1"))
-    rows = _read_csv(reports.write_csv(report, tmp_path / "queue.csv"))
+    rows = _read_csv(report_tables.write_csv(report, tmp_path / "queue.csv"))
     issued = sum(int(r["value"]) for r in rows if r["section"] == "services" and r["measure"] == "issued"
                  and r["code"] != "total")
     assert issued == Ticket.select().count() == 8
-    text = _pdf_text(reports.write_pdf(report, tmp_path / "queue.pdf", runtime.settings))
+    text = _pdf_text(reports_pdf.write_pdf(report, tmp_path / "queue.pdf", runtime.settings))
     assert "57.1 %" in text
 
 
@@ -234,6 +235,20 @@ def test_the_status_and_the_report_count_the_standard_the_same_way(runtime, cloc
     share = standard.share(tickets, standard.start_times(tickets), to_utc_naive(clock.now()),
                            s.queue.service_standard_min)
     assert (share.within, share.late, share.pending) == (1, 1, 1)
+
+
+def test_core_computes_the_figures_and_never_names_the_layout():
+    """Issue 12.7: the PDF layout and the font search live above core (kiosk.documents)."""
+    import ast
+
+    offenders = []
+    for path in sorted((Path(reports.__file__).parent).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}:{node.lineno} {n}" for n in names if n.startswith("kiosk.documents")
+                          or (n.startswith("reportlab") and path.stem in ("reports", "report_tables"))]
+    assert offenders == []
 
 
 def test_p90_is_nearest_rank():

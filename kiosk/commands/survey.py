@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.core import complaints, reports
+from kiosk.core import complaints, report_tables, reports
 from kiosk.core.clock import local
 from kiosk.core.errors import KioskError
+from kiosk.documents import reports_pdf
 from kiosk.runtime import Runtime
 
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=reports.REPORT_KINDS, help="which report")
     p.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD (office time)")
     p.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day, YYYY-MM-DD (included)")
-    p.add_argument("--format", choices=reports.FORMATS, help="pdf or csv (default: from the --out suffix)")
+    p.add_argument("--format", choices=report_tables.FORMATS, help="pdf or csv (default: from the --out suffix)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="file to write")
     p.add_argument("--lang", choices=("id", "en"), help="language of the report (default: the kiosk's)")
     p.set_defaults(func=cmd_report, runtime="read")
@@ -54,13 +55,13 @@ def cmd_complaints_close(args, runtime: Runtime) -> int:
 
 def cmd_report(args, runtime: Runtime) -> int:
     fmt = args.format or args.out.suffix.lower().lstrip(".")
-    if fmt not in reports.FORMATS:
+    if fmt not in report_tables.FORMATS:
         raise KioskError(f"--format pdf|csv is needed (cannot tell from {args.out.name!r})")
     period = reports.Period.parse(args.start, args.end)
     lang = args.lang or runtime.settings.kiosk.language
     report = reports.build(args.kind, runtime.settings, runtime.clock, period, lang)
     try:
-        out = reports.write(report, args.out, fmt, runtime.settings)
+        out = reports_pdf.write(report, args.out, fmt, runtime.settings)
     except OSError as exc:
         raise KioskError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"{out}" + (f"  ({report.empty_message})" if report.empty else ""))
