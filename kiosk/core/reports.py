@@ -26,6 +26,7 @@ from babel.dates import format_date
 from kiosk.core import models, standard, survey
 from kiosk.core.clock import Clock, local, to_utc_naive
 from kiosk.core.config import Settings
+from kiosk.core.models import TicketStatus
 from kiosk.i18n import N_, NP_, ngettext_for
 from kiosk.core.report_tables import (
     Chart, Period, Report, ReportError, Row, Table, breakdown, count_codes, header, shown, tr,
@@ -245,8 +246,8 @@ def queue_report(settings: Settings, clock: Clock, period: Period, lang: str = "
         return {
             "issued": len(group),
             "called": sum(1 for x in group if x.called_at is not None),
-            "served": sum(1 for x in group if x.status == "served"),
-            "no_show": sum(1 for x in group if x.status == "no_show"),
+            "served": sum(1 for x in group if x.status == TicketStatus.SERVED),
+            "no_show": sum(1 for x in group if x.status == TicketStatus.NO_SHOW),
             "print_failed": sum(1 for x in group if x.print_failed),
             "median_wait_min": _minutes(statistics.median(waits)) if waits else None,
             "p90_wait_min": _minutes(p90(waits)) if waits else None,
