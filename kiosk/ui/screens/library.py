@@ -15,7 +15,6 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import catalog, search
-from kiosk.core.models import Publication
 from kiosk.core.subjects import subject_name
 from kiosk.ui.i18n import _, current_language
 from kiosk.ui.screens.base import KioskScreen
@@ -97,13 +96,13 @@ class LibraryScreen(KioskScreen):
             self.status = "loading"   # first search only: later ones keep the last answer until the next
         db = self.app.runtime.db
 
-        def run() -> list[Publication]:
+        def run() -> list:
             return search.search(db, text, subject=subject, limit=RESULT_LIMIT)
 
         self.app.worker.submit(run, lambda pubs: self._show(serial, text, pubs),
                                lambda exc: self._failed(serial, exc))
 
-    def _show(self, serial: int, text: str, pubs: list[Publication]) -> None:
+    def _show(self, serial: int, text: str, pubs: list) -> None:
         if serial != self._serial:
             return      # the visitor typed on; a newer answer is coming
         self.searched_text = text.strip()

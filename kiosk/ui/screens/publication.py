@@ -7,14 +7,14 @@ from pathlib import Path
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from kiosk.core.models import Publication
+from kiosk.core import samples, softcopy
 from kiosk.core.subjects import subject_name
 from kiosk.ui.i18n import _, current_language
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.reader import Cover
 
 
-def request_softcopy(app, pub: Publication) -> None:
+def request_softcopy(app, pub) -> None:
     """The hand-over to the softcopy step (issue 6): the chosen publications live in the session."""
     chosen = app.session.chosen_publications
     if pub.id not in chosen:
@@ -22,13 +22,11 @@ def request_softcopy(app, pub: Publication) -> None:
     app.go("softcopy")
 
 
-def softcopy_refusal(pub: Publication) -> str:
-    """Why no softcopy can be requested, in the visitor's language; "" when it can."""
-    if pub.read_only:
-        return _("This publication can only be read here at the kiosk; no softcopy can be sent.")
-    if not pub.softcopy_allowed:
-        return _("A softcopy of this publication cannot be requested. Please ask the staff at the PST desk.")
-    return ""
+def softcopy_refusal(pub) -> str:
+    """Why no softcopy can be requested, in the visitor's language; "" when it can. The rule and its words
+    are core's (``softcopy.refusal_reason``): the same as the softcopy form and the CLI say."""
+    reason = softcopy.refusal_reason(pub)
+    return _(reason) if reason else ""
 
 
 class PublicationScreen(KioskScreen):
@@ -43,7 +41,7 @@ class PublicationScreen(KioskScreen):
     refusal = StringProperty("")
     details = ListProperty([])     # [(label, value), …] in the visitor's language
 
-    def show(self, pub: Publication) -> None:
+    def show(self, pub) -> None:
         self.publication = pub
         self.title = pub.title
         self.subtitle = pub.subtitle
@@ -100,9 +98,8 @@ class PublicationScreen(KioskScreen):
         self._refresh_texts()
 
     def screenshot_setup(self, state: str = "") -> None:
-        pubs = list(Publication.select().where(Publication.hardcopy_location != "")
-                    .order_by(Publication.page_count.desc()).limit(1))
-        pubs = pubs or list(Publication.select().limit(1))
+        pub = samples.publication_with_shelf()
+        pubs = [pub] if pub is not None else []
         if pubs:
             Cover.load_now(pubs[0].thumbnail_path if Path(pubs[0].thumbnail_path).exists() else "")
             self.show(pubs[0])
