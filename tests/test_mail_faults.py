@@ -145,3 +145,14 @@ def test_mail_flush_and_mail_status_agree_on_mail_of_an_earlier_kiosk_name(rt, c
     assert main([*config, "mail", "status"]) == 0
     assert capsys.readouterr().out.startswith("sent=1")
     assert smtp.sink.message_ids == [mail.message_id]
+
+
+def test_a_round_stops_at_the_first_held_message(rt, clock, smtp):
+    # a server that never answers the end of DATA must not be handed the whole queue, one timeout each
+    smtp.sink.after_data = "stall"
+    smtp.sink.stall_s = 2.5
+    first, second = queue_message(rt, clock), queue_message(rt, clock)
+    attempts = outbox.send_due(rt.settings, clock, make_sender(rt.settings.mail))
+    assert [(a.mail_id, a.status) for a in attempts] == [(first.id, MailStatus.HELD)]
+    assert OutboxMail.get_by_id(second.id).status == MailStatus.QUEUED
+    assert smtp.sink.message_ids == [first.message_id]

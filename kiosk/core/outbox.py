@@ -284,8 +284,9 @@ def due(settings: Settings, clock: Clock, force: bool = False) -> list[int]:
 
 def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool = False,
              only: int | None = None) -> list[Attempt]:
-    """Send this kiosk's due messages (``force``: ignore the backoff). Stops at the first
-    connection-level failure: the others would only wait for the same timeout."""
+    """Send this kiosk's due messages (``force``: ignore the backoff). Stops at the first message
+    not sent or held: the others would only wait for the same timeout (and a server that never
+    answers the end of DATA would otherwise get, and maybe deliver, every one of them)."""
     done: list[Attempt] = []
     for mail_id in due(settings, clock, force):
         if only is not None and mail_id != only:
@@ -294,7 +295,7 @@ def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool =
         if attempt is None:
             continue
         done.append(attempt)
-        if attempt.status == MailStatus.QUEUED:
+        if attempt.status in (MailStatus.QUEUED, MailStatus.HELD):
             break
     return done
 
