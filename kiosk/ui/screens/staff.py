@@ -1,9 +1,12 @@
-"""The staff corner: PIN pad, then the panel (exit the kiosk, reload the config)."""
+"""The staff corner: PIN pad, then the panel (exit the kiosk, reload the config, the doctor's lines)."""
 from __future__ import annotations
 
 import logging
 
 from kivy.properties import ListProperty, StringProperty
+from kivy.utils import escape_markup, get_hex_from_color
+
+from kiosk.core import health
 
 from kiosk.core.staff import record_event
 from kiosk.ui.i18n import _
@@ -53,9 +56,59 @@ class StaffScreen(KioskScreen):
     screen_name = "staff"
     message = StringProperty("")
     problems = ListProperty([])
+    #: the doctor's findings (``kiosk doctor``), as shown: one markup line each
+    health_lines = ListProperty([])
+    health_state = StringProperty("")
+    _run = 0
 
     def on_pre_enter(self, *args):
         self.message, self.problems = "", []
+        self.run_doctor()
+
+    def run_doctor(self) -> None:
+        """The same checks as ``kiosk doctor``, in the worker: each has its own time limit, so a dead
+        printer or mail server shows as a FAIL line after seconds, never a frozen panel."""
+        rt = self.app.runtime
+        self.health_lines, self.health_state = [], _("Checking the kiosk…")
+        self._run += 1
+        run = self._run
+
+        def job() -> list[health.Finding]:
+            return health.run_checks(health.doctor_checks(rt.settings, rt.db, rt.printer, rt.mailer, rt.clock.now()))
+
+        def done(findings: list[health.Finding]) -> None:
+            if run == self._run:         # an older run (a second tap) is not shown over a newer one
+                self._checked(findings)
+        self.app.worker.submit(job, done, self._check_failed)
+
+    def screenshot_setup(self, state: str = "") -> None:
+        self._run += 1
+        L = health.Level
+        self._checked([
+            health.Finding("config", L.OK, "/home/pst/kiosk/config/kiosk.toml: valid"),
+            health.Finding("database", L.OK, "/home/pst/kiosk/data/kiosk.db: reachable, quick_check ok"),
+            health.Finding("printer", L.WARN, "printer paper low (network printer 192.168.1.50:9100) — have a roll "
+                                              "ready"),
+            health.Finding("mail", L.FAIL, "mail server: smtp.bps.go.id:587: 535 authentication failed — check "
+                                           "[mail] host, port and login"),
+            health.Finding("disk", L.OK, "free space: /home/pst/kiosk/data 41.2 GB, /mnt/backup 812.0 GB"),
+            health.Finding("backup", L.OK, "last backup kiosk-backup-kiosk-1-20261124T190000Z.tar.gz, 7 h old"),
+            health.Finding("lockers", L.OK, "no locker left occupied overnight"),
+        ])
+
+    def _checked(self, findings: list[health.Finding]) -> None:
+        colors = self.app.colors
+        # WARN in a dark amber: the theme's accent orange is too light for text (contrast under 4.5:1)
+        tint = {health.Level.OK: get_hex_from_color(colors["success"]), health.Level.WARN: "#8a4b00",
+                health.Level.FAIL: get_hex_from_color(colors["danger"])}
+        self.health_lines = [f"[b][color={tint[f.level]}]{f.level.name}[/color][/b]  "
+                             f"{escape_markup(f.name)}: {escape_markup(f.line)}" for f in findings]
+        self.health_state = {health.Level.OK: _("All checks OK."), health.Level.WARN: _("Some checks need attention."),
+                             health.Level.FAIL: _("Something is wrong: see the FAIL lines.")}[health.worst(findings)]
+
+    def _check_failed(self, exc: BaseException) -> None:
+        log.error("staff panel: the checks failed: %s", exc, exc_info=exc)
+        self.health_state = _("The checks could not run; see the log.")
 
     def reload_config(self) -> None:
         self.message = _("Reading the config…")
