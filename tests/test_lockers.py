@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from escpos.printer import Dummy
 
 from helpers import make_runtime
 from pg_server import on_postgres, postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -14,7 +13,6 @@ from kiosk.cli import main as cli
 from kiosk.core import identity, lockers
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
-from kiosk.devices.locker_slip import locker_slip_job
 
 NIK = "3271014506900001"
 
@@ -38,13 +36,14 @@ def small(tmp_path, clock):
 
 
 def test_assign_next_free_then_full_then_release(small, clock):
-    key = identity.load_or_create_key(small.settings.storage.data_dir)
-    card = identity.protect(key, "ktp", NIK)
+    key = identity.load_key(small.settings.storage.data_dir)
+    cards = [identity.protect(key, "ktp", NIK[:-1] + str(n)) for n in range(1, 5)]
+    card = cards[0]
     visits = [new_visit(clock) for _ in range(4)]
-    assert [lockers.assign(small.db, clock, v, card) for v in visits[:3]] == ["L01", "L02", "L03"]
+    assert [lockers.assign(small.db, clock, v, c) for v, c in zip(visits[:3], cards)] == ["L01", "L02", "L03"]
     assert lockers.free_count() == 0
     with pytest.raises(lockers.LockersFull) as err:
-        lockers.assign(small.db, clock, visits[3], card)
+        lockers.assign(small.db, clock, visits[3], cards[3])
     assert err.value.visitor_message == "All lockers are taken, please contact the staff"
     v = Visit.get_by_id(visits[0])
     assert (v.id_type, v.id_number_masked, v.id_number_hash) == ("ktp", "3271********0001", card.hash)
@@ -152,7 +151,7 @@ def test_four_processes_assigning_and_releasing_never_overlap(small, clock):
 # --- staff commands ---
 
 def test_cli_list_release_closing(runtime, clock, capsys, monkeypatch):
-    key = identity.load_or_create_key(runtime.settings.storage.data_dir)
+    key = identity.load_key(runtime.settings.storage.data_dir)
     v1 = new_visit(clock, "Siti Aminah", ticket="A-007")
     v2 = new_visit(clock, "Budi Santoso")
     lockers.assign(runtime.db, clock, v1, identity.protect(key, "ktp", NIK))
@@ -188,19 +187,67 @@ def test_cli_list_release_closing(runtime, clock, capsys, monkeypatch):
     assert "all lockers are free" in capsys.readouterr().out
 
 
-# --- the slip ---
+# --- the slip: made in core, printed through the runtime's printer port (issue 12.4) ---
 
-def test_slip_bytes():
-    printer = Dummy()
-    locker_slip_job("L07", "BPS Kota Contoh", "24-11-2026 09:00 WIB", "id", "A-007")(printer)
-    out = printer.output
+def test_slip_is_made_in_core_and_printed_through_the_port(runtime, clock):
+    ticket = Ticket.create(service_code="A", day=clock.now().date(), seq=7, number="A-007", kiosk="k",
+                           issued_at=to_utc_naive(clock.now()))
+    slip = lockers.slip_text(runtime.settings, clock, "L07", ticket.id, "id")
+    assert (slip.label, slip.ticket_number, slip.when) == ("L07", "A-007", "24-11-2026 09:00 WIB")
+    assert slip.notes[0] == "Kartu identitas Anda disimpan oleh petugas front office."
+    assert runtime.settings.printer.kind == "dummy"
+    lockers.print_slip(runtime.printer, runtime.settings, clock, "L07", ticket.id, "id")
+    out = (runtime.settings.printer.folder / "locker-L07.bin").read_bytes()
     assert b"L07\n" in out and b"A-007\n" in out and b"24-11-2026 09:00 WIB" in out
+    assert runtime.settings.office.name.encode() in out
     assert b"\x1d!\x55" in out                    # 6x6 characters for the label
-    assert "Kartu identitas Anda disimpan oleh petugas front office.".encode() in out
+    # wrapped to the 48 characters of 80 mm paper instead of running off it
+    assert b"Kartu identitas Anda disimpan oleh petugas front\noffice.\n" in out
     assert out.endswith(b"\x1dV\x00")             # cut
-    en = Dummy()
-    locker_slip_job("L07", "BPS", "", "en")(en)
-    assert b"Your ID card is held by the front office." in en.output
+    en = lockers.slip_text(runtime.settings, clock, "L07", None, "en")
+    assert en.ticket_number == "" and en.notes[0] == "Your ID card is held by the front office."
+
+
+def test_no_screen_or_command_builds_the_slip_itself():
+    import ast
+
+    from helpers import REPO
+
+    for path in [*(REPO / "kiosk" / "ui").rglob("*.py"), *(REPO / "kiosk" / "commands").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert not any(n.startswith("kiosk.devices.locker_slip") for n in names), path
+
+
+# --- one locker per visit and per ID card at a time (issue 11.11) ---
+
+def test_one_id_card_holds_one_locker_at_a_time(runtime, clock):
+    key = identity.load_key(runtime.settings.storage.data_dir)
+    passport = identity.protect(key, "paspor", "C01X00T47")
+    visits = [new_visit(clock) for _ in range(20)]
+    assert lockers.assign(runtime.db, clock, visits[0], passport) == "L01"
+    for visit in visits[1:]:
+        with pytest.raises(lockers.CardHoldsALocker) as err:
+            lockers.assign(runtime.db, clock, visit, passport)
+    assert err.value.visitor_message == lockers.MSG_CARD_HOLDS_ONE and "L01" in str(err.value)
+    assert lockers.free_count() == 19                        # one passport, one locker
+    assert lockers.assign(runtime.db, clock, visits[0], passport) == "L01"     # the same visit: its own
+    # another card is fine; once the key is back, the card may take a locker again
+    assert lockers.assign(runtime.db, clock, visits[1], identity.protect(key, "ktp", NIK)) == "L02"
+    lockers.release(runtime.db, clock, "L01")
+    assert lockers.assign(runtime.db, clock, visits[2], passport) == "L01"
+
+
+def test_take_loads_the_key_and_refuses_without_it(runtime, clock):
+    data = runtime.settings.storage.data_dir
+    visit = new_visit(clock)
+    assert lockers.take(runtime.db, clock, data, visit, "ktp", "3271 0145 0690 0001") == "L01"
+    assert Visit.get_by_id(visit).id_number_masked == "3271********0001"
+    (data / identity.KEY_FILE).rename(data / "elsewhere.key")
+    with pytest.raises(identity.KeyMissing):
+        lockers.take(runtime.db, clock, data, new_visit(clock), "ktp", "3578010101000002")
+    assert lockers.free_count() == 19
 
 
 # --- the same on PostgreSQL, where two kiosks really can pick the same free locker at once ---

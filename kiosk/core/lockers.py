@@ -14,16 +14,23 @@ from dataclasses import dataclass
 
 from peewee import JOIN, Database, IntegrityError
 
-from kiosk.core.clock import Clock, to_utc_naive
+from pathlib import Path
+
+from kiosk.core import identity
+from kiosk.core.clock import Clock, local, to_utc_naive, zone_label
+from kiosk.core.config import Settings
 from kiosk.core.db import is_sqlite, write_transaction
-from kiosk.core.errors import KioskError, NotFound
+from kiosk.core.errors import KioskError, LimitReached, NotFound
 from kiosk.core.identity import StoredId
 from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
-from kiosk.i18n import N_
+from kiosk.core.ports import LockerSlipText, TicketPrinting
+from kiosk.i18n import N_, gettext_for
 
 log = logging.getLogger(__name__)
 
 MSG_FULL = N_("All lockers are taken, please contact the staff")
+MSG_CARD_HOLDS_ONE = N_("This ID card already has a locker. One locker per ID card: please use that one, "
+                        "or return its key at the front office first.")
 ATTEMPTS = 20
 
 
@@ -32,6 +39,15 @@ class LockersFull(KioskError):
 
     def __init__(self) -> None:
         super().__init__("all lockers are taken")
+
+
+class CardHoldsALocker(LimitReached):
+    """One locker per ID card at a time: one passport number typed at 20 visits took every locker."""
+
+    visitor_message = MSG_CARD_HOLDS_ONE
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"this ID card already holds locker {label}; one locker per ID card at a time")
 
 
 class NotInUse(KioskError):
@@ -52,6 +68,11 @@ def open_assignment_of(visit_id: int) -> LockerAssignment | None:
             .where((LockerAssignment.visit == visit_id) & LockerAssignment.released_at.is_null()).first())
 
 
+def _open_assignment_of_card(card_hash: str) -> LockerAssignment | None:
+    return (LockerAssignment.select(LockerAssignment, Locker).join(Locker).switch(LockerAssignment).join(Visit)
+            .where((Visit.id_number_hash == card_hash) & LockerAssignment.released_at.is_null()).first())
+
+
 def _lock_if_still_free(locker: Locker) -> bool:
     """PostgreSQL: lock the locker's row, then look again.
 
@@ -65,14 +86,19 @@ def _lock_if_still_free(locker: Locker) -> bool:
 def assign(db: Database, clock: Clock, visit_id: int, card: StoredId | None) -> str:
     """Give the visit the next free locker (lowest label) and record the ID card held; the label.
 
-    Asking twice for the same visit returns its locker (a double tap takes no second locker).
-    Raises LockersFull when none is free."""
+    One locker per visit and per ID card at a time: asking twice for the same visit returns its
+    locker (a double tap takes no second locker); a card that already holds a locker for another
+    visit raises CardHoldsALocker. Raises LockersFull when none is free."""
     for _attempt in range(ATTEMPTS):
         try:
             with write_transaction(db):
                 current = open_assignment_of(visit_id)
                 if current is not None:
                     return current.locker.label
+                if card is not None:
+                    held = _open_assignment_of_card(card.hash)
+                    if held is not None:
+                        raise CardHoldsALocker(held.locker.label)
                 locker = (Locker.select()
                           .where(Locker.active & Locker.id.not_in(_open_locker_ids()))
                           .order_by(Locker.label).first())
@@ -93,6 +119,16 @@ def assign(db: Database, clock: Clock, visit_id: int, card: StoredId | None) -> 
                  "yes" if card else "no")
         return locker.label
     raise KioskError("could not assign a locker (too many concurrent attempts); please try again")
+
+
+def take(db: Database, clock: Clock, data_dir: Path, visit_id: int, id_type: str, raw_number: str) -> str:
+    """The locker step of a visit, all of it off the touch thread: load the ID hash key (a file and
+    a database read), turn the typed number into what may be stored, assign. The label.
+
+    Raises ValidationError (the number), KeyFileError (no usable key: no card may be taken),
+    CardHoldsALocker, LockersFull, or a storage error."""
+    key = identity.load_key(data_dir)
+    return assign(db, clock, visit_id, identity.protect(key, id_type, raw_number))
 
 
 def release(db: Database, clock: Clock, label: str, id_card_returned: bool = True) -> LockerAssignment:
@@ -159,3 +195,29 @@ def statuses(only_occupied: bool = False) -> list[LockerStatus]:
             (visitor.full_name or "") if visitor else "", ticket.number if ticket else "",
             visit.id_type, visit.id_number_masked, a.id_card_held and a.id_card_returned_at is None))
     return out
+
+
+# --- the slip ---
+
+SLIP_TITLE = N_("Your locker")
+SLIP_CUSTODY = N_("Your ID card is held by the front office.")
+SLIP_RETURN = N_("Return the locker key at the front office to get your ID card back.")
+
+
+def slip_text(settings: Settings, clock: Clock, label: str, ticket_id: int | None, lang: str) -> LockerSlipText:
+    """What the locker slip says, in the visitor's language (reads the visit's ticket: call it off the
+    touch thread)."""
+    zone = settings.office.timezone
+    now = local(clock.now(), zone)
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id) if ticket_id is not None else None
+    return LockerSlipText(
+        office_name=settings.office.name, title=gettext_for(lang, SLIP_TITLE), label=label,
+        ticket_number=ticket.number if ticket else "",
+        when=now.strftime("%d-%m-%Y %H:%M ") + zone_label(zone, now),
+        notes=(gettext_for(lang, SLIP_CUSTODY), gettext_for(lang, SLIP_RETURN)))
+
+
+def print_slip(printer: TicketPrinting, settings: Settings, clock: Clock, label: str, ticket_id: int | None,
+               lang: str) -> None:
+    """Lay out and print the slip through the runtime's printer (raises PrinterError)."""
+    printer.print_locker_slip(slip_text(settings, clock, label, ticket_id, lang), f"locker-{label}")

@@ -14,6 +14,7 @@ from kiosk.core.clock import to_utc_naive
 from kiosk.core.config import sqlite_path
 from kiosk.core.logs import setup_logging
 from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from kiosk.i18n import gettext_for
 from ui.kiosk_ui import KioskUITest
 
 NIK = "3271014506900001"
@@ -72,7 +73,7 @@ class GuestbookUITest(KioskUITest):
             self._check_in(app, ticket)
         finally:
             for h in list(logging.getLogger().handlers):
-                if getattr(h, "_kiosk", False):
+                if type(h).__name__ in ("KioskLogFile", "KioskStderr"):
                     h.close()
                     logging.getLogger().removeHandler(h)
             logging.getLogger("peewee").setLevel(logging.NOTSET)
@@ -99,7 +100,8 @@ class GuestbookUITest(KioskUITest):
         self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "guestbook"
         assert form.ids.email_field.error == "Email tidak valid" and form.ids.email.error == "Email tidak valid"
-        assert form.ids.full_name_field.error == "" and form.message == "Silakan periksa isian yang bertanda merah."
+        assert form.ids.full_name_field.error == "" and form.message == "Please check the fields marked in red."
+        assert "Silakan periksa isian yang bertanda merah." in self.all_texts()
         assert Visit.select().count() == 0
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)          # the message follows the language
         assert form.ids.email_field.error == "Email is not valid"
@@ -134,7 +136,8 @@ class GuestbookUITest(KioskUITest):
         self.tap(locker.ids.id_number)
         self.type_on_keyboard(locker.ids.keyboard, "327101450690000")      # one digit short
         self.tap_and_wait(locker.ids.get_locker, locker)
-        assert locker.ids.steps.current == "card" and locker.id_error == "NIK pada KTP terdiri dari 16 angka"
+        assert locker.ids.steps.current == "card" and locker.id_error == identity.MSG_NIK
+        assert "NIK pada KTP terdiri dari 16 angka" in self.all_texts()
         self.type_on_keyboard(locker.ids.keyboard, "1")
         self.tap_and_wait(locker.ids.get_locker, locker)
         assert locker.ids.steps.current == "done"
@@ -145,7 +148,7 @@ class GuestbookUITest(KioskUITest):
         assert assignment.locker.label == "L01" and assignment.id_card_held and assignment.released_at is None
         visit = Visit.get_by_id(visit.id)
         assert (visit.id_type, visit.id_number_masked) == ("ktp", "3271********0001")
-        key = identity.load_or_create_key(app.settings.storage.data_dir)
+        key = identity.load_key(app.settings.storage.data_dir)
         assert visit.id_number_hash == identity.id_hash(key, "ktp", NIK)
 
         self.wait_for(lambda: locker.print_note == "Ambil slip loker Anda dari printer.")
@@ -264,6 +267,29 @@ class GuestbookUITest(KioskUITest):
         self.tap(locker.ids.full_continue)
         assert app.manager.current != "locker"
 
+    def test_one_id_card_one_locker_refused_politely_in_the_visitors_language(self):
+        """Issue 11.11: one passport number took all 20 lockers."""
+        app, _ticket = self.begin()
+        key = identity.load_key(app.settings.storage.data_dir)
+        first = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now()))
+        from kiosk.core import lockers
+        lockers.assign(app.runtime.db, self.clock, first.id, identity.protect(key, "ktp", NIK))
+        app.session.visit_id = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now())).id
+        app.set_language("en")
+        app.go("locker")
+        locker = self.screen("locker")
+        self.tap(locker.ids.want_locker)
+        self.tap(locker.ids.id_number)
+        self.type_on_keyboard(locker.ids.keyboard, NIK)
+        self.tap_and_wait(locker.ids.get_locker, locker)
+        assert locker.ids.steps.current == "card" and app.session.locker_label == ""
+        assert locker.message == lockers.MSG_CARD_HOLDS_ONE
+        assert lockers.MSG_CARD_HOLDS_ONE in self.all_texts()
+        app.set_language("id")
+        self.advance_frames(2)
+        assert gettext_for("id", lockers.MSG_CARD_HOLDS_ONE) in self.all_texts()
+        assert LockerAssignment.select().count() == 1
+
     def test_idle_timeout_wipes_an_id_number_left_on_a_hidden_step(self):
         app, _ticket = self.begin()
         app.session.visit_id = Visit.create(kiosk="k", started_at=to_utc_naive(self.clock.now())).id
@@ -297,7 +323,7 @@ class GuestbookUITest(KioskUITest):
         assert app.manager.current != "locker" and LockerAssignment.select().count() == 0
 
     def test_database_trouble_keeps_what_was_typed(self):
-        from peewee import OperationalError
+        from kiosk.core.errors import TRY_AGAIN, DatabaseBusy
 
         app, _ticket = self.begin()
         self.tap(self.screen("consent").ids.accept)
@@ -309,7 +335,7 @@ class GuestbookUITest(KioskUITest):
             form.ids[name].value = value
 
         def unreachable(*args, **kwargs):
-            raise OperationalError("database is locked")
+            raise DatabaseBusy("database is locked")
 
         real = gb.complete
         gb.complete = unreachable
@@ -318,7 +344,8 @@ class GuestbookUITest(KioskUITest):
         finally:
             gb.complete = real
         assert app.manager.current == "guestbook"
-        assert form.message == "Maaf, buku tamu tidak dapat disimpan. Silakan coba lagi atau hubungi petugas."
+        assert form.message == TRY_AGAIN          # the one failure handler: the error's visitor message
+        assert gettext_for("id", TRY_AGAIN) in self.all_texts()
         assert form.ids.full_name.text == "Dewi Lestari" and form.ids.purpose.value == "perencanaan"
         self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker" and Visit.select().count() == 1

@@ -10,23 +10,23 @@ import logging
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
-from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import guestbook as gb
 from kiosk.core.clock import local
 from kiosk.core.errors import ValidationError
+from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 
+MSG_CHECK = N_("Please check the fields marked in red.")
 TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
 
 
 class GuestbookScreen(KioskScreen):
     screen_name = "guestbook"
     service_text = StringProperty("")
-    message = StringProperty("")
     returning = BooleanProperty(False)      # the "fill in from your last visit?" offer is shown
 
     def on_kv_post(self, base_widget):
@@ -55,8 +55,6 @@ class GuestbookScreen(KioskScreen):
     def on_language(self, lang: str) -> None:
         self.fill_choices()
         self.refresh_service()
-        if self.message:
-            self.message = _("Please check the fields marked in red.")
         for name in self._field_names():
             self._set_error(name, self._errors.get(name, ""))
 
@@ -199,22 +197,19 @@ class GuestbookScreen(KioskScreen):
             lambda visit: self._saved(entry, visit), self._not_saved)
 
     def _not_saved(self, exc: BaseException) -> None:
-        if isinstance(exc, PeeweeError):
-            # The database is busy or unreachable: keep everything typed so the visitor can try again.
-            log.error("guestbook not saved", exc_info=exc)
-            self.message = _("Sorry, the guestbook could not be saved. Please try again or ask a staff member.")
-        elif isinstance(exc, ValidationError):
-            if "consent" in exc.errors:
-                self.app.go("consent")
-                return
-            self._errors = dict(exc.errors)
-            for name in self._field_names():
-                self._set_error(name, self._errors.get(name, ""))
-            self.message = _("Please check the fields marked in red.")
-            first = next(n for n in self._field_names() if n in self._errors)
-            self.ids.scroll.scroll_to(self.ids[f"{first}_field"], padding=dp(24), animate=False)
-        else:
-            raise exc       # a bug: the failsafe screen, as anywhere else
+        if not isinstance(exc, ValidationError):
+            # busy or unreachable database…: everything typed stays, the visitor may try again
+            self.show_failure(exc)
+            return
+        if "consent" in exc.errors:
+            self.app.go("consent")
+            return
+        self._errors = dict(exc.errors)
+        for name in self._field_names():
+            self._set_error(name, self._errors.get(name, ""))
+        self.message = MSG_CHECK
+        first = next(n for n in self._field_names() if n in self._errors)
+        self.ids.scroll.scroll_to(self.ids[f"{first}_field"], padding=dp(24), animate=False)
 
     def _saved(self, entry: gb.GuestbookEntry, visit) -> None:
         app = self.app

@@ -10,26 +10,20 @@ import logging
 
 from kivy.clock import Clock
 from kivy.properties import StringProperty
-from peewee import PeeweeException as PeeweeError
 
 from kiosk.core import identity, lockers
-from kiosk.core.clock import local, zone_label
 from kiosk.core.errors import KioskError, ValidationError
-from kiosk.core.guestbook import ticket_info
-from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
-
-MSG_NOT_SAVED = N_("Sorry, no locker could be given just now. Please try again or ask a staff member.")
 
 
 class LockerScreen(KioskScreen):
     screen_name = "locker"
     label = StringProperty("")
     print_note = StringProperty("")
-    id_error = StringProperty("")
+    id_error = StringProperty("")      # a msgid, shown translated (kv) next to the number
 
     def on_kv_post(self, base_widget):
         self.ids.id_type.bind(value=self._on_id_type)
@@ -51,17 +45,13 @@ class LockerScreen(KioskScreen):
 
     def on_language(self, lang: str) -> None:
         self.fill_id_types()
-        if self._id_error_msgid:
-            self.id_error = _(self._id_error_msgid)
-
-    _id_error_msgid = ""
 
     def clear(self) -> None:
         super().clear()
         # only the current step is in the widget tree, so the base walk can miss the number field
         self._forget_number()
         self.ids.id_type.value = ""
-        self.label, self.print_note, self.id_error, self._id_error_msgid = "", "", "", ""
+        self.label, self.print_note, self.id_error, self.message = "", "", "", ""
         self._print_for = ""
         self.show("ask")
 
@@ -99,22 +89,19 @@ class LockerScreen(KioskScreen):
         if self.busy:
             return
         app = self.app
-        try:
-            key = identity.load_or_create_key(app.settings.storage.data_dir)
-            card = identity.protect(key, self.ids.id_type.value, self.ids.id_number.text)
+        id_type, raw = self.ids.id_type.value, self.ids.id_number.text
+        try:        # checked here (no I/O) so a mistyped number shows at once, next to the field
+            identity.validate_id(id_type, raw)
         except ValidationError as exc:
-            self._id_error_msgid = next(iter(exc.errors.values()))
-            self.id_error = _(self._id_error_msgid)
+            self.id_error = next(iter(exc.errors.values()))
             return
-        except identity.KeyFileError:
-            log.exception("ID hash key unusable; no locker given")
-            self._id_error_msgid = MSG_NOT_SAVED
-            self.id_error = _(MSG_NOT_SAVED)
-            return
-        self._id_error_msgid, self.id_error = "", ""
+        self.id_error, self.message = "", ""
         self._forget_number()
         db, clock, visit_id = app.runtime.db, app.runtime.clock, app.session.visit_id
-        self.in_background(lambda: lockers.assign(db, clock, visit_id, card), self._assigned, self._not_assigned)
+        data_dir = app.settings.storage.data_dir
+        # the key file, its check against the database and the assignment: all in the worker
+        self.in_background(lambda: lockers.take(db, clock, data_dir, visit_id, id_type, raw),
+                           self._assigned, self._not_assigned)
 
     def _assigned(self, label: str) -> None:
         self.label = label
@@ -125,13 +112,9 @@ class LockerScreen(KioskScreen):
     def _not_assigned(self, exc: BaseException) -> None:
         if isinstance(exc, lockers.LockersFull):
             self.show("full")
-        elif isinstance(exc, (PeeweeError, KioskError)):
-            # busy or unreachable database, or too many kiosks at once: nothing was recorded
-            log.error("locker not assigned", exc_info=exc)
-            self._id_error_msgid = MSG_NOT_SAVED
-            self.id_error = _(MSG_NOT_SAVED)
         else:
-            raise exc       # a bug: the failsafe screen, as anywhere else
+            # nothing was recorded: the visitor reads why (one card, one locker; try again; ask staff)
+            self.show_failure(exc)
 
     def done(self) -> None:
         self.app.go_next(self.screen_name)
@@ -143,19 +126,13 @@ class LockerScreen(KioskScreen):
         runtime = app.runtime
         if app.settings.printer.kind == "none" or self._print_for == self.label:
             return
-        from kiosk.devices.locker_slip import locker_slip_job
-
-        zone = app.settings.office.timezone
-        now = local(runtime.clock.now(), zone)
-        info = ticket_info(app.session.ticket_id)
-        job = locker_slip_job(self.label, app.settings.office.name,
-                              now.strftime("%d-%m-%Y %H:%M ") + zone_label(zone, now), app.lang,
-                              info.number if info else "")
         label, self._print_for = self.label, self.label
+        settings, ticket_id, lang = app.settings, app.session.ticket_id, app.lang
         self.print_note = _("Printing your locker slip…")
 
         def send():
-            runtime.printer.send(job, f"locker-{label}")
+            # core writes the slip (reading the ticket), the runtime's printer lays it out and prints
+            lockers.print_slip(runtime.printer, settings, runtime.clock, label, ticket_id, lang)
 
         def printed(_result):
             if self.label == label:
@@ -163,8 +140,7 @@ class LockerScreen(KioskScreen):
 
         def failed(exc: BaseException):
             # A slip is a convenience: the number is on screen, the visitor carries on.
-            if not isinstance(exc, KioskError):
-                log.error("locker slip for %s failed", label, exc_info=exc)
+            log.warning("locker slip for %s not printed: %s", label, exc, exc_info=not isinstance(exc, KioskError))
             if self.label == label:
                 self.print_note = _("The slip could not be printed. Please remember your locker number.")
 
