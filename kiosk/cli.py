@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup_logging(args) -> Path | None:
     """Once, for every command: the rotating file in the data folder gets the configured level;
-    stderr gets warnings (a staff command) or everything (``kiosk run`` under journald, ``--debug``).
+    stderr gets errors only (a staff command prints its own one line) or everything (``kiosk run``
+    under journald, ``--debug``).
     Without a readable config, stderr only."""
     from kiosk.core import config as config_mod
     from kiosk.core.logs import setup_logging
@@ -57,7 +58,7 @@ def _setup_logging(args) -> Path | None:
     except KioskError:
         setup_logging(None, level or "WARNING", to_stderr=True)
         return None
-    stderr_level = "DEBUG" if args.debug else (settings.storage.log_level if args.command == "run" else "WARNING")
+    stderr_level = "DEBUG" if args.debug else (settings.storage.log_level if args.command == "run" else "ERROR")
     try:
         return setup_logging(settings.storage.data_dir, level or settings.storage.log_level,
                              stderr_level=stderr_level)

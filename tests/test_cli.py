@@ -105,3 +105,22 @@ def test_screenshot_of_a_state_shows_that_state(tmp_path):
                           "screenshot", "ticket:jammed", "--out", str(tmp_path / "x.png")],
                          capture_output=True, text=True, cwd=REPO, timeout=120)
     assert bad.returncode == 1 and "no state 'jammed'" in bad.stderr
+
+
+def test_logging_is_set_up_once_for_every_command(tmp_path):
+    # a staff command's warning goes to kiosk.log (it never did for `mail flush`), and stderr carries the
+    # command's own one line only — not the same news twice
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = write_config(tmp_path, replace={'kind = "dummy"': 'kind = "network"', 'host = ""': 'host = "127.0.0.1"',
+                                             "port = 9100": f"port = {port}", "timeout_s = 5.0": "timeout_s = 1.0",
+                                             "demo_on_first_run = true": "demo_on_first_run = false"})
+    assert kiosk("--config", str(config), "init").returncode == 0
+    run = kiosk("--config", str(config), "ticket", "D")
+    assert run.returncode == 3 and run.stdout == "D-001\n"
+    assert run.stderr.splitlines() == [line for line in run.stderr.splitlines() if line.startswith("kiosk: ")]
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    log = (tmp_path / "data" / "logs" / "kiosk.log").read_text()
+    assert "ticket D-001 not printed" in log and log.count("ticket D-001 issued") == 1
