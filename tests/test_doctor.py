@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import subprocess
 import threading
@@ -240,3 +241,6 @@ def test_night_units_run_init_before_the_kiosk_and_the_night_at_the_configured_h
              if line.startswith("ExecStart=")]
     assert steps[:3] == ["backup", "privacy purge", "mail flush"] and "restart pst-kiosk.service" in steps[3]
     assert "OnCalendar=*-*-* 03:00:00 Asia/Jakarta" in units["pst-kiosk-night.timer"]
+    if shutil.which("systemd-analyze"):           # systemd itself accepts the time with its zone
+        run = subprocess.run(["systemd-analyze", "calendar", "*-*-* 03:00:00 Asia/Jakarta"], capture_output=True)
+        assert run.returncode == 0, run.stderr

@@ -152,19 +152,19 @@ def unit_files(settings: config_mod.Settings, python: str = sys.executable) -> d
     return {
         f"{SERVICE}.service": f"""[Unit]
 Description=PST library kiosk ({settings.kiosk.name})
-After=graphical-session.target network-online.target
+After=graphical-session.target
+PartOf=graphical-session.target
 
 [Service]
 WorkingDirectory={workdir}
-Environment=DISPLAY=:0
-# an upgraded kiosk migrates its database before it runs
+# an upgraded kiosk migrates its database (backed up first) before it runs; a bad config stops here
 ExecStartPre={kiosk} init
 ExecStart={kiosk} run
 Restart=always
-RestartSec=5
+RestartSec=3
 
 [Install]
-WantedBy=default.target
+WantedBy=graphical-session.target
 """,
         f"{SERVICE}-night.service": f"""[Unit]
 Description=PST kiosk's night: backup, privacy purge, mail flush, restart
