@@ -263,6 +263,20 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    host: str = setting("127.0.0.1", Text(pattern=r"[0-9A-Za-z.:-]{1,100}", what="an IP address or host name"),
+                        "`kiosk serve` binds here: 127.0.0.1 (this machine only) or 0.0.0.0 (the office LAN)")
+    port: int = setting(8080, Int(1, 65535), "`kiosk serve` TCP port")
+    public_url: str = setting("http://127.0.0.1:8080", Text(pattern=r"https?://[^\s/]+(/[^\s]*)?",
+                                                            what="http(s)://host[:port][/path]"),
+                              "The address phones and desks use (links, the ticket's QR code); https:// makes "
+                              "the session cookie Secure")
+    session_secret_file: Path | None = setting("data/web-secret.key", FilePath(required=True),
+                                               "Secret signing the staff's session cookies; made by `kiosk serve` "
+                                               "when missing (0600). Deleting it logs every desk out")
+
+
+@dataclass(frozen=True)
 class Settings:
     office: OfficeSettings
     theme: ThemeSettings
@@ -279,6 +293,7 @@ class Settings:
     mail: MailSettings
     complaints: ComplaintSettings
     backup: BackupSettings
+    web: WebSettings
     source: Path  # the file these settings came from
 
     @property
@@ -297,7 +312,7 @@ SECTIONS: dict[str, type] = {
     "storage": StorageSettings, "printer": PrinterSettings, "queue": QueueSettings,
     "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
     "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
-    "backup": BackupSettings,
+    "backup": BackupSettings, "web": WebSettings,
 }
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 
@@ -392,6 +407,7 @@ SECTION_NOTES = {
     "mail": "Pengiriman softcopy lewat e-mail (SMTP) / E-mail delivery",
     "complaints": "Saluran pengaduan resmi / Official complaint channels",
     "backup": "Cadangan malam dan retensinya / Nightly backup and retention",
+    "web": "Layanan web `kiosk serve`: konsol loket, layar panggilan, karcis di ponsel / Web: desk, display, phone",
     "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
 }
 
