@@ -290,7 +290,54 @@ class IdentityKey(BaseModel):
     created_at = DateTimeField()
 
 
+class StaffAccount(BaseModel):
+    """A desk or admin login for `kiosk serve` (``kiosk.core.staff_accounts``); argon2 hash only."""
+    id = AutoField()
+    name = CharField(max_length=40, unique=True)
+    role = CharField(max_length=10)                 # desk | admin
+    password_hash = CharField(max_length=200)
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+    password_changed_at = DateTimeField()
+
+
+class StaffLogin(BaseModel):
+    """Every login attempt, so a lockout survives a restart of the web server."""
+    id = AutoField()
+    name = CharField(max_length=40, index=True)     # as typed (an unknown name is locked out too)
+    ok = BooleanField()
+    address = CharField(max_length=60, default="")
+    at = DateTimeField(index=True)
+
+
+class AuditEntry(BaseModel):
+    """One staff action on the web (call, recall, done, login …) or an account change from the CLI."""
+    id = AutoField()
+    at = DateTimeField(index=True)
+    staff = CharField(max_length=40)
+    action = CharField(max_length=30)
+    detail = TextField(default="")
+    address = CharField(max_length=60, default="")
+
+
+class Call(BaseModel):
+    """A number announced at a counter (a recall is a new row): the lobby display's feed."""
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, backref="calls", on_delete="CASCADE")
+    counter = CharField(max_length=20)
+    staff = CharField(max_length=40, default="")
+    recall = BooleanField(default=False)
+    at = DateTimeField(index=True)
+
+
+class TicketLink(BaseModel):
+    """The unguessable token of a ticket's phone page (``/q/<token>``), valid on the ticket's day."""
+    ticket = ForeignKeyField(Ticket, primary_key=True, backref="links", on_delete="CASCADE")
+    token = CharField(max_length=40, unique=True)
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion, Ticket, Visitor, Locker, Visit, LockerAssignment, Publication, SoftcopyRequest,
     SoftcopyItem, OutboxMail, SurveyResponse, Complaint, StaffEvent, IdentityKey,
+    StaffAccount, StaffLogin, AuditEntry, Call, TicketLink,
 )
