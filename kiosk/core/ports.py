@@ -102,3 +102,15 @@ class MessageTooLarge(PermanentMailError):
 class MailSender(Protocol):
     def send(self, raw: bytes, sender: str, recipient: str, before_data: Callable[[], None]) -> None:
         """Deliver ``raw`` (CRLF line ends) to one recipient or raise a ``MailError``."""
+
+
+# --- the lobby's voice ---
+
+
+class VoiceError(KioskError):
+    """No speech could be made (synthesiser missing, failed or too slow): the display shows the call silently."""
+
+
+class Voice(Protocol):
+    def speak(self, text: str, lang: str = "id") -> bytes:
+        """A WAV file of ``text`` said in ``lang`` (cached per phrase), or raise ``VoiceError``."""
