@@ -22,7 +22,7 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Settings
 
 if TYPE_CHECKING:
-    from kiosk.core.ports import MailSender, TicketPrinting
+    from kiosk.core.ports import MailSender, TicketPrinting, Voice
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Runtime:
     clock: Clock
     _printer: "TicketPrinting | None" = field(default=None, repr=False)
     _mailer: "MailSender | None" = field(default=None, repr=False)
+    _voice: "Voice | None" = field(default=None, repr=False)
 
     @property
     def config_path(self) -> Path:
@@ -62,6 +63,19 @@ class Runtime:
     @mailer.setter
     def mailer(self, value: "MailSender | None") -> None:
         self._mailer = value
+
+    @property
+    def voice(self) -> "Voice":
+        """The lobby display's speech (espeak-ng, cached per phrase in the data folder); tests set their own."""
+        if self._voice is None:
+            from kiosk.devices.voice import EspeakVoice
+
+            self._voice = EspeakVoice(self.settings.storage.data_dir / "voice-cache")
+        return self._voice
+
+    @voice.setter
+    def voice(self, value: "Voice | None") -> None:
+        self._voice = value
 
     def apply_settings(self, settings: Settings) -> None:
         """A reloaded config: devices are made again from it at their next use."""
