@@ -106,7 +106,8 @@ def bench_tap_to_last_byte(config: Path, tickets: int) -> list[float]:
         server.cut_event.clear()
         tap = time.perf_counter()
         issued = pool.submit(queue.issue_ticket, rt.settings, rt.clock, codes[i % len(codes)], "id").result()
-        result = pool.submit(queue.print_ticket, rt.settings, rt.clock, printer, issued.ticket).result()
+        result = pool.submit(lambda: queue.print_ticket(rt.settings, rt.clock, printer, issued.ticket,
+                                                        ahead=issued.waiting_ahead, shown=True)).result()
         assert result.printed, result.error
         assert server.cut_event.wait(5), "the printer never got the cut"
         latencies.append((server.cut_times[-1] - tap) * 1000)
