@@ -1,4 +1,4 @@
-"""Staff PIN, idle policy, journey order, clock helpers, masking, translations."""
+"""Idle policy, journey order, clock helpers, masking, translations."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,30 +9,8 @@ from kiosk.core.clock import UTC, FakeClock, local_day_bounds, zone_label
 from kiosk.core.idle import IdleState, IdleWatch
 from kiosk.core.journey import LOBBY_STEPS, journeys_for, next_step
 from kiosk.core.logs import mask_email, mask_id
-from kiosk.core.staff import PinGate, hash_pin, verify_pin
 from kiosk.i18n import LANGUAGES, gettext_for
 from kiosk.i18n.extract import untranslated
-
-
-def test_pin_hash_round_trip_and_no_plain_text():
-    stored = hash_pin("2468")
-    assert "2468" not in stored and stored.startswith("scrypt$")
-    assert verify_pin("2468", stored) and not verify_pin("2469", stored)
-    assert not verify_pin("2468", "garbage")
-    with pytest.raises(ValueError):
-        hash_pin("12a4")
-
-
-def test_pin_gate_locks_after_three_failures_and_backs_off():
-    clock = FakeClock()
-    gate = PinGate(hash_pin("1357"), clock)
-    assert [gate.attempt("0000").locked_for_s for _ in range(2)] == [0, 0]
-    assert gate.attempt("0000").locked_for_s == 30
-    assert gate.attempt("1357") .ok is False          # locked: not even checked
-    clock.advance(30)
-    assert gate.attempt("0000").locked_for_s == 60     # doubles
-    clock.advance(60)
-    assert gate.attempt("1357").ok
 
 
 def test_idle_watch_states():

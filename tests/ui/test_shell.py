@@ -16,7 +16,8 @@ from kiosk.ui.widgets.common import KTextInput
 from kiosk.ui.widgets.keyboard import OnScreenKeyboard
 from ui.kiosk_ui import KioskUITest
 
-PIN_HASH = hash_pin("2468")
+PIN = "846302"          # a PIN the strength rule accepts (kiosk.core.staff.check_pin_strength)
+PIN_HASH = hash_pin(PIN)
 
 Builder.load_string("""
 <FormForTest>:
@@ -133,13 +134,13 @@ class ShellTest(KioskUITest):
         self.hold(corner, 0.5)
         assert app.manager.current == "staff_pin"
         pin = self.screen("staff_pin")
-        for digit in "1111":
+        for digit in "111111":
             self.tap(self.find_text(digit, pin))
-        self.tap(pin.ids.ok)
-        assert app.manager.current == "staff_pin" and pin.message == "PIN salah."
-        for digit in "2468":
+        self.tap_and_wait(pin.ids.ok, pin)
+        assert app.manager.current == "staff_pin" and "PIN salah." in self.all_texts()
+        for digit in PIN:
             self.tap(self.find_text(digit, pin))
-        self.tap(pin.ids.ok)
+        self.tap_and_wait(pin.ids.ok, pin)
         assert app.manager.current == "staff"
         kinds = [e.kind for e in StaffEvent.select().order_by(StaffEvent.id)]
         assert kinds == ["pin_failed", "pin_ok"]
@@ -154,15 +155,15 @@ class ShellTest(KioskUITest):
         app.go("staff_pin")
         pin = self.screen("staff_pin")
         for _ in range(3):
-            pin.entered = "0000"
-            self.tap(pin.ids.ok)
-        assert "Terlalu banyak PIN salah" in pin.message
-        pin.entered = "2468"                   # even the right PIN waits out the lock
-        self.tap(pin.ids.ok)
+            pin.entered = "000000"
+            self.tap_and_wait(pin.ids.ok, pin)
+        assert "Terlalu banyak PIN salah. Coba lagi dalam 30 detik." in self.all_texts()
+        pin.entered = PIN                      # even the right PIN waits out the lock
+        self.tap_and_wait(pin.ids.ok, pin)
         assert app.manager.current == "staff_pin"
         self.clock.advance(31)
-        pin.entered = "2468"
-        self.tap(pin.ids.ok)
+        pin.entered = PIN
+        self.tap_and_wait(pin.ids.ok, pin)
         assert app.manager.current == "staff"
 
     def test_reload_applies_a_new_printer_and_turns_mail_on(self):

@@ -3,22 +3,28 @@ from __future__ import annotations
 
 import logging
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.utils import escape_markup, get_hex_from_color
 
 from kiosk.core import health
 
-from kiosk.core.staff import record_event
+from kiosk.core.staff import PIN_MAX, PinResult, record_event
+from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
 
+MSG_NO_PIN = N_("No staff PIN is set. Set kiosk.staff_pin_hash with `kiosk hash-pin`.")
+MSG_LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
+MSG_WRONG = N_("Wrong PIN.")
+
 
 class StaffPinScreen(KioskScreen):
     screen_name = "staff_pin"
     entered = StringProperty("")
-    message = StringProperty("")
+    #: ``message`` (KioskScreen) is a msgid; kv fills in ``wait_s`` for the lockout's
+    wait_s = NumericProperty(0)
 
     def on_pre_enter(self, *args):
         self.entered, self.message = "", ""
@@ -27,29 +33,31 @@ class StaffPinScreen(KioskScreen):
         self.entered, self.message = "", ""
 
     def press_digit(self, digit: str) -> None:
-        if len(self.entered) < 12:
+        if len(self.entered) < PIN_MAX:
             self.entered += digit
 
     def backspace(self) -> None:
         self.entered = self.entered[:-1]
 
     def submit(self) -> None:
-        app = self.app
-        result = app.pin_gate.attempt(self.entered)
-        self.entered = ""
-        kiosk, now = app.settings.kiosk.name, app.runtime.clock.now()
-        if result.ok:
-            record_event(kiosk, "pin_ok", now)
-            app.go("staff")
+        if self.busy:
             return
-        if not app.settings.kiosk.staff_pin_hash:
-            self.message = _("No staff PIN is set. Set kiosk.staff_pin_hash with `kiosk hash-pin`.")
+        app = self.app
+        pin, self.entered = self.entered, ""
+        gate, kiosk = app.pin_gate, app.settings.kiosk.name
+        # scrypt, the lockout read from the database and the audit row: never on the touch thread
+        self.in_background(lambda: gate.attempt(pin, kiosk), self._answered)
+
+    def _answered(self, result: PinResult) -> None:
+        if result.ok:
+            self.message = ""
+            self.app.go("staff")
+        elif result.no_pin_set:
+            self.message = MSG_NO_PIN
         elif result.locked_for_s:
-            self.message = _("Too many wrong PINs. Try again in {seconds} seconds.").format(
-                seconds=result.locked_for_s)
+            self.wait_s, self.message = result.locked_for_s, MSG_LOCKED
         else:
-            self.message = _("Wrong PIN.")
-        record_event(kiosk, "pin_failed", now)
+            self.message = MSG_WRONG
 
 
 class StaffScreen(KioskScreen):
