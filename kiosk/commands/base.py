@@ -90,7 +90,7 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_hash_pin(args) -> int:
-    pin = getpass.getpass("Staff PIN (4–12 digits): ")
+    pin = getpass.getpass("Staff PIN (6–12 digits; not a date, a run or a repeat): ")
     if getpass.getpass("Again: ") != pin:
         raise KioskError("the two PINs differ")
     try:
