@@ -63,6 +63,9 @@ LOCK = ".kiosk-backup.lock"
 ARCHIVE_NAME = re.compile(r"kiosk-(?:backup|before-restore)-(?P<kiosk>[A-Za-z0-9_.-]+)-"
                           r"(?P<when>\d{8}T\d{6}Z)(?:-\d+)?\.tar\.gz")
 PG_DUMP_TIMEOUT_S = 3600
+# gzip level 1: a year of a busy office (15 MB of SQLite) packs in ~0.23 s to 4.3 MB; level 6 takes 3× as
+# long for 3.7 MB (benchmarks/backup_bench.py). Staff wait for the archive kept before a restore.
+GZIP_LEVEL = 1
 
 
 class BackupError(KioskError):
@@ -251,7 +254,7 @@ def write_archive(path: Path, manifest: dict, members: list[tuple[str, Path]]) -
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            with tarfile.open(fileobj=fh, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
+            with tarfile.open(fileobj=fh, mode="w:gz", compresslevel=GZIP_LEVEL, format=tarfile.PAX_FORMAT) as tar:
                 body = json.dumps(manifest, indent=1, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode, info.mtime = len(body), 0o600, int(dt.datetime.now().timestamp())
