@@ -78,7 +78,7 @@ def test_full_id_number_never_reaches_the_database_or_the_log(runtime, clock):
 
 def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
     old = visit(runtime, clock, name="Lama Sekali", email="lama@example.com", phone="081111111111")
-    key = identity.load_or_create_key(runtime.settings.storage.data_dir)
+    key = identity.load_key(runtime.settings.storage.data_dir)
     lockers.assign(runtime.db, clock, old, identity.protect(key, "ktp", NIK))
     both_old = visit(runtime, clock, name="Dua Kali", email="dua@example.com", phone="082222222222")
     now = to_utc_naive(clock.now())
@@ -86,6 +86,9 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
                            terms_accepted_at=now, created_at=now)
     Complaint.create(reference="ADU-20261124-0001", kiosk="k1", category="service", text="Antrean lama sekali",
                      contact="lama.adu@example.com", created_at=now)
+    # no contact given, but a NIK typed into the text (issue 11.13)
+    Complaint.create(reference="ADU-20261124-0002", kiosk="k1", category="service",
+                     text=f"Kartu saya NIK {NIK} belum dikembalikan", created_at=now)
     clock.advance(200 * 86400)
     both_new = visit(runtime, clock, name="Dua Kali", email="dua@example.com", phone="082222222222")
     clock.advance(170 * 86400)                     # 370 days after the first visits
@@ -93,15 +96,16 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
 
     config = str(runtime.config_path)
     dry = privacy.purge(runtime.db, runtime.settings, clock, dry_run=True)
-    assert (dry.visitors, dry.visits, dry.visits_kept, dry.softcopy_requests, dry.complaints) == (1, 2, 4, 1, 1)
+    assert (dry.visitors, dry.visits, dry.visits_kept, dry.softcopy_requests, dry.complaints) == (1, 2, 4, 1, 2)
     assert Visitor.get(Visitor.full_name == "Lama Sekali")
 
     result = privacy.purge(runtime.db, runtime.settings, clock)
     assert (result.visitors, result.visits, result.visits_kept) == (1, 2, 4)
-    assert (result.softcopy_requests, result.complaints) == (1, 1)
+    assert (result.softcopy_requests, result.complaints) == (1, 2)
     request = SoftcopyRequest.get()
     assert (request.name, request.email) == (None, None)
-    assert Complaint.get().contact == "" and Complaint.get().text == "Antrean lama sekali"
+    assert [(c.reference, c.text, c.contact) for c in Complaint.select().order_by(Complaint.id)] == [
+        ("ADU-20261124-0001", "", ""), ("ADU-20261124-0002", "", "")]
     gone = Visit.get_by_id(old)
     assert gone.visitor_id is None and gone.anonymised_at is not None
     assert (gone.id_number_masked, gone.id_number_hash, gone.purpose_detail) == ("", "", "")
@@ -118,7 +122,7 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
     # the removed text is gone from the file itself, not just from the rows
     stored = file_bytes(runtime)
     for text in (b"Lama Sekali", b"lama@example.com", b"+6281111111111", b"3271********0001",
-                 b"lama.sc@example.com", b"lama.adu@example.com"):
+                 b"lama.sc@example.com", b"lama.adu@example.com", b"Antrean lama sekali", NIK.encode()):
         assert text not in stored, text
     assert b"Baru Datang" in stored
     # purging again changes nothing
@@ -126,7 +130,9 @@ def test_purge_anonymises_old_data_and_keeps_counts(runtime, clock, capsys):
     assert (again.visitors, again.visits) == (0, 0)
     runtime.close()
     assert cli(["--config", config, "privacy", "purge", "--dry-run"]) == 0      # the CLI runs on the real clock
-    assert "would anonymise 0 visitor(s) and 0 visit(s) older than 365 days" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "would anonymise 0 visitor(s) and 0 visit(s) older than 365 days" in out
+    assert "the text and contact of 0 complaint(s)" in out
     assert cli(["--config", config, "privacy", "purge"]) == 0
     assert "anonymised 0 visitor(s) and 0 visit(s)" in capsys.readouterr().out
 

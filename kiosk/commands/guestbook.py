@@ -127,5 +127,5 @@ def cmd_privacy_purge(args, runtime: Runtime) -> int:
     print(f"{verb} {result.visitors} visitor(s) and {result.visits} visit(s) older than "
           f"{runtime.settings.privacy.retention_days} days (before {before} UTC); "
           f"{result.visits_kept} visit(s) kept for counts; {verb} {result.softcopy_requests} softcopy "
-          f"request(s) and {result.complaints} complaint contact(s)")
+          f"request(s) and the text and contact of {result.complaints} complaint(s)")
     return 0

@@ -4,7 +4,7 @@ The purge anonymises rather than deletes: a visit keeps its anonymous profile (g
 group, education, occupation, institution type, purpose, service, times) so monthly counts
 and the service-standard figures survive; names, e-mails, phones, institution names, free
 text and ID-card traces go, and so do the name and e-mail of old softcopy requests and the
-contact of old complaints. On SQLite the purge turns on ``secure_delete`` and truncates the
+text and contact of old complaints (a typed NIK must not outlive the retention). On SQLite the purge turns on ``secure_delete`` and truncates the
 WAL afterwards, so the removed text does not linger in free pages of the file.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ class PurgeResult:
     visits: int
     visits_kept: int             # every visit row still there (anonymous counts)
     softcopy_requests: int = 0   # name and e-mail removed
-    complaints: int = 0          # contact removed (the complaint itself stays)
+    complaints: int = 0          # text and contact removed (reference, category, status and dates stay)
     softcopy_files: int = 0      # stamped copies and stored e-mails deleted, outbox recipient blanked
 
 
@@ -74,7 +74,8 @@ def purge(db: Database, settings: Settings, clock: Clock, dry_run: bool = False)
         return PurgeResult(
             cutoff, Visitor.select().where(old_visitor).count(), Visit.select().where(old_visit).count(),
             Visit.select().count(), SoftcopyRequest.select().where(old_request).count(),
-            Complaint.select().where((Complaint.created_at < cutoff) & (Complaint.contact != "")).count())
+            Complaint.select().where((Complaint.created_at < cutoff)
+                                     & ((Complaint.contact != "") | (Complaint.text != ""))).count())
     if is_sqlite(db):
         db.execute_sql("PRAGMA secure_delete = ON")
     with write_transaction(db):
@@ -86,14 +87,15 @@ def purge(db: Database, settings: Settings, clock: Clock, dry_run: bool = False)
                                      occupation="", institution_type="", anonymised_at=now)
                       .where(old_visitor).execute())
         n_requests = SoftcopyRequest.update(name=None, email=None).where(old_request).execute()
-    # complaints keep their own rule (kiosk.core.complaints); same connection, so secure_delete applies
+    # complaints keep their own rule (kiosk.core.complaints: text and contact); same connection, so
+    # secure_delete applies
     n_complaints = complaints.purge_contacts(clock, settings.privacy.retention_days)
     # the stamped PDFs and .eml files carry the name and e-mail too (kiosk.core.softcopy)
     n_files = sum(softcopy.purge_files(settings, cutoff))
     if is_sqlite(db):
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     kept = Visit.select().count()
-    log.info("privacy purge: %d visitor(s), %d visit(s), %d softcopy request(s), %d complaint contact(s) "
+    log.info("privacy purge: %d visitor(s), %d visit(s), %d softcopy request(s), %d complaint(s) (text, contact) "
              "anonymised (before %s UTC); %d visits kept", n_visitors, n_visits, n_requests, n_complaints,
              cutoff.isoformat(timespec="minutes"), kept)
     return PurgeResult(cutoff, n_visitors, n_visits, kept, n_requests, n_complaints, n_files)
