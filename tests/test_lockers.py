@@ -181,6 +181,8 @@ def test_cli_list_release_closing(runtime, clock, capsys, monkeypatch):
     assert capsys.readouterr().err.strip() == "kiosk: locker L01 is not in use"
     assert cli(["--config", config, "lockers", "release", "X9"]) == 1
     assert "no locker 'X9'" in capsys.readouterr().err
+    assert cli(["--config", config, "lockers", "release", "L02", "--verify-id"]) == 1
+    assert capsys.readouterr().err.strip() == "kiosk: no ID card is held for locker L02"
     assert cli(["--config", config, "lockers", "release", "L02"]) == 0
     assert "no ID card was held" in capsys.readouterr().out
     assert cli(["--config", config, "lockers", "closing"]) == 0

@@ -13,10 +13,9 @@ import datetime as dt
 import getpass
 import sys
 
-from kiosk.core import identity, lockers, privacy, visits
+from kiosk.core import lockers, privacy, visits
 from kiosk.core.clock import local, zone_label
 from kiosk.core.errors import KioskError
-from kiosk.core.models import Visit
 from kiosk.runtime import Runtime
 
 
@@ -103,14 +102,10 @@ def cmd_lockers_closing(args, runtime: Runtime) -> int:
 def cmd_lockers_release(args, runtime: Runtime) -> int:
     label = args.label.strip().upper()
     if args.verify_id:
-        held = [r for r in lockers.statuses(only_occupied=True) if r.label == label]
-        if not held or not held[0].id_card_held:
-            raise KioskError(f"no ID card is held for locker {label}")
-        visit = Visit.get_by_id(held[0].visit_id)
-        key = identity.load_key(runtime.settings.storage.data_dir)
-        typed = getpass.getpass(f"Number on the {visit.id_type.upper()} card (not shown): ")
-        if not identity.matches(key, visit.id_type, typed, visit.id_number_hash):
-            raise KioskError(f"that is NOT the card held for {label} ({visit.id_number_masked}); "
+        held = lockers.card_held_for(label)
+        typed = getpass.getpass(f"Number on the {held.id_type.upper()} card (not shown): ")
+        if not lockers.card_matches(runtime.settings.storage.data_dir, held, typed):
+            raise KioskError(f"that is NOT the card held for {label} ({held.id_number_masked}); "
                              "locker not released")
         print("ID card matches.")
     released = lockers.release(runtime.db, runtime.clock, label, id_card_returned=not args.keep_card)

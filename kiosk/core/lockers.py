@@ -154,6 +154,29 @@ def release(db: Database, clock: Clock, label: str, id_card_returned: bool = Tru
 
 
 @dataclass(frozen=True)
+class HeldCard:
+    label: str
+    id_type: str
+    id_number_masked: str
+    id_number_hash: str
+
+
+def card_held_for(label: str) -> HeldCard:
+    """The ID card held for the occupied locker ``label`` (NotFound if none is held)."""
+    label = label.strip().upper()
+    a = (LockerAssignment.select(LockerAssignment, Visit).join(Visit).switch(LockerAssignment).join(Locker)
+         .where((Locker.label == label) & LockerAssignment.released_at.is_null()).first())
+    if a is None or not a.id_card_held or a.id_card_returned_at is not None or not a.visit.id_number_hash:
+        raise NotFound(f"no ID card is held for locker {label}")
+    return HeldCard(label, a.visit.id_type, a.visit.id_number_masked, a.visit.id_number_hash)
+
+
+def card_matches(data_dir: Path, held: HeldCard, typed: str) -> bool:
+    """Is the number staff typed from the card in hand the one held for the locker? (loads the key)"""
+    return identity.matches(identity.load_key(data_dir), held.id_type, typed, held.id_number_hash)
+
+
+@dataclass(frozen=True)
 class LockerStatus:
     label: str
     active: bool
