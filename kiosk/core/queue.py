@@ -31,7 +31,7 @@ from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, NotFound, StorageError
 from kiosk.core.models import Ticket, TicketStatus
 from kiosk.core.ports import PrinterError, TicketPrinting, TicketText
-from kiosk.i18n import N_, gettext_for
+from kiosk.i18n import N_, NP_, gettext_for, ngettext_for
 
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,7 @@ log = logging.getLogger(__name__)
 # Printed on the ticket and shown on the ticket screen, in the visitor's language (queue.po).
 T_INSTRUCTION = N_("Please fill in the guestbook")
 T_NOBODY_AHEAD = N_("No one is waiting ahead of you")
-T_ONE_AHEAD = N_("1 person is waiting ahead of you")
-T_MANY_AHEAD = N_("{count} people are waiting ahead of you")
+T_AHEAD = NP_("{count} person is waiting ahead of you", "{count} people are waiting ahead of you")
 T_FREE = N_("This service is FREE of charge.")
 T_COMPLAINTS = N_("Complaints and suggestions:")
 T_COUNTER = N_("Counter {counter}")
@@ -139,9 +138,7 @@ def ahead_line(lang: str, ahead: int) -> str:
     """"3 people are waiting ahead of you", in ``lang`` (the ticket and the ticket screen say the same)."""
     if ahead == 0:
         return gettext_for(lang, T_NOBODY_AHEAD)
-    if ahead == 1:
-        return gettext_for(lang, T_ONE_AHEAD)
-    return gettext_for(lang, T_MANY_AHEAD).format(count=ahead)
+    return ngettext_for(lang, *T_AHEAD, ahead).format(count=ahead)
 
 
 def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
