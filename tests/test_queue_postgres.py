@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from kiosk.core import queue
+from kiosk.core.errors import StorageError
 from kiosk.core.models import Ticket, Visit
 from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from queue_bursts import run_bursts
@@ -82,3 +83,23 @@ def test_a_restarted_database_server_costs_one_failed_action_at_most(pg_runtime)
     assert results[0] != "A-002" and results[1] == "A-002", results
     assert Ticket.select().count() == 2
     assert rt.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
+
+
+def test_a_server_restart_after_the_commit_never_hides_the_number(pg_runtime, tmp_path):
+    """Issue 11.5: a PostgreSQL restart between the commit and the print bookkeeping lost B-100 (neither
+    shown nor flagged). The ticket prints; the refused record comes back as ``not_recorded``."""
+    import psycopg2
+
+    rt = pg_runtime
+    issued = queue.issue_ticket(rt.settings, rt.clock, "B")
+    pid = rt.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    params = rt.db.connection().get_dsn_parameters()
+    admin = psycopg2.connect(host=params["host"], port=params["port"], user=params["user"], dbname=params["dbname"])
+    admin.autocommit = True
+    admin.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
+    result = queue.print_ticket(rt.settings, rt.clock, rt.printer, issued.ticket, ahead=issued.waiting_ahead,
+                                shown=True)
+    assert result.printed and isinstance(result.not_recorded, StorageError)
+    assert list((tmp_path / "data" / "printer").glob("*B-001.bin"))
+    assert [u.number for u in queue.queue_status(rt.settings, rt.clock).undelivered] == ["B-001"]
