@@ -4,8 +4,9 @@ The purge anonymises rather than deletes: a visit keeps its anonymous profile (g
 group, education, occupation, institution type, purpose, service, times) so monthly counts
 and the service-standard figures survive; names, e-mails, phones, institution names, free
 text and ID-card traces go, and so do the name and e-mail of old softcopy requests and the
-text and contact of old complaints (a typed NIK must not outlive the retention). On SQLite the purge turns on ``secure_delete`` and truncates the
-WAL afterwards, so the removed text does not linger in free pages of the file.
+text and contact of old complaints (a typed NIK must not outlive the retention). On SQLite the
+purge turns on ``secure_delete`` and truncates the WAL afterwards, so the removed text does not
+linger in free pages of the file.
 """
 from __future__ import annotations
 
