@@ -7,6 +7,7 @@ direction stays one way: devices → core.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Callable, Protocol
 
 from kiosk.core.errors import KioskError
@@ -14,14 +15,26 @@ from kiosk.core.errors import KioskError
 # --- ticket printer ---
 
 
+class PrintFault(StrEnum):
+    """Why a printer did not print (a ``PrinterError``'s ``reason``), for screens and reports."""
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    DROPPED = "dropped"
+    OFFLINE = "offline"
+    NO_PAPER = "no_paper"
+    NOT_ESCPOS = "not_escpos"       # something else answers on the printer's port (a web server…)
+    UNAVAILABLE = "unavailable"
+    OFF = "off"                     # [printer] kind = "none": not a failure
+
+
 class PrinterError(KioskError):
-    """The printer could not print. ``reason`` is one of the REASONS, for screens and reports."""
+    """The printer could not print. ``reason`` is a ``PrintFault``."""
 
-    REASONS = ("refused", "timeout", "dropped", "offline", "no_paper", "not_escpos", "unavailable", "off")
+    REASONS = tuple(PrintFault)
 
-    def __init__(self, message: str, reason: str = "unavailable"):
+    def __init__(self, message: str, reason: str = PrintFault.UNAVAILABLE):
         super().__init__(message)
-        self.reason = reason if reason in self.REASONS else "unavailable"
+        self.reason = PrintFault(reason) if reason in self.REASONS else PrintFault.UNAVAILABLE
 
 
 @dataclass(frozen=True)
