@@ -105,6 +105,7 @@ class KioskApp(App):
         self.pin_gate = PinGate("", runtime.clock)
         #: sends the outbox in the background while mail is enabled (also what a restart left queued)
         self.mail_sender: outbox.BackgroundSender | None = None
+        self._recovered_at_start = False
         #: fired on the UI thread after each of the sender's attempts (the softcopy-done screen listens)
         self.register_event_type("on_mail_attempt")
         self.apply_settings(runtime.settings)
@@ -220,8 +221,16 @@ class KioskApp(App):
 
     def start_mail_sender(self) -> None:
         """One background sender per app, from the start (not when a softcopy is first asked for:
-        messages a restart left in the outbox go out now), once mail is enabled."""
-        if self.mail_sender is not None or not self.settings.mail.enabled:
+        messages a restart left in the outbox go out now), once mail is enabled. With mail off, what a
+        crash left half-done is still recovered at start (the sender does it before its first round)."""
+        if self.mail_sender is not None:
+            return
+        if not self.settings.mail.enabled:
+            if not self._recovered_at_start:
+                self._recovered_at_start = True
+                settings, clock = self.settings, self.runtime.clock
+                self.worker.submit(lambda: softcopy.recover(settings, clock), lambda _: None,
+                                   lambda exc: log.error("softcopy recovery at start failed: %s", exc))
             return
         # the runtime owns the device: it makes the sender from [mail] (again after a reload)
         self.mail_sender = outbox.BackgroundSender(

@@ -20,11 +20,16 @@ class KioskUITest(GraphicUnitTest):
     def _tmp(self, tmp_path: Path):
         self.tmp_path = tmp_path
 
-    def start(self, screen: str = "welcome", extra: str = "", replace: dict[str, str] | None = None):
+    def start(self, screen: str = "welcome", extra: str = "", replace: dict[str, str] | None = None,
+              before=None):
+        """The kiosk on a fresh database; ``before(runtime)`` runs before the app is built (what a
+        previous run of the kiosk left behind)."""
         from kiosk.ui.app import KioskApp
 
         self.clock = FakeClock()
         self.runtime = make_runtime(self.tmp_path, clock=self.clock, extra=extra, replace=replace)
+        if before is not None:
+            before(self.runtime)
         self.Window.size = (WIDTH, HEIGHT)
         self.app = KioskApp(self.runtime, initial_screen=screen)
         self.app.root = self.app.build()

@@ -188,6 +188,30 @@ class ShellTest(KioskUITest):
         app.dispatch("on_stop")
         assert not app.mail_sender.running
 
+    def test_a_request_a_crash_left_half_done_is_recovered_at_start_with_mail_off(self):
+        # with [mail] enabled = false no sender runs, yet a request killed mid-stamp must not stay
+        # "preparing" for ever (it is listed nowhere the visitor or staff look)
+        import socket
+        import subprocess
+        import sys
+
+        from kiosk.core.clock import to_utc_naive
+        from kiosk.core.models import RequestStatus, SoftcopyRequest
+
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+        dead = f"{socket.gethostname()}:{gone.stdout.strip()}"
+
+        def crashed_earlier(rt):
+            now = to_utc_naive(rt.clock.now())
+            SoftcopyRequest.create(number="SC-20261124-0001", name="Siti", email="siti@example.com",
+                                   terms_accepted_at=now, status=RequestStatus.PREPARING, preparer=dead,
+                                   created_at=now)
+
+        app = self.start(before=crashed_earlier)
+        assert app.mail_sender is None                                  # mail is off
+        self.wait_for(lambda: SoftcopyRequest.get().status == RequestStatus.FAILED, what="recovery at start")
+
     def test_screens_are_built_when_needed_and_let_go_after_the_visit(self):
         app = self.start()
         assert sorted(app.manager.screen_names) == ["failsafe", "welcome"]
