@@ -23,6 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, Int, ListOf, Number,  # noqa: F401
                                   Problems, Tables, Text, TimeZone, build_section, build_tables, closest,
                                   default_of, required, resolve_paths, setting, toml_value)
+from kiosk.core.contrast import theme_problems
 
 EXAMPLE_NAME = "kiosk.example.toml"
 
@@ -44,12 +45,13 @@ class OfficeSettings:
 @dataclass(frozen=True)
 class ThemeSettings:
     primary: tuple = setting("#0B4F8A", Colour(), "Main colour: headers, main buttons")
-    accent: tuple = setting("#F28C28", Colour(), "Accent colour: highlights, the queue number")
-    success: tuple = setting("#2E8B57", Colour(), "Colour for confirmations")
+    accent: tuple = setting("#B45309", Colour(), "Accent colour: highlights, the queue number (text: keep it dark)")
+    success: tuple = setting("#1E7B46", Colour(), "Colour for confirmations")
     danger: tuple = setting("#C0392B", Colour(), "Colour for errors and warnings")
     background: tuple = setting("#F3F6FA", Colour(), "Screen background")
     surface: tuple = setting("#FFFFFF", Colour(), "Cards and fields")
     text: tuple = setting("#1B2733", Colour(), "Body text")
+    border: tuple = setting("#6B7785", Colour(), "Edges of fields, choices and light buttons (3:1 against the screen)")
 
 
 ROLES = ("lobby", "library")
@@ -69,6 +71,9 @@ class KioskSettings:
                                   "Seconds the \"Masih di sana?\" countdown lasts before the screen is wiped")
     failsafe_return_s: int = setting(20, Int(5, 600),
                                      "Seconds the error screen stays before returning to the welcome screen")
+    done_return_s: int = setting(15, Int(5, 120),
+                                 "Seconds a finished step (thanks, ticket, reference) stays before returning to "
+                                 "the start, with a countdown")
     staff_pin_hash: str = setting("", Text(pattern=r"(scrypt\$\d+\$\d+\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64})?",
                                            what="a hash made by `kiosk hash-pin` (or empty)"),
                                   "Staff PIN hash from `kiosk hash-pin`; empty = staff panel locked")
@@ -349,6 +354,9 @@ def parse(text: str, path: Path) -> Settings:
         prefixes = [s.prefix for s in sections[name] if s is not None]
         if len(set(prefixes)) != len(prefixes):
             problems.add(name, "two services share one ticket prefix")
+    if sections["theme"] is not None:       # colours every visitor can read (WCAG contrast)
+        for key, line in theme_problems(sections["theme"]):
+            problems.add(f"theme.{key}", line)
     if problems.items:
         raise ConfigError(problems.items)
     base = path.resolve().parent
