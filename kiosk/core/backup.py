@@ -226,6 +226,8 @@ def _remove_leftovers(folder: Path) -> None:
         if p.name.startswith(".") and (p.name.endswith(PARTIAL) or p.name.startswith(".stage-")):
             log.warning("removing %s left by an interrupted backup", p)
             shutil.rmtree(p) if p.is_dir() else p.unlink()
+        elif p.name.endswith(SUFFIX + ".sha256") and not p.with_name(p.name[:-len(".sha256")]).exists():
+            p.unlink()       # the archive it was written for never got its name
 
 
 def _stage_files(settings: Settings, stage: Path) -> list[tuple[str, Path]]:
@@ -266,12 +268,26 @@ def write_archive(path: Path, manifest: dict, members: list[tuple[str, Path]]) -
                         tar.addfile(info, fin)
             fh.flush()
             os.fsync(fh.fileno())
+        # The checksum of the whole file, in `sha256sum -c` form beside it: some bit flips in a deflate
+        # stream leave what it unpacks to unchanged, so the members' checksums alone would let a
+        # damaged file pass. Written before the archive gets its name: every archive has one.
+        side = checksum_file(path)
+        side_partial = side.with_name(f".{side.name}{PARTIAL}")
+        with open(os.open(side_partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(f"{sha256_file(partial)}  {path.name}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(side_partial, side)
         os.rename(partial, path)
         fsync_dir(path.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return path.stat().st_size
+
+
+def checksum_file(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".sha256")
 
 
 def create_backup(settings: Settings, db: Database | None, now: dt.datetime, *, to: Path | None = None,
@@ -394,6 +410,7 @@ def prune_archives(folder: Path, settings: Settings) -> list[Path]:
     for when, path in found:
         if when not in keep:
             path.unlink(missing_ok=True)
+            checksum_file(path).unlink(missing_ok=True)
             removed.append(path)
             log.info("backup %s removed by retention", path.name)
     return removed

@@ -70,6 +70,17 @@ def unpack_verified(archive: Path, stage: Path) -> dict:
     def refuse(why: str) -> ArchiveRefused:
         return ArchiveRefused(f"{archive}: {why} — nothing was changed; use another backup")
 
+    side = bk.checksum_file(archive)
+    if side.exists():
+        want = side.read_text(encoding="utf-8", errors="replace").split()[:1]
+        try:
+            have = bk.sha256_file(archive)
+        except FileNotFoundError:
+            raise bk.BackupError(f"{archive}: no such file") from None
+        if want != [have]:
+            raise refuse(f"does not match its checksum in {side.name} (the archive is damaged)")
+    else:
+        log.warning("%s: no %s beside it; checking the checksums inside the archive only", archive, side.name)
     try:
         # gzip opened here, read as a stream and then to its very end, so its CRC is checked too
         with gzip.open(archive, "rb") as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
