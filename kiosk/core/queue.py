@@ -30,7 +30,7 @@ from kiosk.core.config import ServiceSettings, Settings
 from kiosk.core.db import is_sqlite, write_transaction
 from kiosk.core.errors import KioskError, NotFound, StorageError
 from kiosk.core.models import Ticket, TicketStatus
-from kiosk.core.ports import PrinterError, TicketPrinting, TicketText
+from kiosk.core.ports import PrinterError, PrintFault, TicketPrinting, TicketText
 from kiosk.i18n import N_, NP_, gettext_for, ngettext_for
 
 
@@ -187,7 +187,7 @@ def print_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, tick
     if error is None:
         changes.update({Ticket.printed_at: now, Ticket.print_failed: False, Ticket.print_error: ""})
     else:     # a kiosk without a printer is not a failure
-        changes.update({Ticket.print_failed: error.reason != "off", Ticket.print_error: str(error)[:500]})
+        changes.update({Ticket.print_failed: error.reason != PrintFault.OFF, Ticket.print_error: str(error)[:500]})
     if reprint:
         changes[Ticket.reprints] = Ticket.reprints + 1
     if shown:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from kiosk.core.config import PrinterSettings
-from kiosk.core.ports import LockerSlipText, PrinterError, TicketText  # noqa: F401  (part of this device's interface)
+from kiosk.core.ports import LockerSlipText, PrinterError, PrintFault, TicketText  # noqa: F401  (its interface)
 from kiosk.devices.escpos_cache import load_escpos
 from kiosk.devices.escpos_preview import preview_png
 from kiosk.devices.locker_slip import locker_slip_job
@@ -136,7 +136,7 @@ class NoPrinter(TicketPrinter):
     kind = "none"
 
     def _deliver(self, data: bytes, name: str) -> None:
-        raise PrinterError("printing is turned off ([printer] kind = \"none\")", "off")
+        raise PrinterError("printing is turned off ([printer] kind = \"none\")", PrintFault.OFF)
 
     def status(self) -> PrinterStatus:
         return PrinterStatus(online=False, paper=None, detail="printing is turned off")
@@ -198,11 +198,9 @@ class _EscposDevicePrinter(TicketPrinter):
         try:
             conn.open()
             self._after_open(conn)
-        except DeviceNotFoundError as exc:
+        except (DeviceNotFoundError, OSError, RuntimeError) as exc:   # escpos's message ends with the cause
             raise PrinterError(f"{self.describe()}: cannot connect ({_last_line(exc)})",
-                               _reason_of(exc, "refused")) from None
-        except (OSError, RuntimeError) as exc:
-            raise PrinterError(f"{self.describe()}: cannot connect ({exc})", _reason_of(exc, "refused")) from None
+                               _reason_of(exc, PrintFault.REFUSED)) from None
         try:
             yield conn
         finally:
@@ -216,22 +214,22 @@ class _EscposDevicePrinter(TicketPrinter):
         except OSError as exc:       # TimeoutError is an OSError too
             raise _io_error(self.describe(), exc) from None
         if not answer:
-            raise PrinterError(f"{self.describe()}: the printer closed the connection", "dropped")
+            raise PrinterError(f"{self.describe()}: the printer closed the connection", PrintFault.DROPPED)
         if answer[0] & _STATUS_FIXED_MASK != _STATUS_FIXED_BITS:
             # Something answered, but not with a status byte: a web server, a terminal server's banner…
             # Saying "offline" or "paper out" here would send staff to the paper roll.
             what = "a web server (HTTP)" if answer.startswith(b"HTTP/") else f"{bytes(answer[:16])!r}"
             raise PrinterError(f"{self.describe()}: not an ESC/POS printer — it answered the status "
-                               f"request with {what}; check the host and port", "not_escpos")
+                               f"request with {what}; check the host and port", PrintFault.NOT_ESCPOS)
         return answer[0]
 
     def _check_ready(self, conn: "Escpos") -> None:
         from escpos.constants import RT_MASK_NOPAPER, RT_MASK_ONLINE, RT_STATUS_ONLINE, RT_STATUS_PAPER
 
         if self._query(conn, RT_STATUS_ONLINE) & RT_MASK_ONLINE:
-            raise PrinterError(f"{self.describe()}: the printer is offline (cover open or paper out?)", "offline")
+            raise PrinterError(f"{self.describe()}: the printer is offline (cover open?)", PrintFault.OFFLINE)
         if self._query(conn, RT_STATUS_PAPER) & RT_MASK_NOPAPER == RT_MASK_NOPAPER:
-            raise PrinterError(f"{self.describe()}: the printer is out of paper", "no_paper")
+            raise PrinterError(f"{self.describe()}: the printer is out of paper", PrintFault.NO_PAPER)
 
     def _deliver(self, data: bytes, name: str) -> None:
         with self._opened() as conn:
@@ -273,7 +271,7 @@ class NetworkPrinter(_EscposDevicePrinter):
         from escpos.printer import Network
 
         if not self.settings.host:
-            raise PrinterError("[printer] host is empty: set the printer's IP address", "unavailable")
+            raise PrinterError("[printer] host is empty: set the printer's IP address", PrintFault.UNAVAILABLE)
         return Network(self.settings.host, self.settings.port, timeout=self.settings.timeout_s,
                        profile=self.profile)
 
@@ -292,7 +290,7 @@ class UsbPrinter(_EscposDevicePrinter):
         from escpos.printer.usb import is_usable
 
         if not is_usable():
-            raise PrinterError("the usb kind needs pyusb (pip install pyusb) and libusb", "unavailable")
+            raise PrinterError("the usb kind needs pyusb (pip install pyusb) and libusb", PrintFault.UNAVAILABLE)
         if not (self.settings.usb_vendor and self.settings.usb_product):
             raise PrinterError("[printer] usb_vendor and usb_product must be set for the usb kind")
         # pyusb counts its timeout in milliseconds
@@ -314,7 +312,7 @@ class SerialPrinter(_EscposDevicePrinter):
         from escpos.printer.serial import is_usable
 
         if not is_usable():
-            raise PrinterError("the serial kind needs pyserial (pip install pyserial)", "unavailable")
+            raise PrinterError("the serial kind needs pyserial (pip install pyserial)", PrintFault.UNAVAILABLE)
         if not self.settings.device:
             raise PrinterError("[printer] device must be set for the serial kind, e.g. /dev/ttyUSB0")
         return Serial(self.settings.device, baudrate=self.settings.baudrate, timeout=self.settings.timeout_s,
@@ -351,7 +349,8 @@ class FilePrinter(TicketPrinter):
         try:
             fd = os.open(path, flags, 0o644)
         except OSError as exc:
-            reason = "refused" if exc.errno in (errno.ENXIO, errno.ENOENT, errno.ENODEV, errno.EACCES) else "unavailable"
+            gone = exc.errno in (errno.ENXIO, errno.ENOENT, errno.ENODEV, errno.EACCES)
+            reason = PrintFault.REFUSED if gone else PrintFault.UNAVAILABLE
             raise PrinterError(f"file printer {path}: cannot open ({exc.strerror})", reason) from None
         deadline = time.monotonic() + self.settings.timeout_s
         view = memoryview(data)
@@ -360,7 +359,7 @@ class FilePrinter(TicketPrinter):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise PrinterError(f"file printer {path}: no progress for {self.settings.timeout_s:g} s",
-                                       "timeout")
+                                       PrintFault.TIMEOUT)
                 _, ready, _ = select.select([], [fd], [], left)
                 if not ready:
                     continue
@@ -369,7 +368,7 @@ class FilePrinter(TicketPrinter):
                 except BlockingIOError:
                     continue
                 except OSError as exc:
-                    raise PrinterError(f"file printer {path}: {exc.strerror}", "dropped") from None
+                    raise PrinterError(f"file printer {path}: {exc.strerror}", PrintFault.DROPPED) from None
         finally:
             os.close(fd)
 
@@ -392,9 +391,10 @@ class CupsPrinter(TicketPrinter):
         try:
             run = subprocess.run(cmd, input=data, capture_output=True, timeout=self.settings.timeout_s)
         except subprocess.TimeoutExpired:
-            raise PrinterError(f"CUPS did not take the job within {self.settings.timeout_s:g} s", "timeout") from None
+            raise PrinterError(f"CUPS took no job within {self.settings.timeout_s:g} s", PrintFault.TIMEOUT) from None
         if run.returncode != 0:
-            raise PrinterError(f"CUPS refused the job: {run.stderr.decode(errors='replace').strip()}", "refused")
+            raise PrinterError(f"CUPS refused the job: {run.stderr.decode(errors='replace').strip()}",
+                               PrintFault.REFUSED)
 
     def status(self) -> PrinterStatus:
         lpstat = shutil.which("lpstat")
@@ -435,14 +435,14 @@ def _last_line(exc: BaseException) -> str:
     return text[-1].strip() if text else type(exc).__name__
 
 
-def _reason_of(exc: BaseException, default: str) -> str:
-    return "timeout" if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower() else default
+def _reason_of(exc: BaseException, default: PrintFault) -> PrintFault:
+    return PrintFault.TIMEOUT if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower() else default
 
 
 def _io_error(what: str, exc: BaseException) -> PrinterError:
     if isinstance(exc, TimeoutError) or getattr(exc, "errno", None) == errno.ETIMEDOUT \
             or "Timeout" in type(exc).__name__:   # pyusb's USBTimeoutError, pyserial's SerialTimeoutException
-        return PrinterError(f"{what}: no answer within the timeout", "timeout")
+        return PrinterError(f"{what}: no answer within the timeout", PrintFault.TIMEOUT)
     if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
-        return PrinterError(f"{what}: the printer dropped the connection", "dropped")
-    return PrinterError(f"{what}: {getattr(exc, 'strerror', None) or exc}", "dropped")
+        return PrinterError(f"{what}: the printer dropped the connection", PrintFault.DROPPED)
+    return PrinterError(f"{what}: {getattr(exc, 'strerror', None) or exc}", PrintFault.DROPPED)

@@ -14,6 +14,7 @@ import logging
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.core import queue
+from kiosk.core.ports import PrintFault
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
@@ -67,7 +68,7 @@ class TicketScreen(KioskScreen):
             return              # the visitor left (idle reset) before the printer answered
         if result.printed:
             self.state = PrintState.PRINTED
-        elif result.error is not None and result.error.reason == "off":
+        elif result.error is not None and result.error.reason == PrintFault.OFF:
             self.state = PrintState.OFF
         else:
             self.state = PrintState.FAILED
