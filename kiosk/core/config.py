@@ -23,6 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, Int, ListOf, Number,  # noqa: F401
                                   Problems, Tables, Text, TimeZone, build_section, build_tables, closest,
                                   default_of, required, resolve_paths, setting, toml_value)
+from kiosk.core.config_scanner import ScannerSettings
 from kiosk.core.contrast import theme_problems
 
 EXAMPLE_NAME = "kiosk.example.toml"
@@ -299,6 +300,7 @@ class Settings:
     complaints: ComplaintSettings
     backup: BackupSettings
     web: WebSettings
+    scanner: ScannerSettings
     source: Path  # the file these settings came from
 
     @property
@@ -317,7 +319,7 @@ SECTIONS: dict[str, type] = {
     "storage": StorageSettings, "printer": PrinterSettings, "queue": QueueSettings,
     "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
     "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
-    "backup": BackupSettings, "web": WebSettings,
+    "backup": BackupSettings, "web": WebSettings, "scanner": ScannerSettings,
 }
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 
@@ -416,6 +418,7 @@ SECTION_NOTES = {
     "complaints": "Saluran pengaduan resmi / Official complaint channels",
     "backup": "Cadangan malam dan retensinya / Nightly backup and retention",
     "web": "Layanan web `kiosk serve`: konsol loket, layar panggilan, karcis di ponsel / Web: desk, display, phone",
+    "scanner": "Pemindai buku tercetak di perpustakaan / The printed library's scanner",
     "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
 }
 
