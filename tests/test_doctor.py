@@ -20,7 +20,7 @@ from kiosk.core.config import load
 from kiosk.core.health import Level
 from kiosk.core.models import Locker, LockerAssignment, Visit
 from helpers import make_runtime, write_config
-from pg_server import free_port
+from pg_server import free_port, pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from smtp_helpers import Server, mail_config
 
 NETWORK_PRINTER = {'kind = "dummy"': 'kind = "network"', 'host = ""': 'host = "127.0.0.1"'}
@@ -244,3 +244,11 @@ def test_night_units_run_init_before_the_kiosk_and_the_night_at_the_configured_h
     if shutil.which("systemd-analyze"):           # systemd itself accepts the time with its zone
         run = subprocess.run(["systemd-analyze", "calendar", "*-*-* 03:00:00 Asia/Jakarta"], capture_output=True)
         assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.postgres
+def test_doctor_on_postgres_pings_the_server(pg_runtime):
+    pg_runtime.close()
+    found = by_name(gather(pg_runtime.settings.source))
+    assert found["database"].level == Level.OK and "answers" in found["database"].line
+    assert found["schema"].level == Level.OK and found["identity key"].level == Level.OK

@@ -59,7 +59,8 @@ def cmd_backup(args) -> int:
     settings = config_mod.load(args.config)
     clock = SystemClock()
     try:
-        rt = open_runtime(args.config, read_only=True)
+        # any schema: a database not yet upgraded (or newer than this program) is worth a copy all the same
+        rt = open_runtime(args.config, read_only=True, check_schema=False)
         try:
             result = bk.create_backup(settings, rt.db, clock.now(), to=args.to)
         finally:
