@@ -22,7 +22,7 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Settings
 
 if TYPE_CHECKING:
-    from kiosk.core.ports import MailSender, TicketPrinting, Voice
+    from kiosk.core.ports import MailSender, Scanning, TicketPrinting, Voice
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Runtime:
     _printer: "TicketPrinting | None" = field(default=None, repr=False)
     _mailer: "MailSender | None" = field(default=None, repr=False)
     _voice: "Voice | None" = field(default=None, repr=False)
+    _scanner: "Scanning | None" = field(default=None, repr=False)
 
     @property
     def config_path(self) -> Path:
@@ -77,12 +78,27 @@ class Runtime:
     def voice(self, value: "Voice | None") -> None:
         self._voice = value
 
+    @property
+    def scanner(self) -> "Scanning":
+        """The printed library's scanner from [scanner] (SANE, a scan folder or none); tests set their own."""
+        if self._scanner is None:
+            from kiosk.devices.scanner import make_scanner
+
+            self._scanner = make_scanner(self.settings.scanner)
+        return self._scanner
+
+    @scanner.setter
+    def scanner(self, value: "Scanning | None") -> None:
+        self._scanner = value
+
     def apply_settings(self, settings: Settings) -> None:
         """A reloaded config: devices are made again from it at their next use."""
         if settings.printer != self.settings.printer:
             self._printer = None
         if settings.mail != self.settings.mail:
             self._mailer = None
+        if settings.scanner != self.settings.scanner:
+            self._scanner = None
         self.settings = settings
 
     def close(self) -> None:
