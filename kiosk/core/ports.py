@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Callable, Protocol
 
-from kiosk.core.errors import KioskError
+from kiosk.core.errors import KioskError, N_
 
 # --- ticket printer ---
 
@@ -127,3 +128,48 @@ class VoiceError(KioskError):
 class Voice(Protocol):
     def speak(self, text: str, lang: str = "id") -> bytes:
         """A WAV file of ``text`` said in ``lang`` (cached per phrase), or raise ``VoiceError``."""
+
+
+# --- the printed library's scanner ---
+
+
+class ScanFault(StrEnum):
+    """Why no page came from the scanner (a ``ScannerError``'s ``reason``)."""
+    NO_SCANNER = "no_scanner"       # none configured, not connected, not found, scanimage missing
+    BUSY = "busy"
+    COVER_OPEN = "cover_open"
+    JAMMED = "jammed"
+    NO_PAGE = "no_page"             # an empty feeder, or nothing new in the scan folder
+    LOST = "lost"                   # the device stopped answering or vanished mid-page
+    UNREADABLE = "unreadable"       # what came back is not an image we can read
+    TOO_LARGE = "too_large"         # a file in the scan folder over the size / pixel limit
+
+
+_SCAN_MESSAGES = {
+    ScanFault.NO_SCANNER: N_("The scanner is not available. Please ask PST staff for help."),
+    ScanFault.BUSY: N_("The scanner is busy. Please wait a moment and tap Scan again."),
+    ScanFault.COVER_OPEN: N_("The scanner's cover is open. Close it and tap Scan again."),
+    ScanFault.JAMMED: N_("The paper is jammed in the scanner. Please ask PST staff for help."),
+    ScanFault.NO_PAGE: N_("No page was found. Place the page on the scanner glass and tap Scan again."),
+    ScanFault.LOST: N_("The scanner stopped answering. Your earlier pages are kept; please tap Scan again or ask "
+                       "PST staff."),
+    ScanFault.UNREADABLE: N_("The scanned page could not be read. Your earlier pages are kept; please scan it again."),
+    ScanFault.TOO_LARGE: N_("The scanned file is too large. Please ask PST staff for help."),
+}
+
+
+class ScannerError(KioskError):
+    """No page came from the scanner; pages scanned before are untouched. ``reason`` is a ``ScanFault``."""
+
+    def __init__(self, message: str, reason: str = ScanFault.LOST):
+        self.reason = ScanFault(reason) if reason in tuple(ScanFault) else ScanFault.LOST
+        super().__init__(message, _SCAN_MESSAGES[self.reason])
+
+
+class Scanning(Protocol):
+    def scan(self, work_dir: Path) -> list[Path]:
+        """Scan (or take from the scan folder) and write the page image(s) into ``work_dir`` — whole files
+        only, never a half-written one — or raise ``ScannerError`` leaving nothing behind."""
+
+    def status(self) -> str:
+        """One line for staff: what the scanner is and whether it answers (raise ``ScannerError`` if not)."""
