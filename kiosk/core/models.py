@@ -196,7 +196,8 @@ class SoftcopyRequest(BaseModel):
 class SoftcopyItem(BaseModel):
     id = AutoField()
     request = ForeignKeyField(SoftcopyRequest, backref="items", on_delete="CASCADE")
-    publication = ForeignKeyField(Publication, backref="softcopy_items")
+    publication = ForeignKeyField(Publication, null=True, backref="softcopy_items")   # None: scanned, not catalogued
+    title = CharField(max_length=200, default="")       # a scanned hardcopy's title (kiosk.core.scan)
     file_path = CharField(max_length=500, default="")   # the watermarked copy
     file_size = IntegerField(default=0)
 
