@@ -14,7 +14,7 @@ from kiosk.core import outbox, softcopy
 from kiosk.core.clock import local
 from kiosk.core.errors import KioskError, ValidationError
 from kiosk.core.logs import mask_email
-from kiosk.core.models import MailStatus, OutboxMail, RequestStatus
+from kiosk.core.statuses import MailStatus, RequestStatus
 from kiosk.i18n import gettext_for
 from kiosk.runtime import Runtime
 
@@ -69,11 +69,7 @@ def cmd_status(args, runtime: Runtime) -> int:
     counts = outbox.counts()
     zone = runtime.settings.office.timezone
     print("  ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "outbox empty")
-    m = OutboxMail
-    q = m.select().order_by(m.created_at, m.id)
-    if not args.all:
-        q = q.where(m.status != MailStatus.SENT)
-    rows = list(q)
+    rows = outbox.listing(include_sent=args.all)
     if rows:
         print("\t".join(("id", "created", "kiosk", "status", "attempts", "next_try", "to", "size_kb", "error")))
     for r in rows:

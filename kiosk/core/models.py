@@ -6,8 +6,9 @@ education, occupation, institution type) so reports survive the privacy purge.
 """
 from __future__ import annotations
 
-from enum import StrEnum
 
+# the statuses are plain enums that faces may use without touching the ORM; re-exported here
+from kiosk.core.statuses import ComplaintStatus, MailStatus, RequestStatus, ResponseSource, TicketStatus  # noqa: F401
 from peewee import (
     AutoField, BooleanField, CharField, DatabaseProxy, DateField, DateTimeField,
     ForeignKeyField, IntegerField, Model, SmallIntegerField, TextField,
@@ -26,13 +27,6 @@ class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     name = CharField()
     applied_at = DateTimeField()
-
-
-class TicketStatus(StrEnum):
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVED = "served"
-    NO_SHOW = "no_show"
 
 
 class Ticket(BaseModel):
@@ -157,28 +151,6 @@ class Publication(BaseModel):
     updated_at = DateTimeField()
 
 
-class RequestStatus(StrEnum):
-    """A softcopy request's state (``kiosk.core.softcopy``)."""
-    PREPARING = "preparing"      # numbered, files being stamped (``preparer`` holds "host:pid")
-    QUEUED = "queued"
-    SENT = "sent"
-    TOO_LARGE = "too_large"
-    FAILED = "failed"
-    HELD = "held"                # its message may have been delivered: staff decide (kiosk mail retry)
-    HANDED_OVER = "handed_over"  # staff wrote it to a file (--out)
-
-
-class MailStatus(StrEnum):
-    """An outbox message's state (see ``kiosk.core.outbox`` for the transitions)."""
-    QUEUED = "queued"
-    SENDING = "sending"
-    COMMITTING = "committing"
-    SENT = "sent"
-    HELD = "held"
-    FAILED = "failed"
-    TOO_LARGE = "too_large"
-
-
 class SoftcopyRequest(BaseModel):
     id = AutoField()
     number = CharField(max_length=24, unique=True)     # "SC-20261124-0007"
@@ -222,13 +194,6 @@ class OutboxMail(BaseModel):
     sent_at = DateTimeField(null=True)
 
 
-class ResponseSource(StrEnum):
-    """What a survey response belongs to (``kiosk.core.survey``): only one per visit or ticket counts."""
-    VISIT = "visit"          # a guestbook visit: in the official IKM, once per visit
-    TICKET = "ticket"        # a queue ticket without a guestbook: in the official IKM, once per ticket
-    WALK_UP = "walk_up"      # neither: stored and reported apart, never in the official IKM
-
-
 class SurveyResponse(BaseModel):
     """One SKM response: the 9 elements (1–4) in the regulation's order."""
     id = AutoField()
@@ -253,11 +218,6 @@ class SurveyResponse(BaseModel):
     education = CharField(max_length=30, default="")
     occupation = CharField(max_length=30, default="")
     created_at = DateTimeField()
-
-
-class ComplaintStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Complaint(BaseModel):

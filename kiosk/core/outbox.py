@@ -360,6 +360,13 @@ def retry(clock: Clock, mail_id: int) -> models.OutboxMail:
     return mail
 
 
+def listing(include_sent: bool = False) -> list[models.OutboxMail]:
+    """Messages oldest first, for staff (``kiosk mail status``); sent ones only when asked."""
+    m = models.OutboxMail
+    q = m.select().order_by(m.created_at, m.id)
+    return list(q if include_sent else q.where(m.status != MailStatus.SENT))
+
+
 def counts() -> dict[str, int]:
     """Messages per status, every kiosk's."""
     m = models.OutboxMail

@@ -17,3 +17,11 @@ def publication_to_read() -> Publication | None:
     return (Publication.select()
             .where((Publication.page_count >= 20) & ~Publication.read_only & Publication.softcopy_allowed)
             .order_by(Publication.id).first())
+
+
+def softcopy_choice() -> list[int]:
+    """Two publications that may be sent and one read-only one (the softcopy form shows a refusal too)."""
+    p = Publication
+    sendable = list(p.select().where(~p.read_only & p.softcopy_allowed).order_by(p.id).limit(2))
+    readonly = list(p.select().where(p.read_only).order_by(p.id).limit(1))
+    return [x.id for x in sendable + readonly]

@@ -339,6 +339,14 @@ def recover(settings: Settings, clock: Clock) -> None:
     outbox.recover_interrupted(settings, clock)
 
 
+def chosen_rows(ids: list[int]) -> list[tuple[int, str, str]]:
+    """The publications a visitor chose, in their order: (id, title, refusal msgid or "")."""
+    p = models.Publication
+    found = {pub.id: pub for pub in p.select().where(p.id.in_(ids))} if ids else {}
+    return [(pub_id, found[pub_id].title, refusal_reason(found[pub_id]) or "") if pub_id in found
+            else (pub_id, "", UNKNOWN) for pub_id in ids]
+
+
 def needing_staff() -> list[models.SoftcopyRequest]:
     """Requests with no message to show for them: still preparing, or failed before one was stored."""
     r, m = models.SoftcopyRequest, models.OutboxMail

@@ -11,9 +11,9 @@ from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.core import softcopy
+from kiosk.core import samples, softcopy
 from kiosk.core.errors import ValidationError
-from kiosk.core.models import Publication, RequestStatus
+from kiosk.core.statuses import RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
@@ -63,17 +63,8 @@ class SoftcopyScreen(KioskScreen):
     def load_publications(self) -> None:
         ids = list(self.app.session.chosen_publications)
 
-        def read() -> list[tuple[int, str, str]]:
-            # a failed read is logged by look_up and the list stays as it was
-            found = {p.id: p for p in Publication.select().where(Publication.id.in_(ids))} if ids else {}
-            rows = []
-            for pub_id in ids:
-                pub = found.get(pub_id)
-                reason = softcopy.UNKNOWN if pub is None else (softcopy.refusal_reason(pub) or "")
-                rows.append((pub_id, pub.title if pub is not None else "", reason))
-            return rows
-
-        self.look_up(read, lambda rows: setattr(self, "rows", rows), "reading the chosen publications")
+        # a failed read is logged by look_up and the list stays as it was
+        self.look_up(lambda: softcopy.chosen_rows(ids), lambda rows: setattr(self, "rows", rows), "reading the chosen publications")
 
     def on_rows(self, *args) -> None:
         box = self.ids.publications
@@ -176,12 +167,9 @@ class SoftcopyScreen(KioskScreen):
         self.ids.purpose.value = ""
 
     def screenshot_setup(self, state: str = "") -> None:
-        p = Publication
-        sendable = list(p.select().where(~p.read_only & p.softcopy_allowed).order_by(p.id).limit(2))
-        readonly = list(p.select().where(p.read_only).order_by(p.id).limit(1))
         session = self.app.session
         session.visitor_name, session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
-        session.chosen_publications = [x.id for x in sendable + readonly]
+        session.chosen_publications = samples.softcopy_choice()
         self.ids.name.text = self.ids.email.text = ""
         self.on_pre_enter()
         self.ids.purpose.value = "skripsi"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.core import softcopy
-from kiosk.core.models import MailStatus, RequestStatus
+from kiosk.core.statuses import MailStatus, RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
