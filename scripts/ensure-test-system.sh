@@ -12,6 +12,8 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)   # CJK names on the stamp
 ldconfig -p 2>/dev/null | grep -q libmtdev.so.1 || need+=(libmtdev1)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium  >/dev/null 2>&1 || need+=(chromium)      # web pages in a real browser (Playwright drives it)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)     # the lobby display's Indonesian voice
 [ ${#need[@]} -eq 0 ] && exit 0
 mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
