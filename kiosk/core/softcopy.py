@@ -297,6 +297,18 @@ def _mark(request_id: int, status: RequestStatus, expected: RequestStatus | None
         return q.execute()
 
 
+def open_request(settings: Settings, clock: Clock, name: str, email: str, *, purpose: str = "",
+                 language: str = "id", visit_id: int | None = None, limits: bool = True) -> models.SoftcopyRequest:
+    """A numbered request in ``preparing`` for a producer that makes its own file (``kiosk.core.scan``
+    assembles scanned pages): the same numbers, visitor limits and crash recovery as ``create_request``.
+    ``name`` and ``email`` must be cleaned already; ``set_status`` moves it on."""
+    return _new_request(settings, clock, Form(name, email, purpose), language, visit_id, limits)
+
+
+def set_status(request_id: int, status: RequestStatus) -> int:
+    return _mark(request_id, status)
+
+
 def deliver_now(settings: Settings, clock: Clock, sender: MailSender, outcome: Outcome) -> RequestStatus:
     """Try to send the request's message at once (the visitor is waiting); its status after."""
     if outcome.mail_id is not None and outcome.status == RequestStatus.QUEUED:
