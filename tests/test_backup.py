@@ -237,12 +237,14 @@ def test_restore_while_a_kiosk_holds_the_database_is_refused(runtime):
     assert ticket_numbers(db_path(runtime)) == {"A-001"}
 
 
-def test_restore_replaces_a_damaged_database_and_keeps_it_aside(runtime, capsys):
+@pytest.mark.parametrize("damage", [b"garbage" * 100, b"SQLite format 3\x00" + b"\x17" * 5000],
+                         ids=["not-sqlite", "sqlite-header-then-garbage"])
+def test_restore_replaces_a_damaged_database_and_keeps_it_aside(runtime, capsys, damage):
     queue.issue_ticket(runtime.settings, runtime.clock, "A")
     archive = take(runtime).path
     runtime.close()
     path = db_path(runtime)
-    path.write_bytes(b"garbage" * 100)
+    path.write_bytes(damage)
     for extra in ("-wal", "-shm"):
         Path(str(path) + extra).unlink(missing_ok=True)
     assert main(["--config", str(runtime.settings.source), "restore", str(archive)]) == 0
@@ -250,7 +252,7 @@ def test_restore_replaces_a_damaged_database_and_keeps_it_aside(runtime, capsys)
     assert "Ticket" in out and "period covered   2026-11-24" in out
     assert ticket_numbers(path) == {"A-001"}
     aside = [p for p in path.parent.iterdir() if p.name.startswith("kiosk.db.before-restore-")]
-    assert len(aside) == 1 and aside[0].read_bytes() == b"garbage" * 100
+    assert len(aside) == 1 and aside[0].read_bytes() == damage
 
 
 def big_database(rt, megabytes: int) -> None:

@@ -72,6 +72,10 @@ class BackupError(KioskError):
     """A backup or restore could not be made; the staff line says why and what to do."""
 
 
+class SourceUnreadable(BackupError):
+    """The database itself cannot be read (damaged): no copy of it can be made."""
+
+
 @dataclass(frozen=True)
 class BackupResult:
     path: Path
@@ -335,7 +339,7 @@ def create_backup(settings: Settings, db: Database | None, now: dt.datetime, *, 
             if "full" in str(exc):
                 raise BackupError(f"{folder}: no space left for the copy of the database — free space there or use "
                                   "--to DIR") from None
-            raise BackupError(f"cannot copy the database into {folder}: {exc} — see `kiosk doctor`") from None
+            raise SourceUnreadable(f"cannot copy the database into {folder}: {exc} — see `kiosk doctor`") from None
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise

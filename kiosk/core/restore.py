@@ -188,32 +188,60 @@ def _stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _starts_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except FileNotFoundError:
+        return False
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [path.with_name(path.name + extra) for extra in ("-wal", "-shm", "-journal")]
+
+
+def _set_aside(path: Path, now: dt.datetime) -> Path:
+    """A database that cannot be read is kept as it is (its WAL with it), never deleted."""
+    aside = path.with_name(f"{path.name}.before-restore-{_stamp(now)}")
+    path.replace(aside)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        wal.replace(aside.with_name(aside.name + "-wal"))
+    return aside
+
+
 def _replace_sqlite(settings: Settings, staged: Path, now: dt.datetime) -> Path | None:
     path = sqlite_path(settings)
     assert path is not None
     kept = None
-    looks_sqlite = path.exists() and path.stat().st_size > 0 and path.read_bytes()[:16] == SQLITE_MAGIC
-    if looks_sqlite:
-        hold = hold_sqlite(path)
+    hold = None
+    if _starts_like_sqlite(path):
         try:
-            kept = bk.create_backup(settings, None, now, source=hold, prefix=bk.PRE_RESTORE, prune=False).path
-            # Empty the WAL and leave WAL mode under the lock: after the rename no old WAL can be
-            # replayed into the restored file, even if power fails right there.
-            hold.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            hold.execute("PRAGMA journal_mode=DELETE")
-            os.replace(staged, path)
-            bk.fsync_dir(path.parent)
-        finally:
-            hold.close()
-    else:
-        if path.exists():      # empty or damaged: kept aside as it is, never deleted
-            aside = path.with_name(f"{path.name}.before-restore-{_stamp(now)}")
-            path.replace(aside)
-            kept = aside
+            hold = hold_sqlite(path)
+        except sqlite3.DatabaseError as exc:       # damaged past its first page: nothing can hold it
+            log.warning("%s: cannot be opened (%s); kept aside as it is", path, exc)
+    try:
+        if hold is not None:
+            try:
+                kept = bk.create_backup(settings, None, now, source=hold, prefix=bk.PRE_RESTORE, prune=False).path
+                # Empty the WAL and leave WAL mode under the lock; with the side files gone, no old WAL
+                # or journal can be replayed into the restored file, even if power fails at the rename.
+                hold.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                hold.execute("PRAGMA journal_mode=DELETE")
+            except (bk.SourceUnreadable, sqlite3.DatabaseError) as exc:
+                log.warning("%s: cannot be copied (%s); kept aside as it is", path, exc)
+                kept = _set_aside(path, now)
+        elif path.exists():      # empty, not SQLite, or damaged: kept aside as it is
+            kept = _set_aside(path, now)
+        for side in _side_files(path):
+            side.unlink(missing_ok=True)
         os.replace(staged, path)
         bk.fsync_dir(path.parent)
-    for extra in ("-wal", "-shm", "-journal"):
-        path.with_name(path.name + extra).unlink(missing_ok=True)
+    finally:
+        if hold is not None:
+            hold.close()
+    for side in _side_files(path):      # what closing the old file may have left
+        side.unlink(missing_ok=True)
     conn = sqlite3.connect(str(path))
     try:
         conn.execute("PRAGMA journal_mode=WAL")
