@@ -335,3 +335,29 @@ def test_postgres_backup_and_restore(tmp_path, postgres_url, clock):
             other.close()
     finally:
         rt.close()
+
+
+def test_restore_brings_back_the_key_and_the_outbox_and_leaves_the_config_alone(runtime, capsys):
+    data = runtime.settings.storage.data_dir
+    (data / "outbox").mkdir(exist_ok=True)
+    (data / "outbox" / "7.eml").write_bytes(b"Subject: unsent\r\n\r\nkept\r\n")
+    key = (data / "identity.key").read_bytes()
+    archive = take(runtime).path
+    (data / "identity.key").write_text("0" * 64 + "\n")               # a key swapped by mistake
+    (data / "outbox" / "7.eml").unlink()
+    (data / "outbox" / "8.eml").write_bytes(b"Subject: later\r\n\r\n")
+    config = runtime.settings.source
+    config.write_text(config.read_text().replace('kind = "dummy"', 'kind = "none"'))   # changed since
+    runtime.close()
+    assert main(["--config", str(config), "restore", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert (data / "identity.key").read_bytes() == key
+    assert sorted(p.name for p in (data / "outbox").iterdir()) == ["7.eml"]
+    assert 'kind = "none"' in config.read_text()                       # this machine's config stays
+    copies = list(config.parent.glob("kiosk.toml.from-backup-*"))
+    assert len(copies) == 1 and 'kind = "dummy"' in copies[0].read_text() and copies[0].name in out
+    # and what was replaced is in the archive kept before the restore
+    kept = bk.archives(bk.backup_folder(runtime.settings), prefix=bk.PRE_RESTORE)[0][1]
+    with tarfile.open(kept) as tar:
+        assert tar.extractfile("outbox/8.eml").read() == b"Subject: later\r\n\r\n"
+        assert tar.extractfile(bk.KEY).read() == b"0" * 64 + b"\n"
