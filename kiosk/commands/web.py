@@ -101,16 +101,11 @@ def cmd_passwd(args, rt: Runtime) -> int:
 
 
 def cmd_serve(args, rt: Runtime) -> int:
-    import uvicorn
-
-    from kiosk.web.app import create_app
+    from kiosk.web.app import create_app, make_server
 
     web = rt.settings.web
     host, port = args.host or web.host, args.port or web.port
     log.info("serving on http://%s:%s (public address %s)", host, port, web.public_url)
     print(f"kiosk serve: http://{host}:{port}  (desk /desk, display /display)", file=sys.stderr)
-    # open event streams would hold a shutdown for ever: two seconds, then they are cut (the
-    # displays reconnect by themselves)
-    uvicorn.run(create_app(rt), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2,
-                proxy_headers=False, server_header=False)
+    make_server(create_app(rt), host, port, log_level="warning", proxy_headers=False).run()
     return 0

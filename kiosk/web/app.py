@@ -133,6 +133,20 @@ async def events(request: Request):
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
+def make_server(app: Starlette, host: str, port: int, **options):
+    """A uvicorn server for ``app`` that ends the open event streams as soon as it is asked to stop (they
+    would otherwise hold the shutdown until uvicorn cancels them; the displays reconnect by themselves)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            app.state.hub.close()
+            super().handle_exit(sig, frame)
+
+    options.setdefault("timeout_graceful_shutdown", 3)
+    return Server(uvicorn.Config(app, host=host, port=port, server_header=False, **options))
+
+
 def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
     web = rt.settings.web
 

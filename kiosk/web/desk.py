@@ -24,7 +24,7 @@ def _setup(request: Request) -> tuple[str, list[str]] | None:
 
 
 async def desk(request: Request):
-    staff = await require_staff(request)
+    await require_staff(request)
     rt = request.app.state.rt
     setup = _setup(request)
     if setup is None or request.query_params.get("change"):
@@ -34,8 +34,7 @@ async def desk(request: Request):
     current = await run_in_threadpool(calls.current_at, rt.settings, rt.clock, counter)
     waiting = await run_in_threadpool(calls.waiting_list, rt.settings, rt.clock, services)
     return render(request, "desk.html", counter=counter, services=services, current=current, waiting=waiting,
-                  standard_min=rt.settings.queue.service_standard_min, notice=request.session.pop("notice", ""),
-                  staff=staff)
+                  standard_min=rt.settings.queue.service_standard_min, notice=request.session.pop("notice", ""))
 
 
 async def waiting_fragment(request: Request):

@@ -31,6 +31,7 @@ class Hub:
         self.state: dict | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def listeners(self) -> int:
@@ -58,13 +59,23 @@ class Hub:
             await asyncio.sleep(POLL_S)
 
     def close(self) -> None:
+        """End every stream (the server is stopping); callable from any thread or a signal handler."""
         self._closed = True
-        for q in list(self._listeners):
-            q.put_nowait(None)
+        loop = self._loop
+
+        def wake() -> None:
+            for q in list(self._listeners):
+                if q.full():
+                    q.get_nowait()
+                q.put_nowait(None)
+
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake)
 
     async def stream(self):
         """One listener's SSE body: the current state first, then every change, pings between."""
         q: asyncio.Queue = asyncio.Queue(maxsize=8)
+        self._loop = asyncio.get_running_loop()
         self._listeners.add(q)
         try:
             yield f"retry: {RETRY_MS}\n\n"

@@ -7,12 +7,11 @@ import threading
 import time
 from contextlib import contextmanager
 
-import uvicorn
 from starlette.testclient import TestClient
 
 from kiosk.core import staff_accounts
 from kiosk.core.clock import to_utc_naive
-from kiosk.web.app import create_app
+from kiosk.web.app import create_app, make_server
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
@@ -59,9 +58,8 @@ def free_port() -> int:
 def live_server(rt, **kwargs):
     """The real application under uvicorn on 127.0.0.1 in a thread; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(rt, **kwargs), host="127.0.0.1", port=port, log_level="warning",
-                            timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
+    app = create_app(rt, **kwargs)
+    server = make_server(app, "127.0.0.1", port, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -72,5 +70,5 @@ def live_server(rt, **kwargs):
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        server.handle_exit(None, None)
         thread.join(10)

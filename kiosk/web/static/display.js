@@ -49,6 +49,7 @@
       audio.onended = done;
       audio.onerror = done;
       audio.play().catch(done);   // a TV browser may refuse sound until someone touches it once
+      setTimeout(done, 15000);    // never let one stuck sound hold the next announcements
     });
   }
 
@@ -58,13 +59,18 @@
     var call = queue.shift();
     var counter = document.querySelector('.counter[data-counter="' + CSS.escape(call.counter) + '"]');
     if (counter) { counter.classList.add("flash"); setTimeout(function () { counter.classList.remove("flash"); }, 6000); }
-    play("/display/chime.wav")
-      .then(function () { return fetch("/display/voice/" + call.id + ".wav"); })
+    // the voice is fetched while the chime plays (synthesis of a new phrase takes a moment)
+    var voice = fetch("/display/voice/" + call.id + ".wav")
       .then(function (r) { return r.ok ? r.blob() : null; })
       .then(function (blob) {
+        if (blob) { body.dataset.voiceBytes = String(blob.size); body.dataset.voiceCall = String(call.id); }
+        return blob;
+      })
+      .catch(function () { return null; });
+    play("/display/chime.wav")
+      .then(function () { return voice; })
+      .then(function (blob) {
         if (!blob) { return null; }
-        body.dataset.voiceBytes = String(blob.size);
-        body.dataset.voiceCall = String(call.id);
         var url = URL.createObjectURL(blob);
         return play(url).then(function () { URL.revokeObjectURL(url); });
       })
