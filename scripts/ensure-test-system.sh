@@ -9,6 +9,7 @@ command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb)
 command -v xsel     >/dev/null 2>&1 || need+=(xsel)
 command -v qpdf     >/dev/null 2>&1 || need+=(qpdf)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v scanimage >/dev/null 2>&1 || need+=(sane-utils libsane1)    # SANE's test device for the scanner
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)   # CJK names on the stamp
 ldconfig -p 2>/dev/null | grep -q libmtdev.so.1 || need+=(libmtdev1)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
