@@ -252,3 +252,11 @@ def test_doctor_on_postgres_pings_the_server(pg_runtime):
     found = by_name(gather(pg_runtime.settings.source))
     assert found["database"].level == Level.OK and "answers" in found["database"].line
     assert found["schema"].level == Level.OK and found["identity key"].level == Level.OK
+
+
+def test_install_service_writes_the_three_units(tmp_path, capsys):
+    path = write_config(tmp_path)
+    assert main(["--config", str(path), "install-service", "--dir", str(tmp_path / "units")]) == 0
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == [
+        "pst-kiosk-night.service", "pst-kiosk-night.timer", "pst-kiosk.service"]
+    assert "systemctl --user daemon-reload" in capsys.readouterr().out
