@@ -120,6 +120,28 @@ def no_show(settings: Settings, clock: Clock, number: str) -> Ticket:
     return queue.mark_no_show(settings, clock, number)
 
 
+def transfer(settings: Settings, clock: Clock, number: str, to_service: str) -> tuple[Ticket, Ticket]:
+    """Send a visitor on to another service: ``(old, new)``.
+
+    The old number is served (its service happened) and a number of the other service is taken in
+    the same write transaction, keeping the old one's issue time so the visitor keeps their place in
+    that queue (the desks call oldest first) instead of starting at the back. The phone link moves to
+    the new number, so the visitor's phone follows them; the desk tells them the new number."""
+    target = queue.service_for(settings, to_service)
+    now = to_utc_naive(clock.now())
+    with write_transaction(models.database.obj):
+        old = queue.find_ticket(settings, clock, number)
+        if old.status not in (TicketStatus.WAITING, TicketStatus.CALLED):
+            raise CallError(f"{old.number} is {old.status}: only a waiting or called number can be transferred")
+        if old.service_code == target.code:
+            raise CallError(f"{old.number} is already in service {target.code}")
+        new = queue.issue_ticket(settings, clock, target.code, old.language, kiosk=old.kiosk).ticket
+        Ticket.update(issued_at=old.issued_at, shown_at=now).where(Ticket.id == new.id).execute()
+        queue.mark_served(settings, clock, old.number)
+        TicketLink.update(ticket=new.id).where(TicketLink.ticket == old.id).execute()
+    return Ticket.get_by_id(old.id), Ticket.get_by_id(new.id)
+
+
 def current_at(settings: Settings, clock: Clock, counter: str) -> Ticket | None:
     """The number being served at ``counter`` now: its latest call today, if still called."""
     row = (Call.select(Call, Ticket).join(Ticket)

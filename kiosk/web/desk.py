@@ -34,7 +34,8 @@ async def desk(request: Request):
     current = await run_in_threadpool(calls.current_at, rt.settings, rt.clock, counter)
     waiting = await run_in_threadpool(calls.waiting_list, rt.settings, rt.clock, services)
     return render(request, "desk.html", counter=counter, services=services, current=current, waiting=waiting,
-                  standard_min=rt.settings.queue.service_standard_min, notice=request.session.pop("notice", ""))
+                  standard_min=rt.settings.queue.service_standard_min, notice=request.session.pop("notice", ""),
+                  notice_number=request.session.pop("notice_number", ""), all_services=rt.settings.services)
 
 
 async def waiting_fragment(request: Request):
@@ -80,12 +81,22 @@ async def _act(request: Request, action: str):
     elif action == "done":
         ticket = await run_in_threadpool(calls.done, rt.settings, rt.clock, number)
         detail = ticket.number
+    elif action == "transfer":
+        to = str(form.get("service") or "")[:2]
+        old, new = await run_in_threadpool(calls.transfer, rt.settings, rt.clock, number, to)
+        detail = f"{old.number} -> {new.number}"
+        request.session["notice"] = N_("Transferred: the new number is {number}.")
+        request.session["notice_number"] = new.number
     else:
         ticket = await run_in_threadpool(calls.no_show, rt.settings, rt.clock, number)
         detail = ticket.number
     await audit(request, staff, action, detail)
     await request.app.state.hub.refresh()
     return RedirectResponse("/desk", status_code=303)
+
+
+async def transfer(request: Request):
+    return await _act(request, "transfer")
 
 
 async def call(request: Request):
@@ -112,4 +123,5 @@ routes = [
     Route("/desk/recall", recall, methods=["POST"]),
     Route("/desk/done", done, methods=["POST"]),
     Route("/desk/no-show", no_show, methods=["POST"]),
+    Route("/desk/transfer", transfer, methods=["POST"]),
 ]

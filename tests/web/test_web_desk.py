@@ -146,3 +146,27 @@ def test_phone_page_follows_the_ticket(web_rt, clock):
     clock.advance(24 * 3600)                                       # the office day is over
     r = phone.get(path + "?lang=id")
     assert r.status_code == 404 and "hanya berlaku pada harinya" in r.text
+
+
+def test_transfer_keeps_the_visitors_place_and_phone(web_rt, clock):
+    mine = issue(web_rt, "A")[0]
+    url = calls.phone_url(web_rt.settings, mine)
+    clock.advance(60)
+    issue(web_rt, "B")                           # B-001 came after A-001 took their number
+    desk = desk_client(web_rt)
+    post_action(desk, "call")
+    r = post_action(desk, "transfer", number="A-001", service="B")
+    assert r.status_code == 303
+    assert "Dipindahkan: nomor barunya B-002." in desk.get("/desk").text
+    old = Ticket.get(Ticket.number == "A-001")
+    new = Ticket.get(Ticket.number == "B-002")
+    assert old.status == TicketStatus.SERVED and new.status == TicketStatus.WAITING
+    assert new.issued_at == old.issued_at and new.shown_at is not None
+    # B's desk calls the transferred visitor first: they waited longer than B-001
+    b_desk = desk_client(web_rt, name="ani", counter="2", services=("B",))
+    post_action(b_desk, "call")
+    assert 'id="current-number">B-002<' in b_desk.get("/desk").text
+    phone = TestClient(create_app(web_rt, poll=False))
+    status = phone.get("/q/" + url.rsplit("/", 1)[1] + "/status.json").json()
+    assert status["number"] == "B-002" and status["label"] == "Dipanggil — loket 2"
+    assert post_action(b_desk, "transfer", number="A-001", service="C").status_code == 400   # served already
