@@ -16,7 +16,7 @@ from kiosk.devices.mail import KeepInOutbox, SmtpSender, make_sender
 from helpers import make_runtime
 from pg_server import free_port
 from smtp_helpers import Server, mail_config
-from test_softcopy import add_publication
+from pdf_helpers import add_publication
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,10 @@ from kiosk.core import outbox, privacy, softcopy
 from kiosk.core.clock import UTC, to_utc_naive
 from kiosk.core.errors import ValidationError
 from kiosk.core.models import OutboxMail, Publication, SoftcopyItem, SoftcopyRequest
-from test_watermark import make_pdf
+from pdf_helpers import add_publication, make_pdf  # noqa: F401 (add_publication: a fixture-like helper)
 from helpers import kiosks_at_once
 from pg_server import pg_runtime, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
-
-def add_publication(folder: Path, title: str = "Kota Contoh Dalam Angka 2026", pages: int = 3,
-                    **flags) -> Publication:
-    folder.mkdir(parents=True, exist_ok=True)
-    key = uuid.uuid4().hex
-    path = make_pdf(folder / f"{key}.pdf", pages=pages, text=title)
-    now = dt.datetime(2026, 11, 1)
-    return Publication.create(title=title, year=2026, file_path=str(path), file_size=path.stat().st_size,
-                              content_hash=key, page_count=pages, imported_at=now,
-                              updated_at=now, **flags)
 
 
 def _noise_pdf(path: Path) -> None:

@@ -15,7 +15,7 @@ from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import MailStatus, OutboxMail, RequestStatus, SoftcopyRequest, Visit
 from kiosk.i18n import gettext_for
 from helpers import kiosks_at_once, make_runtime
-from test_softcopy import add_publication
+from pdf_helpers import add_publication
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from kiosk.core import softcopy
 from kiosk.core.errors import KioskError
 from kiosk.core.models import OutboxMail, SoftcopyRequest
-from test_softcopy import add_publication
+from pdf_helpers import add_publication
 
 
 def digest(path: Path) -> str:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from reportlab.pdfgen.canvas import Canvas
+
+from pdf_helpers import make_pdf
 
 from kiosk.core import watermark as wm
 
@@ -24,15 +25,6 @@ STAMP = wm.Stamp("Andi Saputra", "andi.saputra@gmail.com",
 NAME = wm.stamp_name(NUMBER)
 QPDF = shutil.which("qpdf")
 
-
-def make_pdf(path: Path, pages: int = 3, sizes=((595, 842),), text: str = "Isi halaman") -> Path:
-    c = Canvas(str(path))
-    for n in range(pages):
-        c.setPageSize(sizes[n % len(sizes)])
-        c.drawString(60, 60, f"{text} {n + 1}")
-        c.showPage()
-    c.save()
-    return path
 
 
 def odd_pages(tmp_path: Path) -> Path:

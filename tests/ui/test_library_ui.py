@@ -5,23 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.tests.common import UnitTestTouch
-from reportlab.pdfgen.canvas import Canvas
 
 from kiosk.core import catalog_import
 from kiosk.ui.widgets.keyboard import Key
+from pdf_helpers import make_titled_pdf
 from ui.kiosk_ui import KioskUITest
 
-
-def make_pdf(path: Path, title: str, pages: int) -> Path:
-    c = Canvas(str(path), invariant=1)
-    c.setTitle(title)
-    for n in range(pages):
-        c.setFont("Helvetica-Bold", 24)
-        c.drawString(72, 760, title if n == 0 else f"Halaman {n + 1}")
-        c.rect(72, 200, 400, 400 - 30 * n)      # every page looks different
-        c.showPage()
-    c.save()
-    return path
 
 
 class LibraryUITest(KioskUITest):
@@ -33,7 +22,7 @@ class LibraryUITest(KioskUITest):
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
         def add(name: str, title: str, pages: int, **meta):
-            return catalog_import.import_file(settings, clock, make_pdf(src / name, title, pages), meta)[0]
+            return catalog_import.import_file(settings, clock, make_titled_pdf(src / name, title, pages), meta)[0]
 
         self.kesra = add("kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 5, subject="Sosial", year=2024,
                          hardcopy_location="Rak B-3", catalogue_number="4101002.1674")

@@ -12,7 +12,7 @@ from kiosk.ui.widgets.common import Pill
 from pg_server import free_port
 from smtp_helpers import Server, mail_config
 from ui.kiosk_ui import KioskUITest
-from ui.test_library_ui import make_pdf
+from pdf_helpers import make_titled_pdf
 
 
 class SoftcopyUITest(KioskUITest):
@@ -22,9 +22,9 @@ class SoftcopyUITest(KioskUITest):
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
-        self.kesra, _ = catalog_import.import_file(settings, clock, make_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 3),
+        self.kesra, _ = catalog_import.import_file(settings, clock, make_titled_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 3),
                                             {"subject": "Sosial", "year": 2024})
-        self.inflasi, _ = catalog_import.import_file(settings, clock, make_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
+        self.inflasi, _ = catalog_import.import_file(settings, clock, make_titled_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
                                               {"subject": "Harga", "year": 2024, "read_only": "ya"})
         # what the guestbook leaves in the session
         app.session.visitor_name, app.session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
