@@ -111,6 +111,10 @@ def test_archive_is_owner_only_and_lists_every_member_with_its_checksum(runtime,
     (outbox / "42.eml").write_bytes(b"Subject: softcopy\r\n\r\nhello\r\n")
     queue.issue_ticket(runtime.settings, runtime.clock, "A")
     target = tmp_path / "share" / "kiosk"
+    with pytest.raises(bk.BackupError, match="is the backup disk or share mounted"):
+        take(runtime, to=target)              # never made outside the data folder: it may be an empty mount point
+    assert not (tmp_path / "share").exists()
+    target.mkdir(parents=True, mode=0o755)
     result = take(runtime, to=target)
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(target.stat().st_mode) == 0o700

@@ -260,3 +260,15 @@ def test_install_service_writes_the_three_units(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "units").iterdir()) == [
         "pst-kiosk-night.service", "pst-kiosk-night.timer", "pst-kiosk.service"]
     assert "systemctl --user daemon-reload" in capsys.readouterr().out
+
+
+def test_backup_share_not_mounted_is_a_fail_and_the_backup_writes_nothing(tmp_path, capsys):
+    share = tmp_path / "mnt" / "pst-backup"
+    share.mkdir(parents=True)                      # the empty mount point, share not mounted
+    rt = make_runtime(tmp_path, replace={'folder = "data/backups"': f'folder = "{share}/kiosk-1"'})
+    rt.close()
+    assert main(["--config", str(rt.settings.source), "backup"]) == 1
+    assert "is the backup disk or share mounted" in capsys.readouterr().err
+    assert list(share.iterdir()) == []             # nothing landed on the kiosk's own disk
+    backup = by_name(gather(rt.settings.source))["backup"]
+    assert backup.level == Level.FAIL and "mount the backup disk or share" in backup.line

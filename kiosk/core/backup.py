@@ -91,9 +91,17 @@ def backup_folder(settings: Settings, override: Path | None = None) -> Path:
     return Path(folder).expanduser().resolve()
 
 
-def private_folder(folder: Path) -> None:
-    """The folder, made owner-only (0700). A mounted share may not let us change its mode: said in the log."""
-    folder.mkdir(parents=True, exist_ok=True)
+def private_folder(folder: Path, data_dir: Path | None) -> None:
+    """The folder, made owner-only (0700). A mounted share may not let us change its mode: said in the log.
+
+    Only a folder inside the data folder is created: one elsewhere is expected on another disk or a
+    share, and creating it while that is not mounted would quietly put the backups on the kiosk's own
+    disk (in the empty mount point)."""
+    if not folder.is_dir():
+        if data_dir is None or data_dir.resolve() not in folder.parents:
+            raise BackupError(f"{folder}: no such folder — is the backup disk or share mounted? (the first time, "
+                              f"create it: mkdir -p {folder})")
+        folder.mkdir(parents=True, exist_ok=True)
     try:
         if folder.stat().st_mode & 0o077:
             folder.chmod(0o700)
@@ -301,7 +309,7 @@ def create_backup(settings: Settings, db: Database | None, now: dt.datetime, *, 
     ``source`` is a connection already holding the SQLite database (restore keeps the state it replaces
     through the connection that locks everyone else out; ``db`` may then be None)."""
     folder = backup_folder(settings, to)
-    private_folder(folder)
+    private_folder(folder, settings.storage.data_dir)
     with folder_lock(folder):
         _remove_leftovers(folder)
         stage = Path(tempfile.mkdtemp(prefix=".stage-", dir=folder))
@@ -356,7 +364,9 @@ def record_failure(settings: Settings, to: Path | None, now: dt.datetime, messag
     """Leave the reason of a failed backup where ``kiosk doctor`` looks (best effort: the disk may be gone)."""
     try:
         folder = backup_folder(settings, to)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():        # not mounted: the error itself is in the journal and the log
+            log.error("backup failed and %s does not exist to record it: %s", folder, message)
+            return
         note = {"at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "error": message[:500]}
         (folder / FAILURE_NOTE).write_text(json.dumps(note), encoding="utf-8")
     except (OSError, KioskError) as exc:

@@ -201,6 +201,8 @@ def check_backup(settings: Settings, now: dt.datetime) -> tuple[Level, str]:
     if failure and (not found or failure.get("at", "") > found[0][0].isoformat(timespec="seconds")):
         return Level.FAIL, f"the last backup failed ({failure.get('at')}): {failure.get('error')} — fix it, then " \
                            "`kiosk backup`"
+    if not folder.is_dir() and settings.storage.data_dir.resolve() not in folder.parents:
+        return Level.FAIL, f"{folder}: no such folder — mount the backup disk or share (or create the folder)"
     if not found:
         return Level.WARN, f"{folder}: no backup yet — run `kiosk backup` (the night's timer does it daily)"
     when, path = found[0]
