@@ -124,3 +124,24 @@ def test_logging_is_set_up_once_for_every_command(tmp_path):
     assert len(run.stderr.splitlines()) == 1, run.stderr
     log = (tmp_path / "data" / "logs" / "kiosk.log").read_text()
     assert "ticket D-001 not printed" in log and log.count("ticket D-001 issued") == 1
+
+
+def test_a_traceback_logged_on_the_way_stays_in_the_log_file(tmp_path, capsys):
+    # an error logged with its traceback (a last-resort handler) printed the traceback on stderr
+    import sys as _sys
+
+    from kiosk.core.logs import setup_logging
+    setup_logging(tmp_path, "INFO", stderr_level="ERROR")
+    try:
+        try:
+            raise RuntimeError("printer exploded")
+        except RuntimeError:
+            logging.getLogger("kiosk.test").exception("ticket not printed")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        err = capsys.readouterr().err
+        assert "ticket not printed" in err and "Traceback" not in err
+        assert "Traceback" in (tmp_path / "logs" / "kiosk.log").read_text()
+    finally:
+        setup_logging(None, "WARNING", to_stderr=False)
+        _sys.stderr.flush()

@@ -21,7 +21,19 @@ class KioskLogFile(logging.handlers.RotatingFileHandler):
 
 
 class KioskStderr(logging.StreamHandler):
-    """stderr (journald under systemd)."""
+    """stderr (journald under systemd). Tracebacks stay in the log file unless staff asked for them
+    (debug level): a staff command ends in one line, whatever was logged on the way."""
+
+    def __init__(self, stream, show_tracebacks: bool = False):
+        super().__init__(stream)
+        self.show_tracebacks = show_tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.show_tracebacks or not (record.exc_info or record.stack_info):
+            return super().format(record)
+        plain = logging.makeLogRecord(record.__dict__)
+        plain.exc_info = plain.exc_text = plain.stack_info = None
+        return super().format(plain)
 
 
 def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = True,
@@ -49,7 +61,7 @@ def setup_logging(data_dir: Path | None, level: str = "INFO", to_stderr: bool = 
         file_handler.setLevel(file_level)
         handlers.append(file_handler)
     if to_stderr:
-        err = KioskStderr(sys.stderr)
+        err = KioskStderr(sys.stderr, show_tracebacks=err_level <= logging.DEBUG)
         err.setLevel(err_level)
         handlers.append(err)
     for h in handlers:
