@@ -145,3 +145,26 @@ def test_a_traceback_logged_on_the_way_stays_in_the_log_file(tmp_path, capsys):
     finally:
         setup_logging(None, "WARNING", to_stderr=False)
         _sys.stderr.flush()
+
+
+def test_every_command_is_found_by_the_lazy_table():
+    # `kiosk ticket` loads the queue commands only; the table must name every command's module
+    import argparse
+    import importlib
+    import pkgutil
+
+    from kiosk import commands
+    found = {}
+    for info in pkgutil.iter_modules(commands.__path__):
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(f"kiosk.commands.{info.name}").register(sub)
+        found.update({name: info.name for name in sub.choices})
+    assert found == commands.WHERE
+
+
+def test_a_staff_command_loads_only_its_own_module():
+    code = ("import sys; from kiosk import cli; cli.build_parser(['--config', 'x.toml', 'queue', 'status']); "
+            "print(sorted(m for m in sys.modules if m.startswith('kiosk.commands.')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert run.stdout.strip() == "['kiosk.commands.queue']", run.stderr
