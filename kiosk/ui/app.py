@@ -17,7 +17,7 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import DictProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager, ScreenManagerException
 
 from kiosk.core import config as config_mod
@@ -29,6 +29,7 @@ from kiosk.core.journey import journeys_for, next_step
 from kiosk.core.session import VisitorSession
 from kiosk.core.staff import PinGate
 from kiosk.runtime import Runtime
+from kiosk.ui import accessibility, countdown
 from kiosk.ui import screens as screens_pkg
 from kiosk.ui.root import KioskRoot
 from kiosk.ui.widgets import common, keyboard  # noqa: F401  (registers the classes the kv rules name)
@@ -91,6 +92,9 @@ class KioskApp(App):
     office_name = StringProperty("")
     clock_text = StringProperty("")
     current_screen = StringProperty("welcome")
+    #: the header's "Aa" (text ×1.3) and contrast buttons, for this visitor only (kiosk.ui.accessibility)
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
 
     def __init__(self, runtime: Runtime, initial_screen: str = "welcome", **kwargs: Any):
         super().__init__(**kwargs)
@@ -119,8 +123,7 @@ class KioskApp(App):
     def apply_settings(self, settings: Settings) -> None:
         self.runtime.settings = settings
         theme = settings.theme
-        self.colors = {name: getattr(theme, name) for name in
-                       ("primary", "accent", "success", "danger", "background", "surface", "text")}
+        self.colors = accessibility.palette(theme, self.high_contrast)
         self.office_name = settings.office.name
         self.title = settings.office.name
         self.idle.timeout_s = settings.kiosk.idle_timeout_s
@@ -176,8 +179,10 @@ class KioskApp(App):
         r, g, b = color[:3]
         return (1 - (1 - r) * strength, 1 - (1 - g) * strength, 1 - (1 - b) * strength, 1)
 
-    def button_colors(self, style: str, pressed: bool, disabled: bool = False) -> tuple[tuple, tuple]:
-        c = self.colors
+    def button_colors(self, style: str, pressed: bool, disabled: bool = False,
+                      colors: dict | None = None) -> tuple[tuple, tuple]:
+        # kv passes app.colors so that a palette change (high contrast) redraws every button
+        c = colors or self.colors
         bg, fg = {
             "soft": (self.tint_of(c["primary"], .12), c["primary"]),
             "primary": (c["primary"], c["surface"]),
@@ -286,10 +291,12 @@ class KioskApp(App):
         """Back to welcome with nothing of this visitor left on any screen or in memory."""
         self.session = VisitorSession(language=self.settings.kiosk.language)
         self.lang = self.settings.kiosk.language
+        accessibility.reset(self)      # the next visitor starts with the usual text size and colours
         self._keyboard_target = None
         for screen in self.manager.screens:
             screen.clear()
         self.root.ids.idle_overlay.dismiss()
+        self.root.ids.confirm_home.dismiss()
         self.go("welcome")
         # The next visitor gets new screens: memory stays that of one visit all day, and nothing of
         # this visitor can linger in a widget a clear() forgot.
@@ -333,6 +340,8 @@ class KioskApp(App):
         # build() ticks before the root is set; welcome, the first screen built, is current then
         if self.root is None or self.manager.current in ("welcome", "failsafe"):
             self.idle.touch()   # nothing personal on screen: nothing to wipe
+            return
+        if countdown.tick(self):       # a finished step went back to the start by itself
             return
         status = self.idle.status()
         overlay = self.root.ids.idle_overlay
