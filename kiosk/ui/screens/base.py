@@ -11,7 +11,7 @@ import logging
 from typing import Any, Callable
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 
@@ -27,6 +27,20 @@ class KioskScreen(Screen):
     busy = BooleanProperty(False)
     #: the screen's one-line message to the visitor, a msgid (kv shows ``_(root.message, app.lang)``)
     message = StringProperty("")
+    #: a screen that ends a step (a number, a reference, thanks) goes back to the start by itself after
+    #: ``[kiosk] done_return_s`` without a touch (kiosk.ui.countdown); its kv shows
+    #: ``DoneBar: seconds_left: root.done_seconds_left``
+    returns_home_after: bool = False
+    done_seconds_left = NumericProperty(0)
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        # bound, not an on_pre_enter method: screens define their own without calling super
+        self.bind(on_pre_enter=self._start_done_countdown)
+
+    def _start_done_countdown(self, *args) -> None:
+        if self.returns_home_after:       # the countdown shows its full length from the first frame
+            self.done_seconds_left = self.app.settings.kiosk.done_return_s
 
     @property
     def app(self):
