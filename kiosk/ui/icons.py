@@ -16,6 +16,8 @@ GLYPHS = {
     "print": "\uf02f", "envelope": "\uf0e0", "key": "\uf084", "power": "\uf011", "rotate": "\uf2f1",
     "backspace": "\uf55a", "shift": "\uf062", "next": "\uf061", "gift": "\uf06b", "id-card": "\uf2c2",
     "locker": "\uf187", "chart": "\uf080", "xmark": "\uf00d", "location": "\uf3c5", "download": "\uf019",
+    "contrast": "\uf042", "arrow-left": "\uf060", "arrow-right": "\uf061", "eraser": "\uf12d",
+    "magnifier-plus": "\uf00e", "magnifier-minus": "\uf010", "expand": "\uf065", "lock-open": "\uf3c1",
     "face-angry": "\uf556", "face-frown": "\uf119", "face-smile": "\uf118", "face-grin": "\uf580",
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
@@ -260,3 +262,141 @@ class ShellTest(KioskUITest):
         assert any('kiosk.idle_timeout_s: must be an integer between 15 and 3600, got "abc"' in p
                    for p in staff.problems)
         assert app.settings.kiosk.idle_timeout_s == 120
+
+
+class LobbyShellTest(KioskUITest):
+    """Issue 14.1, 14.4, 14.12: a finished step returns by itself; Home asks before wiping what was typed;
+    "Aa" and high contrast in the header, reset for the next visitor."""
+
+    def _form_with_text(self, app, text="Siti"):
+        form = FormForTest(name="form")
+        app.manager.add_widget(form)
+        app.go("form")
+        self.advance_frames(2)
+        self.tap(form.ids.name)
+        self.type_on_keyboard(form.ids.keyboard, text)
+        return form
+
+    def test_thanks_counts_down_and_returns_to_the_start_by_itself(self):
+        app = self.start()
+        app.session.locker_label = "L07"
+        app.go("thanks")
+        self.advance_frames(2)
+        thanks = self.screen("thanks")
+        bar = thanks.ids.done_bar
+        assert app.settings.kiosk.done_return_s == 15
+        assert bar.ids.countdown.text == "Kembali ke awal dalam 15 detik"
+        self.clock.advance(10)
+        app.tick()
+        self.advance_frames(1)
+        assert app.manager.current == "thanks"
+        assert bar.ids.countdown.text == "Kembali ke awal dalam 5 detik"
+        self.clock.advance(5)
+        app.tick()
+        self.advance_frames(2)
+        assert app.manager.current == "welcome"
+        assert not app.session.locker_label
+        assert "L07" not in " ".join(self.all_texts())
+
+    def test_a_touch_starts_the_count_again_and_done_leaves_at_once(self):
+        app = self.start(replace={"done_return_s = 15": "done_return_s = 8"})
+        app.go("thanks")
+        self.advance_frames(2)
+        bar = self.screen("thanks").ids.done_bar
+        self.clock.advance(6)
+        app.tick()
+        self.tap(self.screen("thanks").ids.title)       # the visitor is still reading
+        self.clock.advance(6)
+        app.tick()
+        assert app.manager.current == "thanks" and bar.seconds_left == 2
+        self.tap(bar.ids.done)
+        assert app.manager.current == "welcome"
+
+    def test_a_screen_that_does_not_end_a_step_waits_for_the_idle_timer(self):
+        app = self.start()
+        self._form_with_text(app)
+        self.clock.advance(app.settings.kiosk.done_return_s + 1)
+        app.tick()
+        assert app.manager.current == "form"
+
+    def test_home_asks_before_wiping_what_was_typed(self):
+        app = self.start()
+        form = self._form_with_text(app, "Siti")
+        header = app.root.ids.header
+        self.tap(header.ids.home_button)
+        confirm = app.root.ids.confirm_home
+        assert confirm.visible and app.manager.current == "form"
+        texts = self.all_texts()
+        assert "Mulai dari awal?" in texts and "Data yang sudah diisi akan dihapus." in texts
+        self.tap(confirm.ids.keep)
+        assert not confirm.visible and form.ids.name.text == "Siti"
+        self.tap(header.ids.home_button)
+        self.tap(confirm.ids.restart)
+        assert app.manager.current == "welcome" and not confirm.visible
+
+    def test_home_with_nothing_typed_goes_at_once(self):
+        app = self.start()
+        form = FormForTest(name="form")
+        app.manager.add_widget(form)
+        app.go("form")
+        self.advance_frames(2)
+        self.tap(app.root.ids.header.ids.home_button)
+        assert app.manager.current == "welcome" and not app.root.ids.confirm_home.visible
+
+    def test_home_asks_when_the_session_holds_a_ticket(self):
+        app = self.start()
+        app.go("thanks")
+        app.session.ticket_id = 7
+        self.advance_frames(2)
+        self.tap(app.root.ids.header.ids.home_button)
+        assert app.root.ids.confirm_home.visible
+
+    def test_larger_text_keeps_what_was_typed_and_is_reset_for_the_next_visitor(self):
+        app = self.start()
+        app.go("library")
+        self.advance_frames(2)
+        library = self.screen("library")
+        self.tap(library.ids.search)
+        self.type_on_keyboard(library.ids.keyboard, "inflasi")
+        home_size = app.root.ids.header.ids.home_button.font_size
+        assert library.ids.search.font_size == 32
+        self.tap(app.root.ids.header.ids.large_text)
+        assert app.large_text and app.root.ids.header.ids.large_text.selected
+        library = self.screen("library")
+        assert library.ids.search.text == "inflasi"              # what was typed stays
+        assert library.ids.search.font_size == pytest.approx(32 * 1.3)
+        assert app.root.ids.header.ids.home_button.font_size == pytest.approx(home_size * 1.3)
+        app.finish_visit()
+        self.advance_frames(2)
+        assert not app.large_text
+        assert app.root.ids.header.ids.home_button.font_size == home_size
+        app.go("library")
+        self.advance_frames(2)
+        assert self.screen("library").ids.search.font_size == 32 and self.screen("library").ids.search.text == ""
+
+    def test_larger_text_remakes_the_screen_in_use_with_its_fields(self):
+        app = self.start()
+        app.go("thanks")
+        self.advance_frames(2)
+        self.tap(app.root.ids.header.ids.large_text)
+        self.advance_frames(2)
+        assert app.manager.current == "thanks"
+        assert self.screen("thanks").ids.title.font_size == pytest.approx(60 * 1.3)
+        self.tap(app.root.ids.header.ids.large_text)       # and back
+        assert self.screen("thanks").ids.title.font_size == 60
+
+    def test_high_contrast_swaps_the_palette_and_is_reset(self):
+        from kiosk.core.contrast import HIGH_CONTRAST
+
+        app = self.start()
+        app.go("thanks")
+        self.advance_frames(2)
+        title = self.screen("thanks").ids.title
+        theme_text = tuple(app.colors["text"])
+        self.tap(app.root.ids.header.ids.high_contrast)
+        assert app.high_contrast and tuple(title.color) == HIGH_CONTRAST["text"]
+        done = self.screen("thanks").ids.done_bar.ids.done
+        assert tuple(done.canvas.before.children[0].rgba) == HIGH_CONTRAST["success"]   # buttons redraw too
+        app.finish_visit()
+        self.advance_frames(2)
+        assert not app.high_contrast and tuple(app.colors["text"]) == theme_text

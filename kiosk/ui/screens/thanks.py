@@ -1,6 +1,7 @@
 """The end of a visit: thank you, and a reminder to collect the bag and ID card from the locker.
 
-The visitor leaves with "Finish"; if they simply walk away, the idle timer wipes the screen."""
+The visitor leaves with "Done"; if they simply walk away, the screen returns to the start by itself after
+``[kiosk] done_return_s`` (kiosk.ui.countdown)."""
 from __future__ import annotations
 
 from kivy.properties import StringProperty
@@ -10,6 +11,7 @@ from kiosk.ui.screens.base import KioskScreen
 
 class ThanksScreen(KioskScreen):
     screen_name = "thanks"
+    returns_home_after = True
     locker_label = StringProperty("")
 
     def on_pre_enter(self, *args):
@@ -18,8 +20,6 @@ class ThanksScreen(KioskScreen):
     def clear(self) -> None:
         self.locker_label = ""
 
-    def finish(self) -> None:
-        self.app.finish_visit()
-
     def screenshot_setup(self, state: str = "") -> None:
         self.locker_label = "L07"
+        self.done_seconds_left = self.app.settings.kiosk.done_return_s

@@ -71,6 +71,13 @@ class Field(BoxLayout):
         return super().add_widget(widget, *args, **kwargs)
 
 
+class DoneBar(BoxLayout):
+    """The end of a finished step: "back to the start in N s" and a "Selesai / Done" button. The screen
+    sets ``returns_home_after = True`` and binds ``seconds_left: root.done_seconds_left``
+    (kiosk.ui.countdown counts)."""
+    seconds_left = NumericProperty(0)
+
+
 class LongPressArea(ButtonBehavior, BoxLayout):
     """Fires ``on_long_press`` after ``hold_s`` seconds of holding (the hidden staff gesture)."""
     hold_s = NumericProperty(2.5)
