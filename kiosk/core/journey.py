@@ -16,12 +16,15 @@ class Journey:
     title: str          # msgid
     subtitle: str       # msgid
     icon: str           # Font Awesome codepoint name, see kiosk.ui.icons
+    needs: str = ""     # a device the office must have configured: "scanner" ([scanner] kind)
 
 
 # What the welcome screen offers, in order.
 JOURNEYS: tuple[Journey, ...] = (
     Journey("service", "lobby", N_("Take a queue number"), N_("Start your visit here"), "ticket"),
     Journey("library", "library", N_("Digital library"), N_("Search, read and request publications"), "book"),
+    Journey("scan", "library", N_("Scan from a book"), N_("Pages of a printed publication, by e-mail"), "book-open",
+            needs="scanner"),
     Journey("survey", "lobby", N_("Rate our service"), N_("Satisfaction survey"), "star"),
     Journey("complaint", "lobby", N_("Complaints and suggestions"), N_("Tell us what to improve"), "comment"),
 )
@@ -30,8 +33,10 @@ JOURNEYS: tuple[Journey, ...] = (
 LOBBY_STEPS: tuple[str, ...] = ("service", "ticket", "consent", "guestbook", "locker", "library", "survey", "thanks")
 
 
-def journeys_for(roles: tuple[str, ...] | list[str]) -> list[Journey]:
-    return [j for j in JOURNEYS if j.role in roles]
+def journeys_for(roles: tuple[str, ...] | list[str], settings=None) -> list[Journey]:
+    """The journeys of these roles; one that needs a device only with ``settings`` that configure it."""
+    have = {"scanner"} if settings is not None and settings.scanner.kind != "none" else set()
+    return [j for j in JOURNEYS if j.role in roles and (not j.needs or j.needs in have)]
 
 
 def next_step(current: str, available: set[str]) -> str:

@@ -272,7 +272,7 @@ class KioskApp(App):
         return set(self.screen_classes) | set(self.manager.screen_names)
 
     def journeys(self):
-        return [j for j in journeys_for(self.settings.kiosk.roles) if j.key in self.available_screens]
+        return [j for j in journeys_for(self.settings.kiosk.roles, self.settings) if j.key in self.available_screens]
 
     def go(self, name: str) -> None:
         if name not in self.available_screens:
