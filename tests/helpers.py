@@ -1,6 +1,10 @@
 """Helpers for tests: a config in a temp folder, a migrated runtime on a SQLite file there."""
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 from typing import Callable, Iterable
@@ -56,3 +60,22 @@ def kiosks_at_once(db, work: Callable[[str], None], kiosks: Iterable[str]) -> No
     assert not any(t.is_alive() for t in threads), "a kiosk thread did not finish within 60 s"
     if errors:
         raise errors[0]
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str):
+    """A real small disk (tmpfs) mounted at ``where`` for the test: full and read-only disks are met for
+    real. Root only (CI runs as root); elsewhere the test is skipped with the reason."""
+    import pytest
+
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)

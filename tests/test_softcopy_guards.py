@@ -14,7 +14,7 @@ from kiosk.core import outbox, softcopy
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import MailStatus, OutboxMail, RequestStatus, SoftcopyRequest, Visit
 from kiosk.i18n import gettext_for
-from helpers import kiosks_at_once, make_runtime
+from helpers import kiosks_at_once, make_runtime, tmpfs
 from pdf_helpers import add_publication
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,3 +164,18 @@ def test_mail_status_lists_a_request_killed_mid_stamp(runtime, clock, tmp_path, 
     out = capsys.readouterr().out
     assert "requests without a message: 1" in out and f"{req.number}\t" in out and "\tpreparing\t" in out
     assert "andi.saputra" not in out
+
+
+def test_low_disk_stops_new_softcopies_politely_before_anything_is_numbered(tmp_path, clock):
+    # stamped copies must not fill the disk under the database (issue 13: stop them before SQLite says "disk full")
+    with tmpfs(tmp_path / "disk", "48m") as disk:          # under the 100 MB the doctor calls FAIL
+        rt = make_runtime(disk, clock=clock)
+        try:
+            pub = add_publication(disk / "lib")
+            with pytest.raises(softcopy.KioskError) as err:
+                ask(rt, clock, pub)
+            assert "new softcopies are stopped" in str(err.value)
+            assert gettext_for("id", err.value.visitor_message).startswith("Maaf")
+            assert SoftcopyRequest.select().count() == 0 and OutboxMail.select().count() == 0
+        finally:
+            rt.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, write_config
+from helpers import REPO, tmpfs, write_config
 
 READ_COMMANDS = [("queue", "status"), ("visits", "list"), ("lockers", "list"), ("catalog", "list"),
                  ("mail", "status"), ("complaints", "list")]
@@ -153,19 +152,6 @@ def test_a_closed_pipe_is_not_an_error(setup):
 
 # --- a real read-only and a real full disk: a small tmpfs mounted by the test (root only, as in CI) ---
 
-@contextlib.contextmanager
-def tmpfs(where: Path, size: str):
-    where.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
 def test_read_only_disk_reads_work_and_writes_say_why(tmp_path):

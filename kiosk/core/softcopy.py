@@ -245,6 +245,10 @@ def create_request(settings: Settings, clock: Clock, publication_ids: Sequence[i
         raise ValidationError({"publications": N_("Choose at least one publication.")})
     if out is not None:   # refuse a bad --out before anything is numbered or stamped
         handover.destinations(settings, out, [f"{_slug(p.title)}.pdf" for p in pubs], force)
+    else:
+        # stamped copies must never push the database into "disk full": stop them first, politely
+        from kiosk.core.health import require_disk_for_softcopy
+        require_disk_for_softcopy(settings)
     if language not in ("id", "en"):
         language = "id"
     zone = settings.office.timezone
