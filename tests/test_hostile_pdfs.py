@@ -279,3 +279,23 @@ def run_with_deadline(work, fifo: Path | None = None, seconds: float = 30):
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+def test_kiosk_catalog_import_prints_each_refused_file_on_its_line_and_imports_the_rest(config_path, tmp_path,
+                                                                                        capsys):
+    from kiosk.cli import main
+
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    good_pdf(folder / "baik.pdf", "Publikasi Baik 2022")
+    bomb(folder / "bom.pdf", 150)
+    os.mkfifo(folder / "pipa.pdf")
+    assert main(["--config", str(config_path), "init"]) == 0
+    capsys.readouterr()
+    assert run_with_deadline(lambda: main(["--config", str(config_path), "catalog", "import", str(folder)]),
+                             fifo=folder / "pipa.pdf") == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "1 added, 0 updated, 2 skipped"
+    assert err.splitlines() == [
+        f"skipped {folder / 'pipa.pdf'}: a named pipe (FIFO), not a file; not opened",
+        f"skipped {folder / 'bom.pdf'}: page 1 inflates to more than 128 MB (a compression bomb?); not opened"]
