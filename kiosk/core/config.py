@@ -24,6 +24,7 @@ from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, In
                                   Problems, Tables, Text, TimeZone, build_section, build_tables, closest,
                                   default_of, required, resolve_paths, setting, toml_value)
 from kiosk.core.config_scanner import ScannerSettings
+from kiosk.core.config_web import WebSettings
 from kiosk.core.contrast import theme_problems
 
 EXAMPLE_NAME = "kiosk.example.toml"
@@ -266,20 +267,6 @@ class BackupSettings:
     keep_weekly: int = setting(4, Int(0, 520), "... and the newest of each of this many weeks before those")
     night_hour: int = setting(2, Int(0, 23),
                               "Hour (office time) of the kiosk's night: backup, privacy purge, mail flush, restart")
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    host: str = setting("127.0.0.1", Text(pattern=r"[0-9A-Za-z.:-]{1,100}", what="an IP address or host name"),
-                        "`kiosk serve` binds here: 127.0.0.1 (this machine only) or 0.0.0.0 (the office LAN)")
-    port: int = setting(8080, Int(1, 65535), "`kiosk serve` TCP port")
-    public_url: str = setting("http://127.0.0.1:8080", Text(pattern=r"https?://[^\s/]+(/[^\s]*)?",
-                                                            what="http(s)://host[:port][/path]"),
-                              "The address phones and desks use (links, the ticket's QR code); https:// makes "
-                              "the session cookie Secure")
-    session_secret_file: Path | None = setting("data/web-secret.key", FilePath(required=True),
-                                               "Secret signing the staff's session cookies; made by `kiosk serve` "
-                                               "when missing (0600). Deleting it logs every desk out")
 
 
 @dataclass(frozen=True)
