@@ -179,12 +179,11 @@ def test_full_disk_says_free_space_and_loses_nothing(tmp_path):
         for _ in range(3):
             assert kiosk(config, "ticket", "C").returncode in (0, 3)
         filler = disk / "filler"
-        with open(filler, "wb") as fh:         # fill the disk to the last block
+        with open(filler, "wb", buffering=0) as fh:    # fill the disk to the last block (unbuffered: close cannot fail)
             block = b"\0" * 65536
             with contextlib.suppress(OSError):
                 while True:
                     fh.write(block)
-                    fh.flush()
         outcomes = [kiosk(config, "ticket", "C") for _ in range(40)]
         failed = [run for run in outcomes if run.returncode == 1]
         assert failed, "the disk never filled up"
