@@ -135,5 +135,5 @@ def initialise(config_path: Path | str, clock: Clock | None = None, *, force: bo
     db_mod.ensure_lockers(settings)
     from kiosk.core.identity import load_or_create_key
 
-    load_or_create_key(settings.storage.data_dir)
+    load_or_create_key(settings.storage.data_dir, now=clock.now())
     return Runtime(settings=settings, db=db, clock=clock), applied

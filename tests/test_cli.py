@@ -168,3 +168,12 @@ def test_a_staff_command_loads_only_its_own_module():
             "print(sorted(m for m in sys.modules if m.startswith('kiosk.commands.')))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert run.stdout.strip() == "['kiosk.commands.queue']", run.stderr
+
+
+def test_hash_pin_refuses_a_trivial_pin_in_one_line():
+    # 1234 fell to an offline search of its hash in 197 s (issue 11.10)
+    for weak in ("1234", "000000", "123456", "170845"):
+        run = kiosk("hash-pin", input=f"{weak}\n{weak}\n")
+        assert run.returncode == 1 and "Traceback" not in run.stderr, weak
+        assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("kiosk: "), run.stderr
+        assert run.stdout == ""
