@@ -14,18 +14,10 @@ from PIL import Image
 from kiosk.core.config_scanner import ScannerSettings
 from kiosk.core.ports import ScanFault, ScannerError
 from kiosk.devices.scanner import SaneScanner
+from sane_helpers import sane_test_device
 
 pytestmark = pytest.mark.skipif(shutil.which("scanimage") is None,
                                 reason="scanimage missing: apt-get install sane-utils libsane1")
-
-
-def sane_test_device(folder: Path, monkeypatch, **options: str) -> Path:
-    """A SANE config folder that knows only the ``test`` backend, with ``options`` in its test.conf."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dll.conf").write_text("test\n")
-    (folder / "test.conf").write_text("".join(f"{k.replace('_', '-')} {v}\n" for k, v in options.items()))
-    monkeypatch.setenv("SANE_CONFIG_DIR", str(folder))
-    return folder
 
 
 def scanner(**changes) -> SaneScanner:

@@ -65,7 +65,9 @@ class SaneScanner:
                                ScanFault.LOST) from None
 
     def _fail(self, proc: subprocess.CompletedProcess) -> ScannerError:
-        said = " ".join(proc.stderr.decode("utf-8", "replace").split())[-300:]
+        # scanimage also notes how it clamped the area to the glass: not the failure
+        lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if "rounded value" not in ln]
+        said = " ".join(" ".join(lines).split())[-300:]
         lower = said.lower()
         if "busy" in lower:
             reason = ScanFault.BUSY
