@@ -91,7 +91,7 @@ async def _act(request: Request, action: str):
         ticket = await run_in_threadpool(calls.no_show, rt.settings, rt.clock, number)
         detail = ticket.number
     await audit(request, staff, action, detail)
-    await request.app.state.hub.refresh()
+    await request.app.state.hub.changed()
     return RedirectResponse("/desk", status_code=303)
 
 

@@ -50,6 +50,14 @@ class Hub:
                     q.get_nowait()
                 q.put_nowait(message)
 
+    async def changed(self) -> None:
+        """After a commit made here: push at once. A database that fails now is the poller's to retry;
+        the action itself is already done, so the desk must not see it as failed."""
+        try:
+            await self.refresh()
+        except StorageError as exc:
+            log.warning("live update after a change deferred: %s", exc)
+
     async def poll_forever(self) -> None:
         while not self._closed:
             try:
@@ -80,7 +88,10 @@ class Hub:
         try:
             yield f"retry: {RETRY_MS}\n\n"
             if self.state is None:
-                await self.refresh()        # the first listener: computed, and pushed to its queue
+                try:
+                    await self.refresh()    # the first listener: computed, and pushed to its queue
+                except StorageError as exc:
+                    log.warning("live updates paused: %s", exc)     # the poller tries again each second
             else:
                 yield f"event: state\ndata: {json.dumps(self.state, separators=(',', ':'))}\n\n"
             while not self._closed:

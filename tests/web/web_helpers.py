@@ -55,9 +55,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(rt, **kwargs):
+def live_server(rt, port: int | None = None, **kwargs):
     """The real application under uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     app = create_app(rt, **kwargs)
     server = make_server(app, "127.0.0.1", port, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
