@@ -4,13 +4,16 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
-    BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty,
+    BooleanProperty, ColorProperty, ListProperty, NumericProperty, OptionProperty, StringProperty,
 )
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
 from kivy.uix.stacklayout import StackLayout
 from kivy.uix.textinput import TextInput
+
+from kiosk.ui.widgets.keyboard import OnScreenKeyboard
 
 
 class Icon(Label):
@@ -46,6 +49,11 @@ class KTextInput(TextInput):
     app it is the keyboard's target when it gains focus."""
     error = StringProperty("")
     keyboard_layout = StringProperty("text")   # text | email | number
+    #: what the keyboard's action key does here, and its name: "next" (Berikutnya), "done" (Selesai),
+    #: "search" (Cari); the screen binds ``on_text_validate`` to do it
+    action = OptionProperty("done", options=("next", "done", "search"))
+    #: "words": each word starts with a capital as it is typed (names, institutions); "" leaves text as typed
+    autocapitalize = OptionProperty("", options=("", "words"))
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -56,6 +64,25 @@ class KTextInput(TextInput):
             app = App.get_running_app()
             if app is not None and hasattr(app, "set_keyboard_target"):
                 app.set_keyboard_target(self)
+            self._tell_keyboards()
+
+    def _tell_keyboards(self) -> None:
+        """The keyboards on this field's screen take its layout and name their action key for it."""
+        screen = self.parent
+        while screen is not None and not isinstance(screen, Screen):
+            screen = screen.parent
+        if screen is None:
+            return
+        for widget in screen.walk(restrict=True):
+            if isinstance(widget, OnScreenKeyboard):
+                widget.action = self.action
+
+    def insert_text(self, substring, from_undo=False):
+        if self.autocapitalize == "words" and not from_undo and len(substring) == 1 and substring.isalpha():
+            before = self.text[:self.cursor_index()]
+            if not before or before[-1] in " -(":
+                substring = substring.upper()
+        return super().insert_text(substring, from_undo=from_undo)
 
 
 class Field(BoxLayout):
