@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -39,8 +41,26 @@ SANE_STATUS = {3: ScanFault.BUSY, 6: ScanFault.JAMMED, 7: ScanFault.NO_PAGE, 8: 
                9: ScanFault.LOST, 10: ScanFault.LOST, 11: ScanFault.NO_SCANNER}
 
 
+# sane_strstatus() texts, as scanimage prints them after "sane_start:" / "sane_read:" / "open of device"
+SANE_WORDS = (("device busy", ScanFault.BUSY), ("jammed", ScanFault.JAMMED), ("out of documents", ScanFault.NO_PAGE),
+              ("cover is open", ScanFault.COVER_OPEN), ("error during device i/o", ScanFault.LOST),
+              ("access to resource has been denied", ScanFault.NO_SCANNER), ("open of device", ScanFault.NO_SCANNER),
+              ("no sane devices", ScanFault.NO_SCANNER), ("out of memory", ScanFault.LOST))
+
+
 def _new_name(work_dir: Path, suffix: str) -> Path:
     return work_dir / f"raw-{uuid.uuid4().hex[:12]}{suffix}"
+
+
+def _wait_unreaped(pid: int, timeout: float) -> bool:
+    """Whether process ``pid`` ended within ``timeout`` s, leaving it a zombie (reaped by the caller)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 class SaneScanner:
@@ -53,27 +73,40 @@ class SaneScanner:
         self.scanimage = scanimage
 
     def _run(self, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+        """scanimage in its own process group, stderr to a file: a SANE backend may fork a reader that
+        outlives scanimage and would hold a pipe open (waiting for its EOF hung until the timeout); the
+        whole group is killed when scanimage ends or times out, so no driver process is left behind."""
         cmd = [self.scanimage] + (["-d", self.device] if self.device else []) + args
-        try:
-            return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  timeout=timeout, check=False)
-        except FileNotFoundError:
-            raise ScannerError(f"{self.scanimage} not found (install Debian's sane-utils)", ScanFault.NO_SCANNER) from None
-        except subprocess.TimeoutExpired:
-            # subprocess.run has killed it: a driver stuck in sane_read, or a network scanner gone
-            raise ScannerError(f"scanner {self.device or '(default)'}: no answer within {timeout:g} s",
-                               ScanFault.LOST) from None
+        with tempfile.TemporaryFile() as err:
+            try:
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                        start_new_session=True)
+            except FileNotFoundError:
+                raise ScannerError(f"{self.scanimage} not found (install Debian's sane-utils)",
+                                   ScanFault.NO_SCANNER) from None
+            try:
+                ended = _wait_unreaped(proc.pid, timeout)
+            finally:
+                # scanimage is not reaped yet, so its group id cannot have been reused: safe to kill
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                code = proc.wait()
+            if not ended:      # a driver stuck in sane_read, or a network scanner gone
+                raise ScannerError(f"scanner {self.device or '(default)'}: no answer within {timeout:g} s",
+                                   ScanFault.LOST)
+            err.seek(0)
+            return subprocess.CompletedProcess(cmd, code, b"", err.read()[-8192:])
 
     def _fail(self, proc: subprocess.CompletedProcess) -> ScannerError:
         # scanimage also notes how it clamped the area to the glass: not the failure
         lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if "rounded value" not in ln]
         said = " ".join(" ".join(lines).split())[-300:]
         lower = said.lower()
-        if "busy" in lower:
-            reason = ScanFault.BUSY
-        elif "open of device" in lower or "no sane devices" in lower:
-            reason = ScanFault.NO_SCANNER
-        else:
+        # the status as scanimage words it first: after a failed sane_read it may still exit 0 (SIGPIPE)
+        reason = next((fault for words, fault in SANE_WORDS if words in lower), None)
+        if reason is None:
             reason = SANE_STATUS.get(proc.returncode, ScanFault.LOST)
         return ScannerError(f"scanner {self.device or '(default)'}: {said or 'exit ' + str(proc.returncode)}", reason)
 
@@ -87,14 +120,24 @@ class SaneScanner:
                 "-l", "0", "-t", "0", "-x", str(width), "-y", str(height), "-o", str(part)]
         try:
             proc = self._run(args, self.timeout_s)
-            if proc.returncode != 0:
+            if proc.returncode != 0 or b"sane_read:" in proc.stderr or b"sane_start:" in proc.stderr:
                 raise self._fail(proc)
-            if not part.is_file() or part.stat().st_size == 0:
-                raise ScannerError(f"scanner {self.device or '(default)'}: no image written", ScanFault.UNREADABLE)
+            self._check_whole(part)
             os.replace(part, dest)
         finally:
             part.unlink(missing_ok=True)
         return [dest]
+
+    def _check_whole(self, part: Path) -> None:
+        """A page cut short (the device gone mid-page while scanimage still exits 0) is not a page."""
+        from PIL import Image
+
+        try:
+            with Image.open(part) as im:
+                im.load()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ScannerError(f"scanner {self.device or '(default)'}: the page came back incomplete ({exc})",
+                               ScanFault.LOST) from None
 
     def status(self) -> str:
         proc = self._run(["-A"], min(self.timeout_s, 30.0))    # opens the device: proves it is there
