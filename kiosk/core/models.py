@@ -46,6 +46,7 @@ class Ticket(BaseModel):
     counter = CharField(max_length=20, default="")
     issued_at = DateTimeField()
     called_at = DateTimeField(null=True)
+    started_at = DateTimeField(null=True)    # the desk pressed Start: serving begun
     served_at = DateTimeField(null=True)
     no_show_at = DateTimeField(null=True)
     shown_at = DateTimeField(null=True)
