@@ -112,12 +112,32 @@ def recall(settings: Settings, clock: Clock, number: str, counter: str, staff: s
     return ticket
 
 
+def start(settings: Settings, clock: Clock, number: str, counter: str) -> Ticket:
+    """The visitor reached the counter and serving has begun: the called number stays on the displays
+    (it is still this counter's), ``started_at`` records the moment. Only once, only for a called number."""
+    with write_transaction(models.database.obj):
+        ticket = queue.find_ticket(settings, clock, number)
+        if ticket.status != TicketStatus.CALLED:
+            raise CallError(f"{ticket.number} is not being called (it is {ticket.status})")
+        if ticket.started_at is not None:
+            raise CallError(f"{ticket.number} is already being served (since {ticket.started_at:%H:%M} UTC)")
+        if counter and ticket.counter and ticket.counter != counter:
+            raise CallError(f"{ticket.number} was called to counter {ticket.counter}, not {counter}")
+        Ticket.update(started_at=to_utc_naive(clock.now())).where(Ticket.id == ticket.id).execute()
+    return Ticket.get_by_id(ticket.id)
+
+
 def done(settings: Settings, clock: Clock, number: str) -> Ticket:
     return queue.mark_served(settings, clock, number)
 
 
 def no_show(settings: Settings, clock: Clock, number: str) -> Ticket:
-    return queue.mark_no_show(settings, clock, number)
+    """The called visitor did not come. Refused once serving has started: they came."""
+    with write_transaction(models.database.obj):
+        ticket = queue.find_ticket(settings, clock, number)
+        if ticket.started_at is not None:
+            raise CallError(f"{ticket.number} is being served (Start was pressed): finish it with Done")
+        return queue.mark_no_show(settings, clock, number)
 
 
 def transfer(settings: Settings, clock: Clock, number: str, to_service: str) -> tuple[Ticket, Ticket]:
@@ -245,7 +265,7 @@ def feed_version(settings: Settings, clock: Clock) -> tuple:
     """Changes whenever what displays, desks or phones show may have changed (one cheap query), for
     a web server to notice calls made elsewhere (another server, the CLI) on a shared database."""
     calls = Call.select(fn.MAX(Call.id)).scalar() or 0
-    row = (Ticket.select(fn.COUNT(Ticket.id), fn.MAX(Ticket.id), fn.MAX(Ticket.called_at), fn.MAX(Ticket.served_at),
+    row = (Ticket.select(fn.COUNT(Ticket.id), fn.MAX(Ticket.id), fn.MAX(Ticket.called_at), fn.MAX(Ticket.started_at), fn.MAX(Ticket.served_at),
                          fn.MAX(Ticket.no_show_at))
            .where(Ticket.day == _today(settings, clock)).tuples().first())
     return (calls, *(str(v) for v in (row or ())))
