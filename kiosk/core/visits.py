@@ -12,6 +12,7 @@ from peewee import JOIN
 from kiosk.core.clock import local, local_day_bounds
 from kiosk.core.config import Settings
 from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from kiosk.core.queue import NUMBER_RE, format_number
 
 COLUMNS = (
     "visit_id", "started", "guestbook_completed", "ticket", "service", "full_name", "email", "phone",
@@ -64,6 +65,19 @@ def visits_of_day(settings: Settings, day: dt.date) -> list[dict[str, str]]:
             "anonymised": "yes" if v.anonymised_at else "",
         })
     return rows
+
+
+def search_day(settings: Settings, day: dt.date, text: str) -> list[dict[str, str]]:
+    """``visits_of_day`` narrowed to a name (any part, case and accents as typed) or a ticket number
+    (``A-007``, ``a7``); empty text: every visit of the day. For the desk's guestbook panel."""
+    rows = visits_of_day(settings, day)
+    text = " ".join((text or "").split())[:80]
+    if not text:
+        return rows
+    m = NUMBER_RE.fullmatch(text)
+    number = format_number(m.group(1).upper(), int(m.group(2))) if m else None
+    wanted = text.casefold()
+    return [r for r in rows if (number and r["ticket"] == number) or wanted in r["full_name"].casefold()]
 
 
 def write_csv(rows: list[dict[str, str]], out: IO[str], anonymous: bool = False) -> None:
