@@ -298,8 +298,70 @@ class TicketLink(BaseModel):
     token = CharField(max_length=40, unique=True)
 
 
+class VisitorAccount(BaseModel):
+    """A visitor's online account (``kiosk.core.accounts``): argon2 hash only; deleted on request (UU PDP)."""
+    id = AutoField()
+    email = CharField(max_length=254, unique=True)      # lower case: the same person as a guestbook e-mail
+    full_name = CharField(max_length=120)
+    phone = CharField(max_length=20)
+    institution_name = CharField(max_length=160, default="")
+    occupation = CharField(max_length=30, default="")
+    password_hash = CharField(max_length=200)
+    consent_version = CharField(max_length=20)
+    consent_at = DateTimeField()
+    verified_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+    password_changed_at = DateTimeField()
+
+
+class AccountToken(BaseModel):
+    """A one-time link sent by e-mail (verify, reset): only its SHA-256 is stored."""
+    id = AutoField()
+    account = ForeignKeyField(VisitorAccount, backref="tokens", on_delete="CASCADE")
+    purpose = CharField(max_length=10)                  # verify | reset
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class OnlineAttempt(BaseModel):
+    """Every register / login / reset / download attempt, per address and per account key, so rate limits and
+    lockouts survive a restart and hold across servers on one database."""
+    id = AutoField()
+    action = CharField(max_length=12)
+    key = CharField(max_length=80, index=True)          # "ip:<address>" or "acct:<sha256 of the e-mail>"
+    ok = BooleanField()
+    at = DateTimeField(index=True)
+
+
+class OnlineDownload(BaseModel):
+    """A stamped copy offered to one account (``kiosk.core.online``) until ``expires_at``."""
+    id = AutoField()
+    account = ForeignKeyField(VisitorAccount, backref="downloads", on_delete="CASCADE")
+    request = ForeignKeyField(SoftcopyRequest, backref="downloads", on_delete="CASCADE")
+    publication = ForeignKeyField(Publication, backref="downloads", on_delete="CASCADE")
+    file_path = CharField(max_length=500)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+
+
+class CheckinToken(BaseModel):
+    """The guestbook-on-the-phone link shown as a QR by one kiosk session (``kiosk.core.checkin``):
+    only its SHA-256 is stored; one use, minutes long."""
+    id = AutoField()
+    token_hash = CharField(max_length=64, unique=True)
+    kiosk = CharField(max_length=40)
+    session_key = CharField(max_length=64, index=True)  # the kiosk session's own random key
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    visit_id = IntegerField(null=True)                  # the visit the phone's form made
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion, Ticket, Visitor, Locker, Visit, LockerAssignment, Publication, SoftcopyRequest,
     SoftcopyItem, OutboxMail, SurveyResponse, Complaint, StaffEvent, IdentityKey,
     StaffAccount, StaffLogin, AuditEntry, Call, TicketLink,
+    VisitorAccount, AccountToken, OnlineAttempt, OnlineDownload, CheckinToken,
 )
