@@ -25,6 +25,7 @@ from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, In
                                   default_of, required, resolve_paths, setting, toml_value)
 from kiosk.core.config_scanner import ScannerSettings
 from kiosk.core.config_web import WebSettings
+from kiosk.core.config_online import OnlineSettings
 from kiosk.core.contrast import theme_problems
 
 EXAMPLE_NAME = "kiosk.example.toml"
@@ -288,6 +289,7 @@ class Settings:
     backup: BackupSettings
     web: WebSettings
     scanner: ScannerSettings
+    online: OnlineSettings
     source: Path  # the file these settings came from
 
     @property
@@ -306,7 +308,7 @@ SECTIONS: dict[str, type] = {
     "storage": StorageSettings, "printer": PrinterSettings, "queue": QueueSettings,
     "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
     "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
-    "backup": BackupSettings, "web": WebSettings, "scanner": ScannerSettings,
+    "backup": BackupSettings, "web": WebSettings, "scanner": ScannerSettings, "online": OnlineSettings,
 }
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 
@@ -406,6 +408,7 @@ SECTION_NOTES = {
     "backup": "Cadangan malam dan retensinya / Nightly backup and retention",
     "web": "Layanan web `kiosk serve`: konsol loket, layar panggilan, karcis di ponsel / Web: desk, display, phone",
     "scanner": "Pemindai buku tercetak di perpustakaan / The printed library's scanner",
+    "online": "Perpustakaan daring: akun, unduhan / The library online: accounts, downloads",
     "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
 }
 
