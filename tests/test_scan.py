@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import io
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,33 @@ def test_cli_scan_and_status(tmp_path, sane):
     assert run.returncode == 1 and run.stderr.count("\n") == 1 and "0 page(s) kept, nothing sent" in run.stderr
     status = kiosk("--config", config, "scanner", "status")
     assert status.returncode == 0        # opening the device works; only reading a page jams
+
+
+@needs_sane
+def test_the_idle_reset_during_a_scan_leaves_no_page_behind(tmp_path, sane):
+    # the screen's worker has two threads: the visitor's scan may still be running when the idle reset
+    # discards the batch; the discard waits for it, and no page (nor manifest) is written after
+    sane(read_delay="true", read_delay_duration="20000")
+    rt = make_runtime(tmp_path, replace=SANE)
+    batch = scan.ScanBatch.new(rt.settings)
+    batch.add(rt.scanner)
+    outcome: list = []
+
+    def visitor() -> None:
+        try:
+            outcome.append(batch.add(rt.scanner))
+        except Exception as exc:   # noqa: BLE001  (looked at below)
+            outcome.append(exc)
+
+    worker = threading.Thread(target=visitor)
+    worker.start()
+    while not (batch.folder / "raw").exists() or not any((batch.folder / "raw").iterdir()):
+        if not worker.is_alive():
+            break
+        time.sleep(0.01)           # scanimage has begun writing the page
+    batch.discard()
+    worker.join(60)
+    assert not worker.is_alive() and not batch.folder.exists() and batch.pages == []
+    with pytest.raises(scan.BatchGone):
+        batch.add(rt.scanner)
+    rt.close()

@@ -22,6 +22,7 @@ import logging
 import re
 import secrets
 import shutil
+import threading
 import time
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -136,12 +137,16 @@ def scans_dir(settings: Settings) -> Path:
 
 
 class ScanBatch:
-    """A visitor's pages, in order. Not thread-safe: one screen (or one command) owns a batch."""
+    """A visitor's pages, in order. One screen (or one command) owns a batch; its operations are serialised
+    by a lock so that ``discard`` (the idle reset, in another worker thread) waits for a scan under way
+    instead of deleting the folder under it — a page written after that would outlive the visit."""
 
     def __init__(self, settings: Settings, batch_id: str, pages: list[Page]):
         self.settings = settings
         self.id = batch_id
         self.pages = pages
+        self.lock = threading.RLock()
+        self.discarded = False
 
     @property
     def folder(self) -> Path:
@@ -176,7 +181,7 @@ class ScanBatch:
 
     def _scan(self, scanner: Scanning) -> list[Page]:
         """New pages from the scanner (not yet in the batch). A fault leaves the batch as it was."""
-        if not self.folder.is_dir():
+        if self.discarded or not self.folder.is_dir():
             raise BatchGone(f"scan batch {self.id}: gone")
         raw_dir = self.folder / "raw"
         raws = scanner.scan(raw_dir)
@@ -195,35 +200,39 @@ class ScanBatch:
 
     def add(self, scanner: Scanning) -> list[Page]:
         """Scan the next page(s) onto the end (a folder PDF may bring several)."""
-        if len(self.pages) >= self.limit:
-            raise PageLimit(self.limit)
-        made = self._scan(scanner)
-        if len(self.pages) + len(made) > self.limit:
-            self._remove_files(made)
-            raise PageLimit(self.limit)
-        self.pages.extend(made)
-        self._save()
-        return made
+        with self.lock:
+            if len(self.pages) >= self.limit:
+                raise PageLimit(self.limit)
+            made = self._scan(scanner)
+            if len(self.pages) + len(made) > self.limit:
+                self._remove_files(made)
+                raise PageLimit(self.limit)
+            self.pages.extend(made)
+            self._save()
+            return made
 
     def retake(self, index: int, scanner: Scanning) -> Page:
         """Scan page ``index`` again; the old one is replaced only once the new one is good."""
-        old = self.pages[index]
-        made = self._scan(scanner)
-        self._remove_files(made[1:])     # a retake is one page
-        self.pages[index] = made[0]
-        self._save()
-        self._remove_files([old])
-        return made[0]
+        with self.lock:
+            old = self.pages[index]
+            made = self._scan(scanner)
+            self._remove_files(made[1:])     # a retake is one page
+            self.pages[index] = made[0]
+            self._save()
+            self._remove_files([old])
+            return made[0]
 
     def delete(self, index: int) -> None:
-        old = self.pages.pop(index)
-        self._save()
-        self._remove_files([old])
+        with self.lock:
+            old = self.pages.pop(index)
+            self._save()
+            self._remove_files([old])
 
     def move(self, index: int, to: int) -> None:
-        to = max(0, min(to, len(self.pages) - 1))
-        self.pages.insert(to, self.pages.pop(index))
-        self._save()
+        with self.lock:
+            to = max(0, min(to, len(self.pages) - 1))
+            self.pages.insert(to, self.pages.pop(index))
+            self._save()
 
     def thumbnails(self) -> list[Path]:
         return [p.thumbnail(self.folder) for p in self.pages]
@@ -234,9 +243,12 @@ class ScanBatch:
             p.thumbnail(self.folder).unlink(missing_ok=True)
 
     def discard(self) -> None:
-        """Delete every image of the batch (after sending, on leaving, on the idle reset)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.pages = []
+        """Delete every image of the batch (after sending, on leaving, on the idle reset); a scan under way
+        finishes first, and nothing can be added afterwards."""
+        with self.lock:
+            self.discarded = True
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.pages = []
 
 
 def purge_stale(settings: Settings, older_than: dt.timedelta = STALE_AFTER) -> int:
@@ -340,6 +352,15 @@ def send(settings: Settings, clock: Clock, batch: ScanBatch, *, name: str, email
          visit_id: int | None = None, out: Path | None = None, force: bool = False,
          limits: bool = True) -> softcopy.Outcome:
     """Check, number, assemble, stamp and enqueue (or write to ``out`` for staff); then delete the batch."""
+    with batch.lock:     # the idle reset's discard waits for a send under way
+        return _send(settings, clock, batch, name=name, email=email, title=title, publication_id=publication_id,
+                     terms_accepted=terms_accepted, language=language, visit_id=visit_id, out=out, force=force,
+                     limits=limits)
+
+
+def _send(settings: Settings, clock: Clock, batch: ScanBatch, *, name: str, email: str, title: str,
+          publication_id: int | None, terms_accepted: bool, language: str, visit_id: int | None,
+          out: Path | None, force: bool, limits: bool) -> softcopy.Outcome:
     name, email, source, publication_id = check(settings, batch, name, email, title, publication_id, terms_accepted)
     base = _slug(source.title)
     if out is not None:      # a bad --out is refused before anything is numbered
