@@ -27,7 +27,7 @@ from kiosk.core.db import check_schema
 from kiosk.core.errors import TRY_AGAIN, KioskError, N_, NotFound, StorageError
 from kiosk.i18n import gettext_for
 from kiosk.runtime import Runtime
-from kiosk.web import auth, desk, display, library, phone
+from kiosk.web import admin, auth, desk, desk_panels, desk_reports, display, library, phone
 from kiosk.web.hub import Hub
 from kiosk.web.pages import HERE, LoginRequired, lang_of, render
 
@@ -169,7 +169,8 @@ def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
         Route("/healthz", healthz),
         Route("/", lambda request: RedirectResponse("/desk", status_code=303)),
         Route("/events", events),
-        *auth.routes, *desk.routes, *display.routes, *phone.routes, *library.routes,
+        *auth.routes, *admin.routes, *desk.routes, *desk_panels.routes, *desk_reports.routes,
+        *display.routes, *phone.routes, *library.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [

@@ -1,4 +1,4 @@
-"""Login, logout and the admin page (accounts and the audit log)."""
+"""Login and logout. (The admin pages: ``kiosk.web.admin``.)"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -49,17 +49,8 @@ async def logout(request: Request):
     return RedirectResponse("/login", status_code=303)
 
 
-async def admin(request: Request):
-    await require_staff(request, admin=True)
-    now = now_utc(request)
-    accounts = await run_in_threadpool(staff_accounts.accounts, now)
-    entries = await run_in_threadpool(staff_accounts.audit_log, 200)
-    return render(request, "admin.html", accounts=accounts, entries=entries)
-
-
 routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
-    Route("/admin", admin, methods=["GET"]),
 ]

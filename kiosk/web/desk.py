@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from kiosk.core import calls, queue
+from kiosk.core.clock import local
 from kiosk.i18n import N_
 from kiosk.web.pages import audit, checked_form, render, require_staff
 
@@ -33,7 +34,9 @@ async def desk(request: Request):
     counter, services = setup
     current = await run_in_threadpool(calls.current_at, rt.settings, rt.clock, counter)
     waiting = await run_in_threadpool(calls.waiting_list, rt.settings, rt.clock, services)
+    started_at = f"{local(current.started_at, rt.settings.office.timezone):%H:%M}" if current and current.started_at else ""
     return render(request, "desk.html", counter=counter, services=services, current=current, waiting=waiting,
+                  started_at=started_at,
                   standard_min=rt.settings.queue.service_standard_min, notice=request.session.pop("notice", ""),
                   notice_number=request.session.pop("notice_number", ""), all_services=rt.settings.services)
 
@@ -78,6 +81,9 @@ async def _act(request: Request, action: str):
     elif action == "recall":
         ticket = await run_in_threadpool(calls.recall, rt.settings, rt.clock, number, counter, staff.name)
         detail = f"{ticket.number} at counter {counter}"
+    elif action == "start":
+        ticket = await run_in_threadpool(calls.start, rt.settings, rt.clock, number, counter)
+        detail = f"{ticket.number} at counter {counter}"
     elif action == "done":
         ticket = await run_in_threadpool(calls.done, rt.settings, rt.clock, number)
         detail = ticket.number
@@ -107,6 +113,10 @@ async def recall(request: Request):
     return await _act(request, "recall")
 
 
+async def start(request: Request):
+    return await _act(request, "start")
+
+
 async def done(request: Request):
     return await _act(request, "done")
 
@@ -121,6 +131,7 @@ routes = [
     Route("/desk/setup", setup, methods=["POST"]),
     Route("/desk/call", call, methods=["POST"]),
     Route("/desk/recall", recall, methods=["POST"]),
+    Route("/desk/start", start, methods=["POST"]),
     Route("/desk/done", done, methods=["POST"]),
     Route("/desk/no-show", no_show, methods=["POST"]),
     Route("/desk/transfer", transfer, methods=["POST"]),
