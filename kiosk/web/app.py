@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -22,8 +23,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from kiosk.core import calls
-from kiosk.core.db import check_schema
+from kiosk.core import calls, health
 from kiosk.core.errors import TRY_AGAIN, KioskError, N_, NotFound, StorageError
 from kiosk.i18n import gettext_for
 from kiosk.runtime import Runtime
@@ -116,12 +116,25 @@ async def on_unexpected(request: Request, exc: Exception):
                   detail="", retry=True)
 
 
+HEALTHZ_TIMEOUT_S = 5.0
+HEALTHZ_CACHE_S = 10.0      # quick_check reads the whole file: a monitor polling every second must not
+
+
 async def healthz(request: Request):
+    """The doctor's database and schema checks (bounded in time, each in a thread), answered from the
+    last result for ``HEALTHZ_CACHE_S`` so it stays cheap whoever polls it."""
     rt: Runtime = request.app.state.rt
-    try:
-        await run_in_threadpool(check_schema, rt.db)
-    except StorageError as exc:
-        log.warning("healthz: %s", exc)
+    state = request.app.state
+    async with state.healthz_lock:
+        if state.healthz is None or time.monotonic() - state.healthz[0] > HEALTHZ_CACHE_S:
+            checks = [c for c in health.doctor_checks(rt.settings, rt.db, None, None, rt.clock.now(),
+                                                      HEALTHZ_TIMEOUT_S) if c[0] in ("database", "schema")]
+            findings = await run_in_threadpool(health.run_checks, checks)
+            failed = [f for f in findings if f.level == health.Level.FAIL]
+            for f in failed:
+                log.warning("healthz: %s: %s", f.name, f.line)
+            state.healthz = (time.monotonic(), not failed)
+    if not state.healthz[1]:
         return PlainTextResponse("database unavailable", status_code=503)
     return PlainTextResponse("ok")
 
@@ -170,7 +183,7 @@ def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
         Route("/", lambda request: RedirectResponse("/desk", status_code=303)),
         Route("/events", events),
         *auth.routes, *admin.routes, *desk.routes, *desk_panels.routes, *desk_reports.routes,
-        *display.routes, *phone.routes, *library.routes,
+        *display.routes, *phone.routes, *library.routes, *account.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -183,4 +196,6 @@ def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)
     app.state.rt = rt
     app.state.hub = hub
+    app.state.healthz = None            # (when, ok) of the last /healthz checks
+    app.state.healthz_lock = asyncio.Lock()
     return app
