@@ -20,13 +20,13 @@ from kiosk.ui.bootstrap import release_free_memory
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.publication import request_softcopy, softcopy_refusal
-from kiosk.ui.widgets.reader import ZOOM_STEP, texture_from  # (importing it registers PageView for the kv)
+from kiosk.ui.widgets.reader import texture_from  # (importing it registers PageView for the kv)
 
 log = logging.getLogger(__name__)
 
 CACHE_PAGES = 3            # textures kept: current, next, previous (the farthest from the current go first)
 MIN_RENDER_PX, MAX_RENDER_PX = 800, 2000
-MAX_ZOOM_RENDER_PX = 3000  # a zoomed page is drawn again this sharp at most (~17 MB of RGB for A4)
+MAX_ZOOM_RENDER_PX = 3600  # a zoomed page is drawn again this sharp at most (~27 MB of RGB for A4, one page only)
 
 
 class ReaderScreen(KioskScreen):
@@ -46,6 +46,7 @@ class ReaderScreen(KioskScreen):
         self._generation = 0
         self._textures: OrderedDict[int, object] = OrderedDict()
         self._pending: set[int] = set()
+        self._aspect = 2 ** .5             # height / width of the last page drawn (A4 until one is)
         self.ids.jump_field.bind(on_text_validate=lambda *a: self.jump())
 
     # --- opening and closing ---
@@ -104,8 +105,15 @@ class ReaderScreen(KioskScreen):
     # --- pages ---
 
     def render_height(self) -> int:
-        # the window's height: sharp on the page (about 0.7 of it) and when zoomed a little
-        return int(min(max(Window.height, MIN_RENDER_PX), MAX_RENDER_PX))
+        """As high as the page is shown at the default fit: the page's width over the view in landscape
+        (its shape known from the last page drawn, A4 until then), the window's height in portrait."""
+        view = self.ids.page_view
+        # before the first layout (kiosk screenshot) the view is Kivy's default 100×100: judge by the window
+        width, height = (view.width, view.height) if view.width > 100 else (Window.width * .8, Window.height * .7)
+        want = Window.height
+        if width > height:
+            want = max(want, width * self._aspect)
+        return int(min(max(want, MIN_RENDER_PX), MAX_RENDER_PX))
 
     def show_page(self, index: int) -> None:
         if self._doc is None or not 0 <= index < self.page_count:
@@ -141,6 +149,8 @@ class ReaderScreen(KioskScreen):
             return
         index = page.index
         self._pending.discard(index)
+        if page.width:
+            self._aspect = page.height / page.width
         self._textures[page.index] = texture_from(page)
         while len(self._textures) > CACHE_PAGES:
             farthest = max(self._textures, key=lambda i: abs(i - self.page_index))
@@ -170,7 +180,8 @@ class ReaderScreen(KioskScreen):
                 view.texture = cached
             return
         doc, generation = self._doc, self._generation
-        height = int(min(max(view.height * ZOOM_STEP, self.render_height()), MAX_ZOOM_RENDER_PX))
+        shown = view.page_size[1] * view.ids.scatter.scale        # the page's height on screen now
+        height = int(min(max(shown, self.render_height()), MAX_ZOOM_RENDER_PX))
         self.app.worker.submit(lambda: doc.render(index, height),
                                lambda page: self._sharpened(generation, page),
                                lambda exc: log.warning("reader: zoomed page %d not drawn: %r", index + 1, exc))

@@ -1,5 +1,6 @@
-"""The page of the on-screen reader: a rendered PDF page that fits the view, with a light mark
-over it, pinch or double-tap to zoom, and a horizontal swipe to turn the page."""
+"""The page of the on-screen reader: a rendered PDF page fitted to the width (landscape) or the whole page
+(portrait), with a light mark over it; + / − / fit buttons, pinch or double-tap to zoom, drag to pan, and a
+horizontal swipe to turn the page."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -16,8 +17,10 @@ from kivy.uix.stencilview import StencilView
 from kiosk.core.pdfrender import RenderedPage, read_thumbnail
 from kiosk.ui.widgets.common import Card
 
-ZOOM_STEP = 2.5
+ZOOM_STEP = 2.0        # a double tap
+BUTTON_ZOOM = 1.25     # + and −
 SWIPE_MIN_DP = 90
+PAGE_MARGIN_DP = 12    # beside a page that fills the width
 
 
 def texture_from(page: RenderedPage) -> Texture:
@@ -96,58 +99,116 @@ class Cover(Image):
 
 
 class PageView(StencilView):
+    """One page. In landscape it fills the width (a table page is legible at once) and the visitor
+    drags it up and down; in portrait it shows the whole page. +, − and fit buttons, a double tap or a
+    pinch zoom in, and a zoomed page is dragged in every direction, never past its edges. A
+    horizontal swipe turns the page while it is not zoomed.
+
+    The page is a Scatter: its transform is applied in the coordinates of this view's parent, so
+    zooming around a finger uses the finger's position there (the touch's own), not the Scatter's
+    local one — that mix-up zoomed double taps around the wrong point."""
     texture = ObjectProperty(None, allownone=True)
     mark = StringProperty("")           # "Dibaca di kiosk PST — …", drawn over the page
-    zoomed = BooleanProperty(False)
-    page_size = ListProperty([0, 0])    # the page fitted into the view, in pixels
+    zoomed = BooleanProperty(False)     # larger than the default fit
+    page_size = ListProperty([0, 0])    # the page at the default fit, in pixels
+    #: "width" (landscape: the page fills the width) or "page" (portrait: the whole page shows)
+    fit = StringProperty("width")
     __events__ = ("on_swipe", "on_zoom")
 
     def on_kv_post(self, base_widget):
         self.bind(size=self._fit, pos=self._fit, texture=self._fit)
-        self.ids.scatter.bind(scale=self._on_scale)
+        scatter = self.ids.scatter
+        scatter.bind(scale=self._on_scale)
+        scatter.bind(on_transform_with_touch=lambda *a: self.keep_in_view())
 
     def _fit(self, *args) -> None:
         tex = self.texture
+        self.fit = "width" if self.width > self.height else "page"
         if tex is None or not self.width or not self.height:
             self.page_size = [0, 0]
         else:
             ratio = tex.width / tex.height
-            h = self.height
-            w = h * ratio
-            if w > self.width:
-                w, h = self.width, self.width / ratio
+            w = self.width - 2 * dp(PAGE_MARGIN_DP)
+            h = w / ratio
+            if self.fit == "page" and h > self.height:
+                w, h = self.height * ratio, self.height
             self.page_size = [w, h]
+        scatter = self.ids.scatter
+        # below the default fit only as far as the whole page shows (−)
+        whole = min(1.0, self.height / self.page_size[1]) if self.page_size[1] else 1.0
+        scatter.scale_min = whole
         if not self.zoomed:
             self.reset_zoom()
 
     def reset_zoom(self) -> None:
+        """The default fit, the top of the page at the top of the view."""
         scatter = self.ids.scatter
         scatter.transform = Matrix()
         scatter.size = self.page_size
-        scatter.pos = (self.center_x - self.page_size[0] / 2, self.center_y - self.page_size[1] / 2)
+        w, h = self.page_size
+        top = self.top if h > self.height else self.center_y + h / 2
+        scatter.pos = (self.center_x - w / 2, top - h)
         self.zoomed = False
 
-    def zoom_at(self, x: float, y: float) -> None:
-        """Double tap: zoom in around the finger, or back to the whole page."""
+    def zoom_at(self, x: float, y: float, factor: float = ZOOM_STEP) -> None:
+        """Zoom by ``factor`` keeping the page's point under (x, y) — coordinates of this view's parent,
+        as a touch gives them — where it is."""
         scatter = self.ids.scatter
+        target = min(max(scatter.scale * factor, scatter.scale_min), scatter.scale_max)
+        if abs(target - scatter.scale) < 1e-6:
+            return
+        step = target / scatter.scale
+        scatter.apply_transform(Matrix().scale(step, step, step), anchor=(x, y))
+        self.keep_in_view()
+
+    def double_tap(self, x: float, y: float) -> None:
+        """Zoom in around the finger, or back to the default fit."""
         if self.zoomed:
             self.reset_zoom()
-            return
-        scatter.apply_transform(Matrix().scale(ZOOM_STEP, ZOOM_STEP, ZOOM_STEP), anchor=scatter.to_local(x, y))
+        else:
+            self.zoom_at(x, y)
+
+    def zoom_in(self) -> None:
+        self.zoom_at(*self.center, factor=BUTTON_ZOOM)
+
+    def zoom_out(self) -> None:
+        self.zoom_at(*self.center, factor=1 / BUTTON_ZOOM)
+
+    def keep_in_view(self) -> None:
+        """No empty margin where there is more page to see: a page smaller than the view is centred, a
+        larger one covers it (dragging stops at its edges)."""
+        scatter = self.ids.scatter
+        (x, y), (w, h) = scatter.bbox
+        dx = self._shift(x, w, self.x, self.width)
+        dy = self._shift(y, h, self.y, self.height)
+        if dx or dy:
+            scatter.apply_transform(Matrix().translate(dx, dy, 0))
+
+    @staticmethod
+    def _shift(start: float, size: float, view_start: float, view_size: float) -> float:
+        if size <= view_size:
+            return view_start + (view_size - size) / 2 - start
+        if start > view_start:
+            return view_start - start
+        if start + size < view_start + view_size:
+            return view_start + view_size - (start + size)
+        return 0.0
+
+    @property
+    def can_pan(self) -> bool:
+        return self.ids.scatter.bbox[1][1] > self.height + 1 or self.zoomed
 
     def _on_scale(self, scatter, scale) -> None:
         zoomed = scale > 1.05
         if zoomed != self.zoomed:
             self.zoomed = zoomed
-            if not zoomed:
-                self.reset_zoom()
             self.dispatch("on_zoom", zoomed)
 
     def on_touch_down(self, touch):
         if not self.collide_point(*touch.pos):
             return False
         if touch.is_double_tap:
-            self.zoom_at(*touch.pos)
+            self.double_tap(*touch.pos)
             return True
         touch.ud["page_view_start"] = touch.pos
         super().on_touch_down(touch)

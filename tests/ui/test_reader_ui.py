@@ -1,0 +1,112 @@
+"""The reader in a real window at 1920×1080 (issue 14.7): a table page fills the width by default and is
+legible; + / − / fit beside the page arrows; a double tap zooms into the touched point; a zoomed page is
+dragged but never past its edges. PDFs are made here with reportlab."""
+from __future__ import annotations
+
+from kivy.metrics import dp
+from kivy.tests.common import UnitTestTouch
+
+from kiosk.core import catalog_import
+from kiosk.ui.widgets.reader import PAGE_MARGIN_DP
+from pdf_helpers import make_titled_pdf
+from ui.kiosk_ui import KioskUITest
+
+
+class ReaderUITest(KioskUITest):
+    wait_s = 5.0
+
+    def open_reader(self):
+        app = self.start()
+        src = self.tmp_path / "incoming"
+        src.mkdir()
+        pub = catalog_import.import_file(self.runtime.settings, self.runtime.clock,
+                                         make_titled_pdf(src / "tabel.pdf", "Statistik Daerah 2024", 3),
+                                         {"subject": "Sosial", "year": 2024})[0]
+        app.go("reader")
+        reader = self.screen("reader")
+        reader.open(pub)
+        view = reader.ids.page_view
+        self.wait_for(lambda: view.texture is not None, what="the first page")
+        self.advance_frames(2)
+        return app, reader, view
+
+    def page_bbox(self, view):
+        (x, y), (w, h) = view.ids.scatter.bbox
+        return x, y, w, h
+
+    def double_tap(self, x: float, y: float) -> None:
+        """Two taps; the second marked as Kivy's double-tap post-processor marks it (UnitTestTouch posts
+        straight to the widgets, past the post-processors)."""
+        for second in (False, True):
+            touch = UnitTestTouch(x, y)
+            touch.is_double_tap = second
+            touch.touch_down()
+            touch.touch_up()
+        self.advance_frames(2)
+
+    def test_a_table_page_fills_the_width_and_is_drawn_sharp_enough_to_read(self):
+        app, reader, view = self.open_reader()
+        assert view.fit == "width" and not view.zoomed
+        x, y, w, h = self.page_bbox(view)
+        # 1920 minus the arrow columns and paddings is the room for the page
+        assert view.width >= 1920 - 2 * 132 - 2 * 28 - 2 * 24 - 1
+        assert w >= view.width - 2 * dp(PAGE_MARGIN_DP) - 1
+        assert y + h >= view.top - 1                                # its top in view, the rest below
+        assert view.texture.width >= 0.85 * w                       # not a small bitmap blown up
+        # before: fitted to the height the page was about 560 px wide (issue 14.7)
+        assert w > 2.5 * 560
+
+    def test_a_double_tap_zooms_into_the_touched_point(self):
+        app, reader, view = self.open_reader()
+        scatter = view.ids.scatter
+        x, y = view.x + view.width * .25, view.y + view.height * .7      # away from the centre
+        before = scatter.to_local(x, y)
+        self.double_tap(x, y)
+        assert view.zoomed and scatter.scale > 1.5
+        after = scatter.to_local(x, y)
+        assert abs(after[0] - before[0]) < 2 and abs(after[1] - before[1]) < 2   # the same spot of the page
+        self.double_tap(x, y)                                        # and back to the fit
+        assert not view.zoomed and scatter.scale == 1
+
+    def test_plus_minus_and_fit_buttons(self):
+        app, reader, view = self.open_reader()
+        scatter = view.ids.scatter
+        for button in (reader.ids.zoom_in, reader.ids.zoom_out, reader.ids.zoom_fit, reader.ids.next):
+            assert button.width >= 80 and button.height >= 80
+        self.tap(reader.ids.zoom_in)
+        self.tap(reader.ids.zoom_in)
+        assert view.zoomed and scatter.scale > 1.5
+        self.tap(reader.ids.zoom_out)
+        assert 1.2 < scatter.scale < 1.3
+        self.tap(reader.ids.zoom_fit)
+        assert not view.zoomed and scatter.scale == 1
+        for _ in range(8):                                           # − down to the whole page, no further
+            self.tap(reader.ids.zoom_out)
+        x, y, w, h = self.page_bbox(view)
+        assert h <= view.height + 1 and abs((y + h / 2) - view.center_y) < 2
+
+    def test_dragging_pans_a_zoomed_page_but_not_past_its_edges(self):
+        app, reader, view = self.open_reader()
+        self.tap(reader.ids.zoom_in)
+        self.tap(reader.ids.zoom_in)
+        x0, y0, w, h = self.page_bbox(view)
+        cx, cy = view.center
+        touch = UnitTestTouch(cx, cy)
+        touch.touch_down()
+        for step in range(1, 6):
+            touch.touch_move(cx + 40 * step, cy + 30 * step)
+            self.advance_frames(1)
+        touch.touch_up()
+        self.advance_frames(2)
+        x1, y1, _, _ = self.page_bbox(view)
+        assert x1 > x0 and y1 > y0                                   # it moved with the finger
+        assert reader.page_index == 0                                # a zoomed drag never turns the page
+        touch = UnitTestTouch(cx, cy)                                # far to the right: stops at the edge
+        touch.touch_down()
+        for step in range(1, 11):
+            touch.touch_move(cx + 300 * step, cy)
+            self.advance_frames(1)
+        touch.touch_up()
+        self.advance_frames(2)
+        x2, y2, w2, h2 = self.page_bbox(view)
+        assert abs(x2 - view.x) < 1                                  # the page's left edge, no grey beyond
