@@ -27,7 +27,7 @@ from kiosk.core import calls, health
 from kiosk.core.errors import TRY_AGAIN, KioskError, N_, NotFound, StorageError
 from kiosk.i18n import gettext_for
 from kiosk.runtime import Runtime
-from kiosk.web import admin, auth, desk, desk_panels, desk_reports, display, library, phone
+from kiosk.web import account, admin, auth, desk, desk_panels, desk_reports, display, library, phone
 from kiosk.web.hub import Hub
 from kiosk.web.pages import HERE, LoginRequired, lang_of, render
 
