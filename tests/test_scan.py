@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import shutil
 import subprocess
 import sys
@@ -309,4 +310,45 @@ def test_the_idle_reset_during_a_scan_leaves_no_page_behind(tmp_path, sane):
     assert not worker.is_alive() and not batch.folder.exists() and batch.pages == []
     with pytest.raises(scan.BatchGone):
         batch.add(rt.scanner)
+    rt.close()
+
+
+def test_a_file_the_printer_is_still_writing_or_that_vanishes_is_not_taken(tmp_path):
+    rt = make_runtime(tmp_path, replace=folder_config(tmp_path))
+    inbox = tmp_path / "inbox"
+    batch = scan.ScanBatch.new(rt.settings)
+    growing = inbox / "scan0001.jpg"
+    buf = io.BytesIO()
+    Image.new("L", (1240, 1754), 230).save(buf, format="JPEG", dpi=(150, 150))
+    data = buf.getvalue()
+    assert len(data) > 64 * 100          # more than a second of the slow writer below
+    growing.write_bytes(data[:1000])
+    stop = threading.Event()
+
+    def printer() -> None:      # the multifunction printer still writing its file, a little at a time
+        written = 1000
+        while written < len(data) and not stop.is_set():
+            with growing.open("ab") as fh:
+                fh.write(data[written:written + 64])
+            written += 64
+            time.sleep(0.01)
+
+    writer = threading.Thread(target=printer)
+    writer.start()
+    try:
+        with pytest.raises(ScannerError) as err:
+            batch.add(rt.scanner)
+        assert err.value.reason == ScanFault.NO_PAGE and growing.exists()     # left for the printer to finish
+    finally:
+        stop.set()
+        writer.join(10)
+    # a file removed (staff tidying the share) while the kiosk looks at it: no page, nothing half-taken
+    growing.write_bytes(data)
+    remover = threading.Timer(0.1, growing.unlink)
+    remover.start()
+    with pytest.raises(ScannerError) as err:
+        batch.add(rt.scanner)
+    remover.join()
+    assert err.value.reason == ScanFault.NO_PAGE and batch.pages == []
+    assert not list((batch.folder / "raw").glob("*"))
     rt.close()
