@@ -22,7 +22,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from PIL import Image
 
 from fake_printer import DLE_EOT, STATUS_OK, FakeNetworkPrinter, free_closed_port
-from kiosk.core import queue
+from kiosk.core import calls, queue
 from kiosk.core.models import Ticket
 from kiosk.devices import printer as printer_mod
 from kiosk.devices.escpos_preview import preview_png
@@ -66,8 +66,9 @@ def test_dummy_ticket_bytes_hold_number_service_time_qr_and_cut(runtime, tmp_pat
     assert b"24-11-2026 09:00 WIB" in data                        # FakeClock 02:00 UTC, Asia/Jakarta
     assert b"Tidak ada antrean sebelum Anda" in data
     assert b"Silakan mengisi buku tamu" in data
-    qr_store = b"\x1d(k" + bytes([len(f"PST-TICKET:{issued.ticket.id}:2026-11-24:B-001") + 3, 0]) + b"1P0"
-    assert qr_store + f"PST-TICKET:{issued.ticket.id}:2026-11-24:B-001".encode() in data
+    url = calls.phone_url(runtime.settings, issued.ticket)        # the phone page (issue 15.5)
+    assert url.startswith("http://127.0.0.1:8080/q/")
+    assert b"\x1d(k" + bytes([len(url) + 3, 0]) + b"1P0" + url.encode() in data
     assert b"\x1d(k\x03\x001Q0" in data                           # print the stored QR (native)
     assert b"GRATIS" in data and b"SP4N-LAPOR!" in data
     assert b"Pengaduan BPS: https://pengaduan.bps.go.id" in data and b"BPS complaints" not in data

@@ -341,3 +341,37 @@ def test_cli_ticket_gives_the_number_whatever_fails_after_the_commit(tmp_path, c
     assert out.out == "B-001\n"
     assert "B-001 issued but not printed" in out.err and "second write fails" in out.err
     assert "Traceback" not in out.err
+
+
+# --- the ticket's QR: the phone page (issue 15.5) ---
+
+def _printed(rt, tmp_path, code="A"):
+    from kiosk.devices.printer import DummyPrinter
+
+    printer = DummyPrinter(dataclasses.replace(rt.settings.printer, folder=tmp_path / "out"))
+    issued = queue.issue_ticket(rt.settings, rt.clock, code)
+    assert queue.print_ticket(rt.settings, rt.clock, printer, issued.ticket).printed
+    return issued.ticket, next((tmp_path / "out").glob("*.bin")).read_bytes()
+
+
+def test_the_printed_qr_carries_the_phone_page_of_the_ticket(tmp_path, clock):
+    from kiosk.core import calls
+    from kiosk.core.models import TicketLink
+
+    rt = make_runtime(tmp_path, clock=clock, replace={'public_url = "http://127.0.0.1:8080"':
+                                                      'public_url = "https://pst.example/kiosk"'})
+    ticket, data = _printed(rt, tmp_path)
+    url = f"https://pst.example/kiosk/q/{TicketLink.get(TicketLink.ticket == ticket.id).token}"
+    store = b"\x1d(k" + (len(url) + 3).to_bytes(2, "little") + b"1P0" + url.encode()
+    assert store in data and b"\x1d(k\x03\x001Q0" in data            # stored, then printed (native QR)
+    assert calls.phone_url(rt.settings, ticket) == url                # the screen shows the same link
+    assert calls.phone_status(rt.settings, clock, url.rsplit("/", 1)[1]).number == ticket.number
+    rt.close()
+
+
+def test_no_public_url_prints_no_qr(tmp_path, clock):
+    """Without an address phones can reach, a QR would lead nowhere: none is printed, the rest is."""
+    rt = make_runtime(tmp_path, clock=clock, replace={'public_url = "http://127.0.0.1:8080"': 'public_url = ""'})
+    ticket, data = _printed(rt, tmp_path)
+    assert b"\x1d(k" not in data and ticket.number.encode() in data and b"GRATIS" in data
+    rt.close()

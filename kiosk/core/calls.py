@@ -268,7 +268,18 @@ def feed_version(settings: Settings, clock: Clock) -> tuple:
     row = (Ticket.select(fn.COUNT(Ticket.id), fn.MAX(Ticket.id), fn.MAX(Ticket.called_at), fn.MAX(Ticket.started_at), fn.MAX(Ticket.served_at),
                          fn.MAX(Ticket.no_show_at))
            .where(Ticket.day == _today(settings, clock)).tuples().first())
-    return (calls, *(str(v) for v in (row or ())))
+    return (calls, *(str(v) for v in (row or ())), *_desk_panels_version())
+
+
+def _desk_panels_version() -> tuple:
+    """What the desk's other panels show (guestbook, lockers, complaints, outbox) changes with these;
+    indexed MAX look-ups and the outbox's few statuses, so the poller's second stays cheap."""
+    v, a, c, m = models.Visit, models.LockerAssignment, models.Complaint, models.OutboxMail
+    parts = [v.select(fn.MAX(v.id), fn.MAX(v.guestbook_completed_at)).tuples().first(),
+             a.select(fn.MAX(a.id), fn.MAX(a.released_at)).tuples().first(),
+             c.select(fn.MAX(c.id), fn.MAX(c.closed_at)).tuples().first(),
+             tuple(sorted(m.select(m.status, fn.COUNT(m.id)).group_by(m.status).tuples()))]
+    return tuple(str(p) for p in parts)
 
 
 # --- the ticket on the visitor's phone ---
@@ -285,6 +296,15 @@ def phone_token(ticket: Ticket) -> str:
 def phone_url(settings: Settings, ticket: Ticket) -> str:
     """What the ticket's QR code carries: ``public_url/q/<token>`` (for the ticket layout and screen)."""
     return f"{settings.web.public_url.rstrip('/')}/q/{phone_token(ticket)}"
+
+
+def ticket_qr(settings: Settings, ticket: Ticket) -> str:
+    """What the ticket's QR code (paper and screen) carries: the phone page, or "" — no QR — when
+    ``[web] public_url`` is empty: without an address phones can reach, a code would lead nowhere,
+    and an internal id in it would only tell a visitor's phone nothing."""
+    if not settings.web.public_url.strip():
+        return ""
+    return phone_url(settings, ticket)
 
 
 @dataclass(frozen=True)

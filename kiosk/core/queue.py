@@ -158,7 +158,19 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
         when=f"{issued:%d-%m-%Y %H:%M} {zone_label(zone, issued)}", waiting_line=ahead_line(lang, ahead),
         instruction=tr(T_INSTRUCTION), free_line=tr(T_FREE), complaints_title=tr(T_COMPLAINTS),
         complaint_channels=tuple((c.label(lang), c.contact) for c in settings.complaints.channels),
-        qr_data=f"PST-TICKET:{ticket.id}:{ticket.day.isoformat()}:{ticket.number}")
+        qr_data=_qr_data(settings, ticket))
+
+
+def _qr_data(settings: Settings, ticket: Ticket) -> str:
+    """The phone page's address (``calls.ticket_qr``); "" (no QR) when the link cannot be stored now —
+    the ticket is committed and its number must still be printed."""
+    from kiosk.core import calls        # here: calls builds on this module
+
+    try:
+        return calls.ticket_qr(settings, ticket)
+    except StorageError as exc:
+        log.warning("ticket %s printed without its phone QR: %s", ticket.number, exc)
+        return ""
 
 
 def print_ticket(settings: Settings, clock: Clock, printer: TicketPrinting, ticket: Ticket, *,

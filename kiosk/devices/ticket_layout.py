@@ -61,7 +61,8 @@ def ticket_job(t: TicketText, paper_width_mm: int = 80, native_qr: bool = True) 
         p.textln(fit(t.instruction, width))
         p.set(bold=False)
         p.ln()
-        _qr(p, t.qr_data, native_qr)
+        if t.qr_data:           # empty when the office has no public address for the phone page
+            _qr(p, t.qr_data, native_qr)
         p.set(align="center", bold=True)
         for line in wrap(t.free_line, width):
             p.textln(line)
