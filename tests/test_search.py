@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from playhouse.shortcuts import model_to_dict
 
 from kiosk.core import search
 from kiosk.core.models import Publication
@@ -100,11 +101,10 @@ def test_results_are_publications_as_peewee_loads_them(runtime):
     sql = "SELECT p.* FROM publication AS p ORDER BY p.id"
     by_peewee = list(Publication.raw(sql))
     ours = search._publications(runtime.db.execute_sql(sql))
-    assert [p.__data__ for p in ours] == [p.__data__ for p in by_peewee]
-    assert all(not p._dirty for p in ours)
+    assert [model_to_dict(p) for p in ours] == [model_to_dict(p) for p in by_peewee]
     assert isinstance(ours[0].imported_at, dt.datetime) and ours[0].softcopy_allowed is True
     found = search.search(runtime.db, "inflasi")[0]
-    assert found.__data__ == Publication.get_by_id(found.id).__data__
+    assert model_to_dict(found) == model_to_dict(Publication.get_by_id(found.id))
     found.title = "Indikator Inflasi (revisi)"        # saving a search result works as for any record
     found.save()
     assert Publication.get_by_id(found.id).title == "Indikator Inflasi (revisi)"

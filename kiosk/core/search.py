@@ -114,12 +114,12 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
 
 
 def _publications(cursor) -> list[Publication]:
-    """Rows of ``SELECT p.*`` as Publication objects, the state peewee's ``raw()`` leaves them in.
+    """Rows of ``SELECT p.*`` as Publication objects, equal to what peewee's ``raw()`` gives.
 
     peewee's cursor wrapper sets each of the 21 fields through its descriptor and converts every value
     (~15 µs a row, ~0.9 ms for a page of 60 results — a third of the search's time budget); here
     only dates and booleans need converting (SQLite already returns str and int), and the values go
-    straight into the object's data."""
+    to the model's own constructor (public API; ~0.1 ms more a page than writing its data directly)."""
     columns = Publication._meta.columns
     fields = [columns[d[0]] for d in cursor.description]
     names = [f.name for f in fields]
@@ -130,9 +130,7 @@ def _publications(cursor) -> list[Publication]:
             row = list(row)
             for i, python_value in convert:
                 row[i] = python_value(row[i])
-        pub = Publication(__no_default__=1)     # no defaults, nothing dirty: as loaded
-        pub.__data__ = dict(zip(names, row))
-        found.append(pub)
+        found.append(Publication(**dict(zip(names, row))))
     return found
 
 
