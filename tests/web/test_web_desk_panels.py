@@ -211,3 +211,27 @@ def test_healthz_runs_the_doctors_database_check(web_rt):
     client = TestClient(create_app(web_rt, poll=False))
     r = client.get("/healthz")
     assert r.status_code == 503 and "Traceback" not in r.text
+
+
+def test_the_live_feed_notices_what_the_panels_show(web_rt):
+    """The hub pushes when the version changes: a visit, a locker, a complaint or an outbox change made
+    anywhere (a kiosk, the CLI) must change it, or the panels would wait for their timer."""
+    from kiosk.core import calls
+
+    def version():
+        return calls.feed_version(web_rt.settings, web_rt.clock)
+
+    seen = [version()]
+    label = held_locker(web_rt)                     # a visit and a locker (and a ticket)
+    seen.append(version())
+    lockers.release(web_rt.db, web_rt.clock, label)
+    seen.append(version())
+    c = complaints.file_complaint(web_rt.clock, web_rt.settings.office.timezone, "k", "service", "Lama sekali", "")
+    seen.append(version())
+    complaints.close_complaint(web_rt.clock, c.reference, "sudah")
+    seen.append(version())
+    now = to_utc_naive(web_rt.clock.now())
+    OutboxMail.create(message_id="<1@x>", to_address="a@example.com", subject="s", eml_path="x.eml", status="held",
+                      next_attempt_at=now, created_at=now)
+    seen.append(version())
+    assert len(set(seen)) == len(seen)
