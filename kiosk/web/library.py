@@ -9,12 +9,13 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk.core import catalog, search
+from kiosk.core import catalog, online, search
 from kiosk.core.errors import NotFound
 from kiosk.core.subjects import subject_name
+from kiosk.web.account import current_account
 from kiosk.web.pages import lang_of, render
 
 PAGE_SIZE = 24
@@ -71,9 +72,41 @@ async def cover(request: Request):
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
 
 
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+
+async def read(request: Request):
+    """The reader: one marked page at a time, next / previous / jump / zoom, no script needed."""
+    account = await current_account(request)
+    if account is None:
+        return RedirectResponse("/account/login?next=" + request.url.path, status_code=303)
+    info = await run_in_threadpool(online.reading, _pub_id(request))
+    page = min(max(_int_param(request, "page", 1), 1), max(info.page_count, 1))
+    zoom = 2 if _int_param(request, "zoom", 1) == 2 else 1
+    return render(request, "library_read.html", pub=info, page=page, zoom=zoom, account=account)
+
+
+async def page_image(request: Request):
+    account = await current_account(request)
+    if account is None:
+        return Response(status_code=403)
+    rt = request.app.state.rt
+    raw = request.path_params["page"]
+    if not raw.isdigit() or len(raw) > 6:
+        raise NotFound(f"no page {raw[:10]!r}")
+    data = await run_in_threadpool(online.page_jpeg, rt.settings, rt.clock, account.id, account.email,
+                                   _pub_id(request), int(raw), _int_param(request, "zoom", 1))
+    # marked for this reader only: never kept by a shared cache or the browser after logout
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
 routes = [
     Route("/library", home, methods=["GET"]),
     Route("/library/search", results, methods=["GET"]),
     Route("/library/p/{pub_id:str}", publication, methods=["GET"]),
     Route("/library/p/{pub_id:str}/cover.jpg", cover, methods=["GET"]),
+    Route("/library/p/{pub_id:str}/read", read, methods=["GET"]),
+    Route("/library/p/{pub_id:str}/page/{page:str}.jpg", page_image, methods=["GET"]),
 ]

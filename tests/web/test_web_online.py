@@ -1,0 +1,131 @@
+"""Reading online over HTTP against the real application: pages rendered on the server, each carrying the
+reader's mark; the PDF never served; every id-bearing URL checked."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from starlette.testclient import TestClient
+
+from kiosk.core import accounts, online
+from kiosk.core.models import VisitorAccount
+from kiosk.web.app import create_app
+from pdf_helpers import add_publication, make_titled_pdf
+from web_helpers import csrf_of
+
+PASSWORD = "buku statistik 2026"
+
+
+def make_account(rt, email="siti.rahma@example.com", verified=True):
+    from kiosk.core.clock import to_utc_naive
+
+    now = to_utc_naive(rt.clock.now())
+    row = VisitorAccount.create(email=email, full_name="Siti Rahma", phone="+6281234567890",
+                                password_hash=accounts._hasher.hash(PASSWORD), consent_version="2026-1",
+                                consent_at=now, verified_at=now if verified else None, created_at=now,
+                                password_changed_at=now)
+    return row
+
+
+def logged_in(rt, email="siti.rahma@example.com") -> TestClient:
+    client = TestClient(create_app(rt, poll=False))
+    token = csrf_of(client.get("/account/login").text)
+    r = client.post("/account/login", data={"csrf": token, "email": email, "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    return client
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    online.RENDERED.clear()
+    online.MARKED.clear()
+
+
+def test_read_a_page_with_the_mark_next_previous_jump_zoom(runtime, tmp_path):
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=4)
+    make_account(runtime)
+    client = logged_in(runtime)
+    assert 'id="read" href="/library/p/%d/read"' % pub.id in client.get(f"/library/p/{pub.id}").text
+    page = client.get(f"/library/p/{pub.id}/read?page=2")
+    assert page.status_code == 200
+    assert f'src="/library/p/{pub.id}/page/2.jpg?zoom=1"' in page.text
+    assert 'href="?page=1&amp;zoom=1"' in page.text and 'href="?page=3&amp;zoom=1"' in page.text
+    assert 'href="?page=2&amp;zoom=2"' in page.text                       # zoom
+    assert 'name="page"' in page.text and 'max="4"' in page.text          # jump
+    img = client.get(f"/library/p/{pub.id}/page/2.jpg?zoom=1")
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
+    assert "no-store" in img.headers["cache-control"]
+    normal = Image.open(io.BytesIO(img.content))
+    big = Image.open(io.BytesIO(client.get(f"/library/p/{pub.id}/page/2.jpg?zoom=2").content))
+    assert normal.height == online.HEIGHTS[1] and big.height == online.HEIGHTS[2]
+    # out-of-range asks land on the nearest page
+    assert f"page/4.jpg" in client.get(f"/library/p/{pub.id}/read?page=99").text
+    assert client.get(f"/library/p/{pub.id}/page/5.jpg").status_code == 404
+    assert client.get(f"/library/p/{pub.id}/page/0.jpg").status_code == 404
+    assert client.get(f"/library/p/{pub.id}/page/1.jpg?zoom=7").status_code == 404
+
+
+def test_the_mark_is_in_the_image_and_differs_per_reader(runtime, tmp_path):
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=1)
+    make_account(runtime)
+    make_account(runtime, email="budi@example.com")
+    a = Image.open(io.BytesIO(logged_in(runtime).get(f"/library/p/{pub.id}/page/1.jpg").content)).convert("L")
+    b = Image.open(io.BytesIO(logged_in(runtime, "budi@example.com").get(f"/library/p/{pub.id}/page/1.jpg")
+                              .content)).convert("L")
+    assert a.size == b.size
+    # the bottom band carries the reader's address: the two images differ there and the band has dark text
+    band = (0, a.height - 30, a.width, a.height)
+    assert list(a.crop(band).getdata()) != list(b.crop(band).getdata())
+    assert min(a.crop(band).getdata()) < 100
+    # the unmarked render and the marked image differ (the mark is burnt in)
+    plain = online.RENDERED.get((pub.id, pub.content_hash, 0, online.HEIGHTS[1])).convert("L")
+    assert list(plain.crop(band).getdata()) != list(a.crop(band).getdata())
+
+
+def test_mark_text():
+    import datetime as dt
+    assert online.mark_text("a@b.co", dt.date(2026, 12, 1)) == "Dibaca daring — a@b.co — 01-12-2026"
+
+
+def test_reading_needs_an_account_and_the_pdf_is_never_served(runtime, tmp_path):
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=2)
+    anon = TestClient(create_app(runtime, poll=False))
+    r = anon.get(f"/library/p/{pub.id}/read", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/account/login?next=")
+    assert anon.get(f"/library/p/{pub.id}/page/1.jpg").status_code == 403
+    make_account(runtime)
+    client = logged_in(runtime)
+    pdf = open(pub.file_path, "rb").read()
+    for path in (f"/library/p/{pub.id}", f"/library/p/{pub.id}/read", f"/library/p/{pub.id}/page/1.jpg"):
+        body = client.get(path).content
+        assert b"%PDF" not in body[:1024] and pdf[:200] not in body
+    for path in ("/library/p/999/read", "/library/p/999/page/1.jpg", "/library/p/x/read",
+                 f"/library/p/{pub.id}/page/x.jpg"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_a_missing_or_damaged_file_is_a_clear_page_not_a_crash(runtime, tmp_path):
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=2)
+    make_account(runtime)
+    client = logged_in(runtime)
+    with open(pub.file_path, "r+b") as fh:
+        fh.write(b"garbage" * 100)
+    r = client.get(f"/library/p/{pub.id}/page/1.jpg")
+    assert r.status_code == 400 and "halaman ini tidak dapat ditampilkan" in r.text.lower()
+    import os
+    os.unlink(pub.file_path)
+    assert client.get(f"/library/p/{pub.id}/read").status_code == 400
+
+
+def test_a_changed_file_is_rendered_again(runtime, tmp_path):
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=1)
+    make_account(runtime)
+    client = logged_in(runtime)
+    first = client.get(f"/library/p/{pub.id}/page/1.jpg").content
+    make_titled_pdf(tmp_path / "new.pdf", "Judul Lain Sama Sekali", 1).replace(pub.file_path)
+    pub.content_hash = "changed"
+    pub.save()
+    assert client.get(f"/library/p/{pub.id}/page/1.jpg").content != first
