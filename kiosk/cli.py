@@ -17,7 +17,6 @@ import argparse
 import importlib
 import logging
 import os
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     wanted = _command_module(argv) if argv is not None else None
-    names = [wanted] if wanted else sorted(i.name for i in pkgutil.iter_modules(commands.__path__))
+    names = [wanted] if wanted else sorted(set(commands.WHERE.values()))
     for name in names:
         importlib.import_module(f"{commands.__name__}.{name}").register(sub)
     return parser

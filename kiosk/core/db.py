@@ -20,7 +20,6 @@ from urllib.parse import quote, unquote, urlparse
 
 import peewee
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
-from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from kiosk.core import migrations, models
 from kiosk.core.clock import UTC, to_utc_naive
@@ -359,7 +358,10 @@ def migrate(db: Database, settings: Settings | None = None, now: dt.datetime | N
     if path is not None and path.exists() and current_version(db) > 0 and settings is not None:
         copy = backup_sqlite(path, settings.storage.data_dir / "backups", now)
         log.info("database backed up to %s before migrating", copy)
-    migrator: SchemaMigrator = SqliteMigrator(db) if is_sqlite(db) else PostgresqlMigrator(db)
+    # imported here: only `kiosk init` migrates, every other command merely checks the version
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+    migrator = SqliteMigrator(db) if is_sqlite(db) else PostgresqlMigrator(db)
     if not db.table_exists(models.SchemaVersion._meta.table_name):
         db.create_tables([models.SchemaVersion])
     applied = []

@@ -11,8 +11,6 @@ import gettext
 import io
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -37,6 +35,11 @@ def po_files(lang: str) -> list[Path]:
 def translator(lang: str) -> gettext.NullTranslations:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+    # Babel is loaded on the first translation, not at import: a staff command that prints English
+    # never pays for it
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     merged = None
     for path in po_files(lang):
         with path.open("rb") as fh:
