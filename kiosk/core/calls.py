@@ -285,11 +285,14 @@ def _desk_panels_version() -> tuple:
 # --- the ticket on the visitor's phone ---
 
 def phone_token(ticket: Ticket) -> str:
-    """The ticket's unguessable token (128 random bits), made at the first ask and kept."""
-    with write_transaction(models.database.obj):
-        link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
-        if link is None:
-            link = TicketLink.create(ticket=ticket.id, token=secrets.token_urlsafe(16))
+    """The ticket's unguessable token (128 random bits), made at the first ask and kept. The printer
+    and the ticket screen ask at the same moment from two threads (or kiosks on PostgreSQL): the insert
+    that comes second is ignored and both read the one stored token."""
+    link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
+    if link is None:
+        with write_transaction(models.database.obj):
+            TicketLink.insert(ticket=ticket.id, token=secrets.token_urlsafe(16)).on_conflict_ignore().execute()
+        link = TicketLink.get(TicketLink.ticket == ticket.id)
     return link.token
 
 
