@@ -131,3 +131,49 @@ class QueueUITest(KioskUITest):
         self.advance_frames(2)
         assert app.manager.current == "welcome" and app.session.ticket_id is None
         assert self.screen("ticket").number == "" and self.screen("ticket").state == ""
+
+    # --- the phone page's QR on the ticket screen (issue 15.5) ---
+
+    def test_ticket_screen_shows_the_same_phone_qr_as_the_paper(self):
+        import qrcode
+
+        from kiosk.core.models import TicketLink
+
+        app = self.start(replace={'public_url = "http://127.0.0.1:8080"': 'public_url = "https://pst.example"'})
+        app.go("service")
+        self.advance_frames(2)
+        self.tap(self.service_tile("A"))
+        ticket_screen = self.screen("ticket")
+        self.wait_for(lambda: ticket_screen.state == "printed" and ticket_screen.qr is not None, what="the QR")
+        self.advance_frames(2)
+        token = TicketLink.get(TicketLink.ticket == app.session.ticket_id).token
+        url = f"https://pst.example/q/{token}"
+        printed = next((self.tmp_path / "data" / "printer").glob("*.bin")).read_bytes()
+        assert url.encode() in printed                              # the paper carries the same link
+        image = ticket_screen.ids.qr
+        assert image.texture is ticket_screen.qr and ticket_screen.ids.qr_box.opacity == 1
+        assert image.width >= 150 and image.height >= 150 and image.get_root_window() is not None
+        # the texture is that link's QR, module for module
+        code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(url)
+        code.make(fit=True)
+        rows = code.get_matrix()
+        want = b"".join(b"\x00\x00\x00\xff" if c else b"\xff\xff\xff\xff" for row in reversed(rows) for c in row)
+        assert image.texture.size == (len(rows), len(rows)) and bytes(image.texture.pixels) == want
+        assert "Pindai untuk memantau nomor Anda di ponsel" in self.all_texts()
+        app.finish_visit()
+        self.advance_frames(2)
+        assert ticket_screen.qr is None
+
+    def test_no_public_url_shows_no_qr(self):
+        # nothing a phone could open: no code on paper or screen, the number as always
+        app = self.start(replace={'public_url = "http://127.0.0.1:8080"': 'public_url = ""'})
+        app.go("service")
+        self.advance_frames(2)
+        self.tap(self.service_tile("A"))
+        ticket_screen = self.screen("ticket")
+        self.wait_for(lambda: ticket_screen.state == "printed")
+        self.advance_frames(3)
+        assert ticket_screen.qr is None and ticket_screen.ids.qr_box.height == 0
+        assert ticket_screen.ids.number.text == "A-001"
+        assert "Pindai untuk memantau nomor Anda di ponsel" not in self.all_texts()

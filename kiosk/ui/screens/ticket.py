@@ -11,14 +11,30 @@ from __future__ import annotations
 import enum
 import logging
 
-from kivy.properties import NumericProperty, StringProperty
+import qrcode
+from kivy.graphics.texture import Texture
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.core import queue
+from kiosk.core import calls, queue
 from kiosk.core.ports import PrintFault
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
+
+
+def qr_texture(data: str) -> Texture:
+    """``data`` as a QR code texture, one texel per module (drawn scaled with "nearest": sharp edges)."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    rows = code.get_matrix()
+    dark, light = b"\x00\x00\x00\xff", b"\xff\xff\xff\xff"
+    pixels = b"".join(dark if cell else light for row in reversed(rows) for cell in row)  # GL rows start at the bottom
+    texture = Texture.create(size=(len(rows), len(rows)), colorfmt="rgba")
+    texture.mag_filter = texture.min_filter = "nearest"
+    texture.blit_buffer(pixels, colorfmt="rgba", bufferfmt="ubyte")
+    return texture
 
 
 class PrintState(enum.StrEnum):
@@ -39,6 +55,7 @@ class TicketScreen(KioskScreen):
     ahead = NumericProperty(0)
     state = StringProperty(PrintState.NONE)
     ticket_id = NumericProperty(0)
+    qr = ObjectProperty(None, allownone=True)   # the phone page's QR texture; None: no QR (see calls.ticket_qr)
     _ticket = None          # the Ticket row on screen, for "print again"
 
     def show(self, issued: queue.Issued) -> None:
@@ -49,7 +66,23 @@ class TicketScreen(KioskScreen):
         self.number, self.name_id, self.name_en = t.number, service.name_id, service.name_en
         self.counter = service.counter
         self.ahead = issued.waiting_ahead
+        self.qr = None
+        self._show_qr(t)
         self._print(t, reprint=False, ahead=issued.waiting_ahead)
+
+    def _show_qr(self, ticket) -> None:
+        """The same link as the paper's QR (stored once: the printer's job reads the same token)."""
+        settings, ticket_id = self.app.settings, ticket.id
+
+        def done(url: str) -> None:
+            if ticket_id == self.ticket_id and url:
+                self.qr = qr_texture(url)
+
+        def failed(exc: BaseException) -> None:
+            # the number is what matters: without the link the screen just shows no QR
+            log.warning("ticket %s shown without its phone QR: %s", ticket.number, exc)
+
+        self.app.worker.submit(lambda: calls.ticket_qr(settings, ticket), done, failed)
 
     def _print(self, ticket, reprint: bool, ahead: int | None = None) -> None:
         self.state = PrintState.PRINTING
@@ -99,6 +132,7 @@ class TicketScreen(KioskScreen):
         self.ticket_id, self.number, self.state, self.ahead = 0, "", PrintState.NONE, 0
         self.name_id = self.name_en = self.counter = ""
         self._ticket = None
+        self.qr = None
 
     screenshot_states = ("failed",)
 
@@ -109,3 +143,5 @@ class TicketScreen(KioskScreen):
         self.name_id, self.name_en, self.counter = service.name_id, service.name_en, service.counter
         self.ahead = 3
         self.state = state or PrintState.PRINTED
+        self.qr = qr_texture(f"{self.app.settings.web.public_url.rstrip('/') or 'https://pst.example'}/q/"
+                             "Xk2vQ9mR4tLw8ZpN1cHs7A")
