@@ -67,3 +67,50 @@ def test_desk_call_reaches_display_voice_and_phone(web_rt, browser):
         assert "status-called" in phone.get_attribute("#card", "class")
         assert not [e for e in errors if "Content Security Policy" in e]
         print(f"call seen on the display {seen_after * 1000:.0f} ms after the click (incl. the desk's page load)")
+
+
+def test_desk_hands_back_an_id_card_after_checking_its_number(web_rt, browser):
+    from kiosk.core import identity, lockers
+    from kiosk.core.clock import to_utc_naive
+    from kiosk.core.models import Locker, LockerAssignment, Visit, Visitor
+
+    nik = "3271014506900001"
+    key = identity.load_key(web_rt.settings.storage.data_dir)
+
+    def new_locker(name: str) -> str:
+        now = to_utc_naive(web_rt.clock.now())
+        person = Visitor.create(full_name=name, created_at=now, last_visit_at=now)
+        visit = Visit.create(visitor=person, kiosk="k", started_at=now, guestbook_completed_at=now)
+        return lockers.assign(web_rt.db, web_rt.clock, visit.id, identity.protect(key, "ktp", nik if name == "Siti"
+                                                                                    else "3578010101000002"))
+
+    label = new_locker("Siti")
+    with live_server(web_rt) as base:                     # the poller on: a locker taken at a kiosk shows up
+        desk = browser.new_context().new_page()
+        errors: list[str] = []
+        desk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        desk.goto(f"{base}/desk/lockers")
+        assert "/login" in desk.url
+        desk.fill("input[name=name]", "budi")
+        desk.fill("input[name=password]", PASSWORD)
+        desk.click("button[type=submit].primary")
+        desk.wait_for_url(f"{base}/desk/lockers")
+        row = f"#locker-{label}"
+        assert "3271********0001" in desk.text_content(row) and nik not in desk.content()
+
+        other = new_locker("Budi")                          # another visitor takes a locker at the kiosk
+        desk.wait_for_selector(f"#locker-{other}", timeout=10000)
+
+        desk.fill(f"{row} input[name=id_number]", "3271014506900009")           # not the card in hand
+        desk.click(f"{row} button[type=submit]")
+        desk.wait_for_selector("#notice")
+        assert "tidak cocok" in desk.text_content("#notice") and desk.query_selector(row) is not None
+
+        desk.fill(f"{row} input[name=id_number]", "3271 0145 0690 0001")
+        desk.click(f"{row} button[type=submit]")
+        desk.wait_for_selector(row, state="detached")
+        assert f"Loker {label} dikosongkan" in desk.text_content("#notice")
+        assert desk.query_selector(f"#locker-{other}") is not None
+        released = LockerAssignment.select().join(Locker).where(Locker.label == label).get()
+        assert released.released_at is not None and released.id_card_returned_at is not None
+        assert not [e for e in errors if "Content Security Policy" in e]
