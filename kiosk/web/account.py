@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk.core import account_rights, accounts, outbox, privacy
+from kiosk.core import account_rights, accounts, online_download, outbox, privacy
 from kiosk.core.errors import KioskError, ValidationError
 from kiosk.i18n import N_, gettext_for
 from kiosk.web.pages import address, checked_form, lang_of, render
@@ -46,7 +46,7 @@ def _safe_next(target: str) -> str:
     return target
 
 
-async def _send_now(request: Request, sent: accounts.Sent) -> bool:
+async def send_now(request: Request, sent: accounts.Sent) -> bool:
     """Try the stored mail once; True when the server took it. Anything else leaves it queued in the outbox."""
     if sent.mail_id is None:
         return True          # nothing was due; the page answers as if sent (a guesser learns nothing)
@@ -81,7 +81,7 @@ async def register(request: Request):
                                        lang_of(request))
     except ValidationError as exc:
         return _register_view(request, {k: data[k] for k in FIELDS}, exc.errors, status=400)
-    delivered = await _send_now(request, sent)
+    delivered = await send_now(request, sent)
     return render(request, "account_message.html", heading=N_("Check your e-mail"), delivered=delivered,
                   text=T_CHECK_MAIL)
 
@@ -128,7 +128,8 @@ async def home(request: Request):
     account = await current_account(request)
     if account is None:
         return _login_redirect(request)
-    return render(request, "account.html", account=account, error="")
+    downloads = await run_in_threadpool(online_download.downloads_of, request.app.state.rt.clock, account.id)
+    return render(request, "account.html", account=account, error="", downloads=downloads)
 
 
 async def resend(request: Request):
@@ -138,7 +139,7 @@ async def resend(request: Request):
         return _login_redirect(request)
     rt = request.app.state.rt
     sent = await run_in_threadpool(accounts.resend_verification, rt.settings, rt.clock, account.id, lang_of(request))
-    delivered = await _send_now(request, sent)
+    delivered = await send_now(request, sent)
     return render(request, "account_message.html", heading=N_("Check your e-mail"), delivered=delivered,
                   text=T_CHECK_MAIL)
 
@@ -161,7 +162,8 @@ async def delete(request: Request):
     try:
         await run_in_threadpool(account_rights.delete, account.id, str(form.get("password") or "")[:1000])
     except accounts.LoginRefused:
-        return render(request, "account.html", status_code=401, account=account,
+        downloads = await run_in_threadpool(online_download.downloads_of, request.app.state.rt.clock, account.id)
+        return render(request, "account.html", status_code=401, account=account, downloads=downloads,
                       error=gettext_for(lang_of(request), accounts.LoginRefused.visitor_message))
     request.session.pop("account_id", None)
     return render(request, "account_message.html", heading=N_("Your account is deleted"), delivered=True,
@@ -183,7 +185,7 @@ async def forgot(request: Request):
     except ValidationError as exc:
         return render(request, "account_forgot.html", status_code=400, email=email,
                       error=gettext_for(lang_of(request), exc.errors["email"]))
-    delivered = await _send_now(request, sent)
+    delivered = await send_now(request, sent)
     return render(request, "account_message.html", heading=N_("Check your e-mail"), delivered=delivered,
                   text=N_("If this e-mail address has an account, we sent it a link to choose a new password."))
 

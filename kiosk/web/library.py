@@ -12,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk.core import catalog, online, search
-from kiosk.core.errors import NotFound
+from kiosk.core import catalog, online, online_download, search, softcopy
+from kiosk.core.clock import local
+from kiosk.core import accounts
+from kiosk.core.errors import NotFound, ValidationError
 from kiosk.core.subjects import subject_name
-from kiosk.web.account import current_account
-from kiosk.web.pages import lang_of, render
+from kiosk.i18n import gettext_for
+from kiosk.web.account import current_account, send_now
+from kiosk.web.pages import address, checked_form, lang_of, render
 
 PAGE_SIZE = 24
 QUERY_MAX = 200
@@ -59,9 +62,61 @@ async def results(request: Request):
                   subject_name=subject_name)
 
 
+def _purposes(request: Request) -> list[tuple[str, str]]:
+    lang = lang_of(request)
+    return [(c.code, c.en if lang == "en" else c.id) for c in request.app.state.rt.settings.guestbook.purposes]
+
+
+def _pub_view(request: Request, pub, account, status_code: int = 200, errors: dict | None = None,
+              values: dict | None = None):
+    lang = lang_of(request)
+    return render(request, "library_pub.html", status_code=status_code, pub=pub, subject_name=subject_name,
+                  account=account, offered=softcopy.refusal_reason(pub) is None, purposes=_purposes(request),
+                  errors={k: gettext_for(lang, v) for k, v in (errors or {}).items()}, values=values or {})
+
+
 async def publication(request: Request):
+    account = await current_account(request)
     pub = await run_in_threadpool(catalog.get, _pub_id(request))
-    return render(request, "library_pub.html", pub=pub, subject_name=subject_name)
+    return _pub_view(request, pub, account)
+
+
+async def download(request: Request):
+    """The download menu's form: a stamped copy for this account (and by e-mail when asked)."""
+    form = await checked_form(request)
+    account = await current_account(request)
+    if account is None:
+        return RedirectResponse("/account/login?next=" + request.url.path.rsplit("/", 1)[0], status_code=303)
+    rt = request.app.state.rt
+    pub_id = _pub_id(request)
+    values = {"purpose": str(form.get("purpose") or "")[:40], "purpose_text": str(form.get("purpose_text") or "")[:400],
+              "by_email": form.get("by_email") == "yes"}
+    try:
+        done = await run_in_threadpool(
+            online_download.request_download, rt.settings, rt.clock, account.id, pub_id,
+            purpose_code=values["purpose"], purpose_text=values["purpose_text"],
+            terms_accepted=form.get("terms") == "yes", by_email=values["by_email"], address=address(request),
+            language=lang_of(request))
+    except ValidationError as exc:
+        pub = await run_in_threadpool(catalog.get, pub_id)
+        return _pub_view(request, pub, account, 400, exc.errors, values)
+    delivered = await send_now(request, accounts.Sent(done.mail_id)) if done.mail_id else True
+    expires = local(done.expires_at, rt.settings.office.timezone)
+    return render(request, "library_download.html", done=done, by_email=values["by_email"], delivered=delivered,
+                  expires=f"{expires:%d-%m-%Y %H:%M}")
+
+
+async def download_file(request: Request):
+    account = await current_account(request)
+    if account is None:
+        raise NotFound("download asked without a session")
+    raw = request.path_params["download_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound(f"no download {raw[:20]!r}")
+    rt = request.app.state.rt
+    path, name = await run_in_threadpool(online_download.file_for, rt.clock, account.id, int(raw))
+    return FileResponse(path, media_type="application/pdf", filename=name,
+                        headers={"Cache-Control": "private, no-store"})
 
 
 async def cover(request: Request):
@@ -109,4 +164,6 @@ routes = [
     Route("/library/p/{pub_id:str}/cover.jpg", cover, methods=["GET"]),
     Route("/library/p/{pub_id:str}/read", read, methods=["GET"]),
     Route("/library/p/{pub_id:str}/page/{page:str}.jpg", page_image, methods=["GET"]),
+    Route("/library/p/{pub_id:str}/download", download, methods=["POST"]),
+    Route("/library/downloads/{download_id:str}.pdf", download_file, methods=["GET"]),
 ]

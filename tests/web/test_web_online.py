@@ -129,3 +129,124 @@ def test_a_changed_file_is_rendered_again(runtime, tmp_path):
     pub.content_hash = "changed"
     pub.save()
     assert client.get(f"/library/p/{pub.id}/page/1.jpg").content != first
+
+
+# --- the download menu ---
+
+def download(client, pub_id, **changes):
+    page = client.get("/account").text
+    data = {"csrf": csrf_of(page), "purpose": "skripsi", "purpose_text": "bab 2", "terms": "yes", **changes}
+    return client.post(f"/library/p/{pub_id}/download", data=data, follow_redirects=False)
+
+
+FILE_LINK = re.compile(r'href="(/library/downloads/(\d+)\.pdf)"')
+
+
+def test_a_verified_account_downloads_a_stamped_copy_only_it_can_fetch(runtime, tmp_path, clock):
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from kiosk.core.models import SoftcopyRequest
+
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026", pages=3)
+    make_account(runtime)
+    make_account(runtime, email="budi@example.com")
+    client = logged_in(runtime)
+    assert 'action="/library/p/%d/download"' % pub.id in client.get(f"/library/p/{pub.id}").text
+    done = download(client, pub.id)
+    assert done.status_code == 200 and "Softcopy Anda sudah siap" in done.text
+    link, download_id = FILE_LINK.search(done.text).groups()
+    r = client.get(link)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "attachment" in r.headers["content-disposition"] and "no-store" in r.headers["cache-control"]
+    out = tmp_path / "got.pdf"
+    out.write_bytes(r.content)
+    request = SoftcopyRequest.get()
+    assert request.status == "sent" and request.email == "siti.rahma@example.com"
+    for page in PdfReader(out).pages:
+        text = page.extract_text()
+        assert "Siti Rahma" in text and "siti.rahma@example.com" in text and request.number in text
+    if shutil.which("qpdf"):
+        assert subprocess.run(["qpdf", "--check", str(out)], capture_output=True).returncode == 0
+    # listed on the account page
+    assert link in client.get("/account").text
+    # another account, no session, unknown id, garbage: the same 404
+    other = logged_in(runtime, "budi@example.com")
+    anon = TestClient(create_app(runtime, poll=False))
+    for c, path in ((other, link), (anon, link), (client, "/library/downloads/999.pdf"),
+                    (client, "/library/downloads/abc.pdf"), (client, f"/library/downloads/-{download_id}.pdf")):
+        assert c.get(path).status_code == 404, path
+    # expired after [online] download_link_hours
+    clock.advance(runtime.settings.online.download_link_hours * 3600 + 1)
+    assert client.get(link).status_code == 404
+    from kiosk.core import online_download
+    assert online_download.purge_expired(clock) == 1
+    assert "kedaluwarsa" in client.get("/account").text
+
+
+def test_unverified_accounts_and_read_only_publications_get_no_download(runtime, tmp_path):
+    from kiosk.core.models import SoftcopyRequest
+
+    pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026")
+    ro = add_publication(tmp_path / "docs", "Rahasia Baca Saja", read_only=True)
+    make_account(runtime, verified=False)
+    client = logged_in(runtime)
+    page = client.get(f"/library/p/{pub.id}").text
+    assert 'id="need-verify"' in page and "/download" not in page
+    r = download(client, pub.id)
+    assert r.status_code == 400 and "konfirmasi alamat e-mail" in r.text
+    make_account(runtime, email="budi@example.com")
+    verified = logged_in(runtime, "budi@example.com")
+    assert 'id="download"' not in verified.get(f"/library/p/{ro.id}").text
+    r = download(verified, ro.id)
+    assert r.status_code == 400
+    assert SoftcopyRequest.select().count() == 0
+
+
+def test_download_form_errors_csrf_and_the_daily_limit_per_account(tmp_path, clock):
+    from helpers import make_runtime
+    from kiosk.core.models import SoftcopyRequest
+
+    rt = make_runtime(tmp_path, clock=clock, replace={"downloads_per_account_per_day = 5":
+                                                      "downloads_per_account_per_day = 2"})
+    try:
+        pubs = [add_publication(tmp_path / "docs", f"Statistik {n}") for n in range(3)]
+        make_account(rt)
+        client = logged_in(rt)
+        r = download(client, pubs[0].id, terms="", purpose="", purpose_text="")
+        assert r.status_code == 400 and 'id="err-terms"' in r.text and 'id="err-purpose"' in r.text
+        r = client.post(f"/library/p/{pubs[0].id}/download", data={"purpose": "skripsi", "terms": "yes"})
+        assert r.status_code == 403
+        assert download(client, pubs[0].id).status_code == 200
+        assert download(client, pubs[1].id).status_code == 200
+        third = download(client, pubs[2].id)
+        assert third.status_code == 400 and "sebanyak yang diperbolehkan untuk satu akun" in third.text
+        assert SoftcopyRequest.select().count() == 2
+        clock.advance(24 * 3600)
+        assert download(client, pubs[2].id).status_code == 200
+    finally:
+        rt.close()
+
+
+def test_also_by_email_through_the_outbox(tmp_path, clock):
+    from helpers import make_runtime
+    from pg_server import free_port
+    from smtp_helpers import Server, mail_config
+
+    port = free_port()
+    server = Server(port).start()
+    rt = make_runtime(tmp_path, clock=clock, replace=mail_config(port, timeout_s=3))
+    try:
+        pub = add_publication(tmp_path / "docs", "Statistik Daerah 2026")
+        make_account(rt)
+        client = logged_in(rt)
+        done = download(client, pub.id, by_email="yes")
+        assert done.status_code == 200 and 'id="mailed"' in done.text
+        [(_f, to, raw)] = server.sink.received
+        assert to == ["siti.rahma@example.com"] and b"application/pdf" in raw
+        assert FILE_LINK.search(done.text)       # and the download too
+    finally:
+        rt.close()
+        server.stop()
