@@ -59,11 +59,11 @@ def _command_module(argv: list[str]) -> str | None:
     return None
 
 
-def _setup_logging(args) -> Path | None:
+def _setup_logging(args):
     """Once, for every command: the rotating file in the data folder gets the configured level;
     stderr gets errors only (a staff command prints its own one line) or everything (``kiosk run``
     under journald, ``--debug``).
-    Without a readable config, stderr only."""
+    Without a readable config, stderr only. Returns the log file and the settings (loaded once)."""
     from kiosk.core import config as config_mod
     from kiosk.core.logs import setup_logging
 
@@ -72,18 +72,18 @@ def _setup_logging(args) -> Path | None:
         settings = config_mod.load(args.config)
     except KioskError:
         setup_logging(None, level or "WARNING", to_stderr=True)
-        return None
+        return None, None
     stderr_level = "DEBUG" if args.debug else (settings.storage.log_level if args.command == "run" else "ERROR")
     try:
         return setup_logging(settings.storage.data_dir, level or settings.storage.log_level,
-                             stderr_level=stderr_level)
+                             stderr_level=stderr_level), settings
     except OSError:
         # a read-only or missing data folder must not stop a read-only command: log to stderr only
         setup_logging(None, level or settings.storage.log_level, stderr_level=stderr_level)
-        return None
+        return None, settings
 
 
-def _run(args) -> int:
+def _run(args, settings) -> int:
     need = getattr(args, "runtime", "write")
     if need is None:
         code = int(args.func(args) or 0)
@@ -91,7 +91,7 @@ def _run(args) -> int:
         return code
     from kiosk.runtime import open_runtime
 
-    rt = open_runtime(args.config, read_only=(need == "read"))
+    rt = open_runtime(settings if settings is not None else args.config, read_only=(need == "read"))
     try:
         code = int(args.func(args, rt) or 0)
         # a pipe closed by its reader shows at the flush: let it happen here, where it is handled
@@ -105,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    log_file = _setup_logging(args)
+    log_file, settings = _setup_logging(args)
     try:
-        return _run(args)
+        return _run(args, settings)
     except KioskError as exc:
         if args.debug:
             raise

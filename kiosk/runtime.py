@@ -106,13 +106,13 @@ class Runtime:
             self.db.close()
 
 
-def open_runtime(config_path: Path | str, clock: Clock | None = None, *, read_only: bool = False,
+def open_runtime(config: Path | str | Settings, clock: Clock | None = None, *, read_only: bool = False,
                  check_schema: bool = True) -> Runtime:
     """Load the config and open the database, writing nothing.
 
     ``read_only`` is for commands that only read: on a read-only disk they still work. The schema is
     checked (one query) so an out-of-date database says "run kiosk init" instead of failing later."""
-    settings = config_mod.load(config_path)
+    settings = config if isinstance(config, Settings) else config_mod.load(config)
     db = db_mod.open_database(settings, read_only=read_only)
     try:
         if check_schema:
