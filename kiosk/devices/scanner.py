@@ -52,14 +52,27 @@ def _new_name(work_dir: Path, suffix: str) -> Path:
     return work_dir / f"raw-{uuid.uuid4().hex[:12]}{suffix}"
 
 
-def _wait_unreaped(pid: int, timeout: float) -> bool:
-    """Whether process ``pid`` ended within ``timeout`` s, leaving it a zombie (reaped by the caller)."""
+FAILED_MARKS = (b"sane_read:", b"sane_start:", b"open of device")
+GRACE_S = 2.0        # once scanimage has said what failed, how long it may take to stop
+
+
+def _wait_unreaped(pid: int, timeout: float, err) -> bool:
+    """Whether process ``pid`` ended (leaving it a zombie, reaped by the caller) before ``timeout`` s —
+    or, once it has written a failure to ``err``, within ``GRACE_S`` of that: scanimage sometimes hangs
+    cancelling a failed scan (seen with SANE's test backend), and the failure is known by then."""
     deadline = time.monotonic() + timeout
+    told = False
     while True:
         if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
             return True
-        if time.monotonic() >= deadline:
-            return False
+        now = time.monotonic()
+        if not told:
+            err.seek(0)
+            said = err.read()
+            if any(mark in said for mark in FAILED_MARKS):
+                told, deadline = True, min(deadline, now + GRACE_S)
+        if now >= deadline:
+            return told      # it said what failed: that, not "no answer", is the fault
         time.sleep(0.01)
 
 
@@ -77,7 +90,7 @@ class SaneScanner:
         outlives scanimage and would hold a pipe open (waiting for its EOF hung until the timeout); the
         whole group is killed when scanimage ends or times out, so no driver process is left behind."""
         cmd = [self.scanimage] + (["-d", self.device] if self.device else []) + args
-        with tempfile.TemporaryFile() as err:
+        with tempfile.TemporaryFile(mode="a+b") as err:     # O_APPEND: reading it never moves where it writes
             try:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                         start_new_session=True)
@@ -85,7 +98,7 @@ class SaneScanner:
                 raise ScannerError(f"{self.scanimage} not found (install Debian's sane-utils)",
                                    ScanFault.NO_SCANNER) from None
             try:
-                ended = _wait_unreaped(proc.pid, timeout)
+                ended = _wait_unreaped(proc.pid, timeout, err)
             finally:
                 # scanimage is not reaped yet, so its group id cannot have been reused: safe to kill
                 try:
@@ -93,7 +106,7 @@ class SaneScanner:
                 except ProcessLookupError:
                     pass
                 code = proc.wait()
-            if not ended:      # a driver stuck in sane_read, or a network scanner gone
+            if not ended:      # a driver stuck in sane_read, or a network scanner gone, and silent
                 raise ScannerError(f"scanner {self.device or '(default)'}: no answer within {timeout:g} s",
                                    ScanFault.LOST)
             err.seek(0)
