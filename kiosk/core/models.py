@@ -202,6 +202,8 @@ class SurveyResponse(BaseModel):
     ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="survey_responses", on_delete="SET NULL")
     # Kept apart from the links above so a response stays official (or not) if a link is ever cleared.
     source = CharField(max_length=10, default=ResponseSource.WALK_UP, index=True)   # ResponseSource
+    # "<account id>:<period>" for an online response (``kiosk.core.online_feedback``): one per account a period
+    online_key = CharField(max_length=40, null=True, unique=True)
     kiosk = CharField(max_length=40)
     language = CharField(max_length=2, default="id")
     u1 = SmallIntegerField()

@@ -39,6 +39,7 @@ class ResponseSource(StrEnum):
     VISIT = "visit"          # a guestbook visit: in the official IKM, once per visit
     TICKET = "ticket"        # a queue ticket without a guestbook: in the official IKM, once per ticket
     WALK_UP = "walk_up"      # neither: stored and reported apart, never in the official IKM
+    ONLINE = "online"        # a library account on the web: in the official IKM, once per account per period
 
 
 class ComplaintStatus(StrEnum):
