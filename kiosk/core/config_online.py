@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.core.configkit import Int, setting
+from kiosk.core.configkit import Int, Text, setting
 
 
 @dataclass(frozen=True)
@@ -18,3 +18,7 @@ class OnlineSettings:
     attempts_per_address_per_hour: int = setting(
         30, Int(3, 10000), "Registrations, logins and reset requests one network address may make an hour "
         "(an office's shared Wi-Fi is one address: keep it generous)")
+    survey_period: str = setting("semester", Text(choices=("month", "quarter", "semester", "year")),
+                                 "An account rates the service (SKM) once per this period; the response counts in "
+                                 "the official IKM like one visit's")
+    complaints_per_account_per_day: int = setting(3, Int(1, 50), "Complaints one account may send online a day")
