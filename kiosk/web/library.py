@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kiosk.core import catalog, online, online_download, search, softcopy
+from kiosk.core import catalog, complaints, online, online_download, online_feedback, search, softcopy, survey
 from kiosk.core.clock import local
 from kiosk.core import accounts
 from kiosk.core.errors import NotFound, ValidationError
@@ -157,6 +157,66 @@ async def page_image(request: Request):
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
+async def rate_page(request: Request):
+    account = await current_account(request)
+    if account is None:
+        return RedirectResponse("/account/login?next=/library/rate", status_code=303)
+    rt = request.app.state.rt
+    done = await run_in_threadpool(online_feedback.has_rated, rt.settings, rt.clock, account.id)
+    return render(request, "library_rate.html", elements=survey.ELEMENTS, scale=survey.SCALE, done=done,
+                  error="", chosen={}, comment="")
+
+
+async def rate(request: Request):
+    form = await checked_form(request)
+    account = await current_account(request)
+    if account is None:
+        return RedirectResponse("/account/login?next=/library/rate", status_code=303)
+    rt = request.app.state.rt
+    chosen = {e.field: str(form.get(e.field) or "") for e in survey.ELEMENTS}
+    scores = [int(v) if v in ("1", "2", "3", "4") else 0 for v in chosen.values()]
+    comment = str(form.get("comment") or "")[:2000]
+    try:
+        await run_in_threadpool(online_feedback.rate, rt.settings, rt.clock, account.id, scores, comment,
+                                lang_of(request))
+    except ValidationError as exc:
+        return render(request, "library_rate.html", status_code=400, elements=survey.ELEMENTS, scale=survey.SCALE,
+                      done=False, error=gettext_for(lang_of(request), next(iter(exc.errors.values()))),
+                      chosen=chosen, comment=comment)
+    return render(request, "library_rate.html", elements=survey.ELEMENTS, scale=survey.SCALE, done=True,
+                  thanks=True, error="", chosen={}, comment="")
+
+
+def _complain_view(request: Request, status_code: int = 200, errors: dict | None = None, values: dict | None = None,
+                   reference: str = ""):
+    lang = lang_of(request)
+    channels = [(ch.label(lang), ch.contact) for ch in request.app.state.rt.settings.complaints.channels]
+    return render(request, "library_complain.html", status_code=status_code, categories=complaints.CATEGORIES,
+                  channels=channels, errors={k: gettext_for(lang, v) for k, v in (errors or {}).items()},
+                  values=values or {}, reference=reference)
+
+
+async def complain_page(request: Request):
+    if await current_account(request) is None:
+        return RedirectResponse("/account/login?next=/library/complain", status_code=303)
+    return _complain_view(request)
+
+
+async def complain(request: Request):
+    form = await checked_form(request)
+    account = await current_account(request)
+    if account is None:
+        return RedirectResponse("/account/login?next=/library/complain", status_code=303)
+    rt = request.app.state.rt
+    values = {"category": str(form.get("category") or "")[:20], "text": str(form.get("text") or "")[:4000]}
+    try:
+        row = await run_in_threadpool(online_feedback.complain, rt.settings, rt.clock, account.id, values["category"],
+                                      values["text"], lang_of(request))
+    except ValidationError as exc:
+        return _complain_view(request, 400, exc.errors, values)
+    return _complain_view(request, reference=row.reference)
+
+
 routes = [
     Route("/library", home, methods=["GET"]),
     Route("/library/search", results, methods=["GET"]),
@@ -166,4 +226,8 @@ routes = [
     Route("/library/p/{pub_id:str}/page/{page:str}.jpg", page_image, methods=["GET"]),
     Route("/library/p/{pub_id:str}/download", download, methods=["POST"]),
     Route("/library/downloads/{download_id:str}.pdf", download_file, methods=["GET"]),
+    Route("/library/rate", rate_page, methods=["GET"]),
+    Route("/library/rate", rate, methods=["POST"]),
+    Route("/library/complain", complain_page, methods=["GET"]),
+    Route("/library/complain", complain, methods=["POST"]),
 ]

@@ -250,3 +250,72 @@ def test_also_by_email_through_the_outbox(tmp_path, clock):
     finally:
         rt.close()
         server.stop()
+
+
+# --- rate and complain ---
+
+def rate(client, **changes):
+    data = {"csrf": csrf_of(client.get("/account").text), **{f"u{n}": "4" for n in range(1, 10)}, **changes}
+    return client.post("/library/rate", data=data, follow_redirects=False)
+
+
+def test_an_account_rates_once_per_period_and_counts_in_the_official_ikm(runtime, tmp_path, clock):
+    import datetime as dt
+
+    from kiosk.core import survey
+    from kiosk.core.models import SurveyResponse
+
+    make_account(runtime)
+    client = logged_in(runtime)
+    missing = rate(client, u9="")
+    assert missing.status_code == 400 and SurveyResponse.select().count() == 0
+    done = rate(client, u1="3", comment="<b>ramah</b>")
+    assert done.status_code == 200 and 'id="thanks"' in done.text
+    assert 'id="already"' in client.get("/library/rate").text
+    again = rate(client)
+    assert again.status_code == 400 and "sudah menilai" in again.text
+    assert SurveyResponse.select().count() == 1
+    row = SurveyResponse.get()
+    assert row.source == "online" and row.u1 == 3 and row.u9 == 4 and row.occupation == ""
+    start, end = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
+    assert [r.id for r in survey.responses_between(start, end)] == [row.id]          # official
+    assert list(survey.responses_between(start, end, official=False)) == []
+    # another account is another service user
+    make_account(runtime, email="budi@example.com")
+    assert rate(logged_in(runtime, "budi@example.com")).status_code == 200
+    # the next period (default: semester) opens a new answer
+    clock.advance(200 * 24 * 3600)
+    assert rate(client).status_code == 200
+    assert SurveyResponse.select().count() == 3
+
+
+def test_complaint_online_gets_a_reference_and_the_channels(tmp_path, clock):
+    from helpers import make_runtime
+    from kiosk.core.models import Complaint
+
+    rt = make_runtime(tmp_path, clock=clock, replace={"complaints_per_account_per_day = 3":
+                                                      "complaints_per_account_per_day = 2"})
+    try:
+        make_account(rt)
+        client = logged_in(rt)
+        anon = TestClient(create_app(rt, poll=False))
+        assert anon.get("/library/complain", follow_redirects=False).status_code == 303
+
+        def send(**data):
+            token = csrf_of(client.get("/library/complain").text)
+            return client.post("/library/complain", data={"csrf": token, **data}, follow_redirects=False)
+
+        bad = send(category="nope", text="short")
+        assert bad.status_code == 400 and 'id="err-category"' in bad.text and 'id="err-text"' in bad.text
+        ok = send(category="service", text="<script>x</script> antrean terlalu lama hari ini")
+        assert ok.status_code == 200
+        ref = re.search(r"Nomor referensi: (ADU-\d{8}-\d{4})", ok.text).group(1)
+        assert "<script>x" not in ok.text and "SP4N-LAPOR!" in ok.text
+        row = Complaint.get(Complaint.reference == ref)
+        assert row.contact == "siti.rahma@example.com" and row.kiosk == "web"
+        assert send(category="staff", text="kedua kalinya mengeluh").status_code == 200
+        third = send(category="other", text="ketiga kalinya mengeluh")
+        assert third.status_code == 400 and "sebanyak yang kami terima" in third.text
+        assert Complaint.select().count() == 2
+    finally:
+        rt.close()
