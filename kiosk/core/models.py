@@ -359,6 +359,11 @@ class CheckinToken(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
     visit_id = IntegerField(null=True)                  # the visit the phone's form made
+    # what the kiosk session had when it showed the code: the phone's visit gets the same
+    ticket_id = IntegerField(null=True)
+    consent_at = DateTimeField(null=True)
+    consent_version = CharField(max_length=20, default="")
+    language = CharField(max_length=2, default="id")
 
 
 MODELS: tuple[type[BaseModel], ...] = (
