@@ -27,7 +27,7 @@ from kiosk.core import calls, health
 from kiosk.core.errors import TRY_AGAIN, KioskError, N_, NotFound, StorageError
 from kiosk.i18n import gettext_for
 from kiosk.runtime import Runtime
-from kiosk.web import account, admin, auth, desk, desk_panels, desk_reports, display, library, phone
+from kiosk.web import account, admin, auth, checkin, desk, desk_panels, desk_reports, display, library, phone
 from kiosk.web.hub import Hub
 from kiosk.web.pages import HERE, LoginRequired, lang_of, render
 
@@ -183,7 +183,7 @@ def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
         Route("/", lambda request: RedirectResponse("/desk", status_code=303)),
         Route("/events", events),
         *auth.routes, *admin.routes, *desk.routes, *desk_panels.routes, *desk_reports.routes,
-        *display.routes, *phone.routes, *library.routes, *account.routes,
+        *display.routes, *phone.routes, *library.routes, *account.routes, *checkin.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
