@@ -272,3 +272,27 @@ def test_backup_share_not_mounted_is_a_fail_and_the_backup_writes_nothing(tmp_pa
     assert list(share.iterdir()) == []             # nothing landed on the kiosk's own disk
     backup = by_name(gather(rt.settings.source))["backup"]
     assert backup.level == Level.FAIL and "mount the backup disk or share" in backup.line
+
+
+def test_a_scanner_that_is_not_there_is_a_fail(tmp_path):
+    # the doctor had no scanner line: a kiosk offering "Scan from a book" with its scanner unplugged said OK
+    if shutil.which("scanimage") is None:
+        pytest.skip("scanimage (Debian sane-utils) is not installed")
+    empty = tmp_path / "sane"
+    empty.mkdir()
+    (empty / "dll.conf").write_text("")          # no backend at all: the device cannot be opened
+    os.environ["SANE_CONFIG_DIR"] = str(empty)
+    try:
+        scanner = {'kind = "none"\n# sane: the device': 'kind = "sane"\n# sane: the device',
+                   'device = ""\n# sane: dots': 'device = "nosuch:0"\n# sane: dots'}
+        path = write_config(tmp_path, replace=scanner)
+        make_runtime(tmp_path, replace=scanner).close()
+        found = by_name(gather(path))
+    finally:
+        del os.environ["SANE_CONFIG_DIR"]
+    assert found["scanner"].level == Level.FAIL and "scanner:" in found["scanner"].line
+
+
+def test_no_scanner_configured_is_ok(runtime):
+    found = by_name(gather(runtime.settings.source))
+    assert found["scanner"].level == Level.OK and "no scanner" in found["scanner"].line

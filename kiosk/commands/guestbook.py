@@ -123,4 +123,10 @@ def cmd_privacy_purge(args, runtime: Runtime) -> int:
           f"{runtime.settings.privacy.retention_days} days (before {before} UTC); "
           f"{result.visits_kept} visit(s) kept for counts; {verb} {result.softcopy_requests} softcopy "
           f"request(s) and the text and contact of {result.complaints} complaint(s)")
+    if not args.dry_run:
+        # scanned pages of a visit that never finished (power cut, crash) may show a visitor's notes
+        from kiosk.core import scan
+        removed = scan.purge_stale(runtime.settings)
+        if removed:
+            print(f"removed {removed} unfinished scan batch(es)")
     return 0

@@ -122,7 +122,8 @@ def gather(config_path: Path, timeout_s: float = health.CHECK_TIMEOUT_S) -> list
     devices = rt or Runtime(settings=settings, db=None, clock=clock)   # the printer and mailer need no database
     try:
         findings += health.run_checks(health.doctor_checks(settings, rt.db if rt else None, devices.printer,
-                                                           devices.mailer, clock.now(), timeout_s))
+                                                           devices.mailer, clock.now(), timeout_s,
+                                                           scanner=devices.scanner))
     finally:
         if rt is not None:
             rt.close()

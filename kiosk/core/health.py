@@ -146,6 +146,15 @@ def check_printer(settings: Settings, printer: Any) -> tuple[Level, str]:
     return Level.OK, f"printer online, paper ok ({status.detail})"
 
 
+def check_scanner(settings: Settings, scanner: Any) -> tuple[Level, str]:
+    if settings.scanner.kind == "none":
+        return Level.OK, "no scanner on this kiosk ([scanner] kind = \"none\")"
+    try:
+        return Level.OK, scanner.status()
+    except KioskError as exc:
+        return Level.FAIL, f"scanner: {' '.join(str(exc).split())} — check its power and cable, or the scan folder"
+
+
 def check_mail(settings: Settings, mailer: Any) -> tuple[Level, str]:
     if not settings.mail.enabled:
         return Level.OK, "e-mail is off (mail.enabled = false): softcopies stay in the outbox"
@@ -259,7 +268,8 @@ def check_clock(now: dt.datetime) -> tuple[Level, str]:
 
 
 def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer: Any,
-                  now: dt.datetime, timeout_s: float = CHECK_TIMEOUT_S) -> list[tuple[str, Check, float]]:
+                  now: dt.datetime, timeout_s: float = CHECK_TIMEOUT_S,
+                  scanner: Any = None) -> list[tuple[str, Check, float]]:
     """Every check of issue 13 but the config's (the caller loaded it); without a database the ones
     that need it are left out (the database check has said why)."""
     checks: list[tuple[str, Check, float]] = [
@@ -268,6 +278,8 @@ def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer:
         ("disk", lambda: check_disk(settings), timeout_s),
         ("backup", lambda: check_backup(settings, now), timeout_s),
     ]
+    if scanner is not None:
+        checks.insert(2, ("scanner", lambda: check_scanner(settings, scanner), timeout_s))
     if db is not None:
         checks[:0] = [("database", _closing(db, lambda: check_database(db)), timeout_s * 3),
                       ("schema", _closing(db, lambda: check_schema(db)), timeout_s)]

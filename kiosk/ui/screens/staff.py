@@ -82,7 +82,8 @@ class StaffScreen(KioskScreen):
         run = self._run
 
         def job() -> list[health.Finding]:
-            return health.run_checks(health.doctor_checks(rt.settings, rt.db, rt.printer, rt.mailer, rt.clock.now()))
+            return health.run_checks(health.doctor_checks(rt.settings, rt.db, rt.printer, rt.mailer, rt.clock.now(),
+                                                         scanner=rt.scanner))
 
         def done(findings: list[health.Finding]) -> None:
             if run == self._run:         # an older run (a second tap) is not shown over a newer one
