@@ -400,3 +400,72 @@ class LobbyShellTest(KioskUITest):
         app.finish_visit()
         self.advance_frames(2)
         assert not app.high_contrast and tuple(app.colors["text"]) == theme_text
+
+
+VISITOR_SCREENS_SKIPPED = {"staff", "staff_pin"}     # staff only: not measured against the visitor rules
+
+
+class ScreenRulesTest(KioskUITest):
+    """Every visitor screen, set up as `kiosk screenshot` shows it, in both languages at 1920×1080:
+    touch targets >= 80 px and 12 px apart (issue 14.4), text contrast against what is behind it (14.3)."""
+
+    def measure(self):
+        from ui.screen_rules import contrast_problems, target_problems
+
+        app = self.start()
+        found: dict[str, list[str]] = {}
+        for name in sorted(app.screen_classes):
+            if name in VISITOR_SCREENS_SKIPPED:
+                continue
+            for lang in ("id", "en"):
+                screen = app.manager.get_screen(name)
+                app.go(name)
+                app.set_language(lang)
+                for state in ("",) + tuple(screen.screenshot_states):
+                    screen.screenshot_setup(state)
+                    self.advance_frames(4)
+                    where = f"{name}{':' + state if state else ''} [{lang}]"
+                    for problem in target_problems(app.root, self.Window.size):
+                        found.setdefault(name, []).append(f"{where}: {problem}")
+                    for problem in contrast_problems(app.root, app.colors["background"]):
+                        found.setdefault(name, []).append(f"{where}: {problem}")
+                app.finish_visit()
+        return found
+
+    def test_every_visitor_screen_meets_the_touch_and_contrast_rules(self):
+        found = self.measure()
+        report = "\n".join(sorted({p for name, problems in found.items() if name not in KNOWN_GAPS
+                                   for p in problems}))
+        assert not report, report
+        # a screen listed below and now fixed: take it off the list, so it stays fixed
+        assert set(KNOWN_GAPS) <= set(found), f"fixed, remove from KNOWN_GAPS: {set(KNOWN_GAPS) - set(found)}"
+
+    def test_the_walk_finds_pale_text_and_small_controls(self):
+        """The rules' own check: the old pale orange on the thanks screen's locker note, and a 58 px key."""
+        from kiosk.core.contrast import _hex
+        from ui.screen_rules import contrast_problems, target_problems
+
+        app = self.start()
+        app.session.locker_label = "L07"
+        app.go("thanks")
+        self.advance_frames(3)
+        assert not contrast_problems(app.root, app.colors["background"])
+        app.colors = dict(app.colors, success=_hex("#7FD8A0"))         # a pale green "Selesai" button
+        self.advance_frames(2)
+        problems = contrast_problems(app.root, app.colors["background"])
+        assert any("Selesai" in p for p in problems), problems
+        self.screen("thanks").ids.done_bar.ids.done.height = 58
+        self.advance_frames(2)
+        assert any("KButton#done('Selesai') is 300x58 px" in p for p in target_problems(app.root, self.Window.size))
+
+
+# Screens of other capabilities still short of the rules (issue 14.3/14.4), each with the change it needs.
+KNOWN_GAPS = {
+    "locker": "locker.kv sets the OnScreenKeyboard's height (320/360 px: keys 65 px): delete that line, the "
+              "keyboard takes its natural_height",
+    "softcopy": "the keyboard sits in a 914 px column (keys 70 px wide): give it the screen's width (11 keys need "
+                "1,040 px); the terms toggle (76 px) and the purpose field (72 px) need 84 px; purpose pills "
+                "62 px tall, 10 px apart: drop their own height/spacing (Pill is 84 px, ChoicePills 16 apart)",
+    "scan": "keyboards in columns of ~1,000 px (keys 68-75 px wide): 1,040 px at least; the page buttons "
+            "(earlier/later/retake/delete) are 8 px apart or overlapping: 12 px",
+}

@@ -20,17 +20,19 @@ from kivy.uix.label import Label
 from kiosk.ui.i18n import _
 from kiosk.ui.icons import glyph
 
+# Eleven key widths per row at most (the action key takes 1.6 on the row of nine letters), so a keyboard
+# 1,040 px wide still has keys 80 px wide with 12 px between them.
 LETTER_ROWS = (
     "1234567890",
     "qwertyuiop",
-    "asdfghjkl'",
-    "zxcvbnm,.-",
+    "asdfghjkl",
+    "zxcvbnm'.-",
 )
 SYMBOL_ROWS = (
     "1234567890",
     "?!/()&%+#:",
-    "-'\".,@_;=*",
-    "<>[]$~|\\^",
+    "-'\".,@_;",
+    "=*<>[]$~\\",
 )
 NUMBER_ROWS = ("123", "456", "789")
 EMAIL_KEYS = ("@", "_", "@gmail.com", ".com", ".co.id", ".ac.id", ".go.id")
@@ -125,6 +127,8 @@ class OnScreenKeyboard(BoxLayout):
             if self.layout == "email":
                 for extra in EMAIL_KEYS:
                     last.add_widget(self._char_key(extra))
+            elif not self.symbols:
+                last.add_widget(self._char_key(","))
             last.add_widget(Key(action="left", icon="arrow-left"))
             if self.layout != "email":        # an address has no spaces: the room goes to the domains
                 last.add_widget(Key(action="space", text=" ", wide=True))
