@@ -14,6 +14,10 @@ class ThanksScreen(KioskScreen):
     returns_home_after = True
     locker_label = StringProperty("")
 
+    def on_kv_post(self, base_widget):
+        # "finish" named the screen's own button before the DoneBar (tests/ui/test_survey_ui.py taps it)
+        self.ids["finish"] = self.ids.done_bar.ids.done
+
     def on_pre_enter(self, *args):
         self.locker_label = self.app.session.locker_label or ""
 
