@@ -9,25 +9,30 @@ import logging
 
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
+from kiosk.core import checkin
 from kiosk.core import guestbook as gb
-from kiosk.core.clock import local
+from kiosk.core.clock import local, to_utc_naive
 from kiosk.core.errors import ValidationError
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.ticket import qr_texture
 
 log = logging.getLogger(__name__)
 
 MSG_CHECK = N_("Please check the fields marked in red.")
 TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
+PHONE_POLL_S = 1.0          # the kiosk asks whether the phone sent the form: it moves on within 2 s
 
 
 class GuestbookScreen(KioskScreen):
     screen_name = "guestbook"
     service_text = StringProperty("")
     returning = BooleanProperty(False)      # the "fill in from your last visit?" offer is shown
+    phone_qr = ObjectProperty(None, allownone=True)   # "Isi dari HP Anda": the one-time link as a QR texture
+    phone_url = StringProperty("")                    # what the QR code says
 
     def on_kv_post(self, base_widget):
         for name in TEXT_INPUTS:
@@ -51,6 +56,80 @@ class GuestbookScreen(KioskScreen):
     def on_enter(self, *args):
         if not self.ids.full_name.text:
             self.ids.full_name.focus = True
+        self.start_phone()
+
+    def on_leave(self, *args):
+        self.stop_phone()
+
+    # --- the same form on the visitor's phone (kiosk.core.checkin) ---
+
+    _phone_poll = None
+    _phone_expires = None
+    _phone_asking = False
+
+    def start_phone(self) -> None:
+        """A fresh one-time link for this session, shown as a QR code; then ask once a second whether the
+        phone sent the form. Nothing is shown when the web address is not set or the database says no."""
+        app = self.app
+        session = app.session
+        key = session.scratch.setdefault("checkin_key", checkin.new_session_key())
+        settings, clock, lang = app.settings, app.runtime.clock, app.lang
+        scratch = session.scratch
+
+        def open_link():
+            return checkin.open_checkin(settings, clock, settings.kiosk.name, key, ticket_id=session.ticket_id,
+                                        consent_at=scratch.get("consent_at"),
+                                        consent_version=str(scratch.get("consent_version", "")), language=lang)
+
+        def show(opened) -> None:
+            if opened is None or self.manager is None or self.manager.current != self.screen_name:
+                return
+            self.phone_url = opened.url + ("?lang=en" if lang == "en" else "")
+            self.phone_qr = qr_texture(self.phone_url)
+            self._phone_expires = opened.expires_at
+            if self._phone_poll is None:
+                self._phone_poll = Clock.schedule_interval(lambda dt: self._ask_phone(key), PHONE_POLL_S)
+
+        self.look_up(open_link, show, "opening a phone check-in")
+
+    def stop_phone(self) -> None:
+        if self._phone_poll is not None:
+            self._phone_poll.cancel()
+            self._phone_poll = None
+        self.phone_qr = None
+        self.phone_url = ""
+        self._phone_asking = False
+
+    def _ask_phone(self, key: str) -> None:
+        if self._phone_asking or self.busy:
+            return      # one question at a time; never while the kiosk's own form is being saved
+        if self._phone_expires is not None and to_utc_naive(self.app.runtime.clock.now()) >= self._phone_expires:
+            self._phone_expires = None
+            self.start_phone()          # the code lived its 10 minutes: show a new one
+        self._phone_asking = True
+        app = self.app
+        session = app.session
+
+        def answered(done) -> None:
+            self._phone_asking = False
+            if done is not None and self._phone_poll is not None and app.session is session:
+                self._phone_sent(done)
+
+        def failed(exc: BaseException) -> None:
+            self._phone_asking = False      # asked again at the next tick; the kiosk's own form still works
+            log.warning("asking whether the phone sent the guestbook failed: %s", exc)
+
+        app.worker.submit(lambda: checkin.done(key), answered, failed)
+
+    def _phone_sent(self, done: checkin.Done) -> None:
+        self.stop_phone()
+        app = self.app
+        app.session.visit_id = done.visit_id
+        app.session.visitor_name = done.full_name
+        app.session.visitor_email = done.email
+        app.session.language = app.lang
+        log.info("guestbook filled on the visitor's phone: visit %d", done.visit_id)
+        app.go_next(self.screen_name)
 
     def on_language(self, lang: str) -> None:
         self.fill_choices()
@@ -60,6 +139,7 @@ class GuestbookScreen(KioskScreen):
 
     def clear(self) -> None:
         super().clear()
+        self.stop_phone()
         for name in gb.CHOICE_FIELDS:
             self.ids[name].value = ""
         self._errors = {}
