@@ -26,7 +26,7 @@ from email.utils import format_datetime
 from typing import Mapping
 
 from argon2 import PasswordHasher
-from peewee import fn
+from peewee import JOIN, fn
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kiosk.core import guestbook, outbox
@@ -388,3 +388,30 @@ def check_own_password(account_id: int, password: str) -> None:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise LoginRefused(f"account {account_id}: wrong password to delete") from None
 
+
+
+# --- one person, walk-in or online ---
+
+def service_users(start: dt.datetime, end: dt.datetime) -> int:
+    """People served in [start, end) (naive UTC), counted once each: walk-in guestbook visits and online
+    accounts that registered, downloaded or rated in the period. An account and a guestbook entry with the
+    same e-mail (both stored lower-cased) are one person; a visit without an e-mail is one person."""
+    from kiosk.core.models import OnlineDownload, SurveyResponse, Visit, Visitor
+
+    people: set[str] = set()
+    walk_ins = (Visit.select(Visit.id, Visitor.email)
+                .join(Visitor, on=(Visit.visitor == Visitor.id), join_type=JOIN.LEFT_OUTER).where(Visit.started_at >= start, Visit.started_at < end).tuples())
+    for visit_id, email in walk_ins:
+        people.add(f"e:{email}" if email else f"v:{visit_id}")
+    active = set(VisitorAccount.select(VisitorAccount.id).where(VisitorAccount.created_at >= start,
+                                                              VisitorAccount.created_at < end).tuples())
+    active |= set(OnlineDownload.select(OnlineDownload.account).where(OnlineDownload.created_at >= start,
+                                                                     OnlineDownload.created_at < end).tuples())
+    rated = SurveyResponse.select(SurveyResponse.online_key).where(
+        SurveyResponse.online_key.is_null(False), SurveyResponse.created_at >= start, SurveyResponse.created_at < end)
+    active |= {(int(key.split(":", 1)[0]),) for (key,) in rated.tuples()}
+    ids = [i for (i,) in active]
+    if ids:
+        people |= {f"e:{email}" for (email,) in VisitorAccount.select(VisitorAccount.email)
+                   .where(VisitorAccount.id.in_(ids)).tuples()}
+    return len(people)

@@ -64,6 +64,7 @@ def request_download(settings: Settings, clock: Clock, account_id: int, pub_id: 
                      language: str = "id") -> Download:
     now = to_utc_naive(clock.now())
     accounts.check_address(settings, now, address)
+    purge_expired(clock)            # expired copies go as new ones are made (no separate timer to forget)
     account = VisitorAccount.get_or_none(VisitorAccount.id == account_id)
     if account is None:
         raise NotFound(f"no account {account_id}")

@@ -236,3 +236,20 @@ def test_english_one_tap_away(rt, smtp):
     page = client.get("/register?lang=en").text
     assert "Privacy notice" in page and "I have read the privacy notice and agree" in page
     assert "Full name" in page
+
+
+def test_an_account_and_a_walk_in_with_the_same_email_are_one_person(rt, smtp, clock):
+    from kiosk.core import accounts
+    from kiosk.core import guestbook as gb
+
+    register(client_for(rt))                 # siti.rahma@example.com registers online
+    entry = gb.validate({"full_name": "Siti Rahma", "email": "SITI.RAHMA@example.com", "phone": "0812 3456 7890",
+                         "gender": "p", "age_group": "20_29", "education": "s1", "occupation": "pelajar",
+                         "institution_type": "universitas", "purpose": "skripsi"}, rt.settings, dt.date(2026, 11, 24))
+    gb.complete(entry, db=rt.db, clock=clock, kiosk="k", language="id", consent_at=clock.now(), consent_version="2026-1")
+    other = gb.validate({"full_name": "Budi", "email": "budi@example.com", "phone": "0812 3456 7891", "gender": "l",
+                         "age_group": "20_29", "education": "s1", "occupation": "pelajar",
+                         "institution_type": "universitas", "purpose": "skripsi"}, rt.settings, dt.date(2026, 11, 24))
+    gb.complete(other, db=rt.db, clock=clock, kiosk="k", language="id", consent_at=clock.now(), consent_version="2026-1")
+    start, end = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
+    assert accounts.service_users(start, end) == 2          # Siti (walk-in + account) and Budi
