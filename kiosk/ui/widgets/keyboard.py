@@ -69,11 +69,15 @@ class OnScreenKeyboard(BoxLayout):
     #: the height its rows need (kv: ``height: self.natural_height``)
     natural_height = NumericProperty(0)
 
+    #: the app's language (kv: ``lang: app.lang``; a binding kv keeps weakly, so a dropped screen's
+    #: keyboard is not held by the app)
+    lang = StringProperty("")
+
     def on_kv_post(self, base_widget):
-        app = App.get_running_app()
-        if app is not None:
-            app.fbind("lang", self._label_action_key)
         self.rebuild()
+
+    def on_lang(self, *args):
+        self._label_action_key()
 
     def on_layout(self, *args):
         self.symbols = False
