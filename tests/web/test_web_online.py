@@ -319,3 +319,87 @@ def test_complaint_online_gets_a_reference_and_the_channels(tmp_path, clock):
         assert Complaint.select().count() == 2
     finally:
         rt.close()
+
+
+# --- the whole visitor's way in a real browser ---
+
+CHROMIUM = __import__("shutil").which("chromium")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+def test_in_chromium_register_verify_login_search_read_download(tmp_path, clock):
+    """Register → the verification mail from a real SMTP server on loopback → verify → log in → search → read
+    a page → download: the PDF carries the account's name on every page and passes qpdf --check."""
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from helpers import make_runtime
+    from pg_server import free_port
+    from smtp_helpers import Server, mail_config
+    from web_helpers import live_server
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    smtp_port, web_port = free_port(), free_port()
+    server = Server(smtp_port).start()
+    rt = make_runtime(tmp_path, clock=clock, replace={
+        **mail_config(smtp_port, timeout_s=3),
+        'public_url = "http://127.0.0.1:8080"': f'public_url = "http://127.0.0.1:{web_port}"'})
+    try:
+        pub = add_publication(tmp_path / "docs", "Statistik Kesejahteraan Rakyat 2026", pages=3)
+        with live_server(rt, port=web_port, poll=False) as base, sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless", "--disable-gpu"])
+            try:
+                context = browser.new_context(accept_downloads=True)
+                page = context.new_page()
+                violations: list[str] = []
+                page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+                page.goto(f"{base}/register")
+                for name, value in (("full_name", "Siti Rahma"), ("email", "siti.rahma@example.com"),
+                                    ("phone", "0812 3456 7890"), ("institution_name", "Universitas Contoh"),
+                                    ("password", PASSWORD), ("password2", PASSWORD)):
+                    page.fill(f"input[name={name}]", value)
+                page.select_option("select[name=occupation]", "pelajar")
+                page.check("input[name=consent]")
+                page.click("form[action='/register'] button[type=submit]")
+                page.wait_for_selector("#heading")
+                assert "Periksa e-mail Anda" in page.text_content("#heading")
+                [(_f, _to, raw)] = server.sink.received
+                import email
+                import email.policy
+                body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+                link = re.search(rf"{re.escape(base)}/account/verify/[A-Za-z0-9_-]+", body).group(0)
+                page.goto(link)
+                assert "E-mail Anda sudah dikonfirmasi" in page.text_content("#heading")
+                page.goto(f"{base}/account/login")
+                page.fill("input[name=email]", "siti.rahma@example.com")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("form[action='/account/login'] button[type=submit]")
+                page.wait_for_selector("#verified")
+                page.fill("#q", "kesejahteraan")
+                page.click("form.lib-search button[type=submit]")
+                page.click(f"a[href='/library/p/{pub.id}']")
+                with page.expect_response(lambda r: "/page/1.jpg" in r.url) as shown:
+                    page.click("#read")
+                assert shown.value.status == 200 and shown.value.headers["content-type"] == "image/jpeg"
+                page.click("a[rel=next]")
+                assert page.url.endswith("page=2&zoom=1")
+                page.goto(f"{base}/library/p/{pub.id}")
+                page.select_option("select[name=purpose]", "skripsi")
+                page.check("input[name=terms]")
+                page.click("form[action$='/download'] button[type=submit]")
+                with page.expect_download() as got:
+                    page.click("#file")
+                saved = tmp_path / "saved.pdf"
+                got.value.save_as(saved)
+                assert violations == []
+            finally:
+                browser.close()
+        for p_ in PdfReader(saved).pages:
+            assert "Siti Rahma" in p_.extract_text()
+        if shutil.which("qpdf"):
+            assert subprocess.run(["qpdf", "--check", str(saved)], capture_output=True).returncode == 0
+    finally:
+        rt.close()
+        server.stop()
