@@ -319,5 +319,7 @@ class GuestbookScreen(KioskScreen):
             self.ids[name].value = value
         self._errors = {"email": gb.MSG_EMAIL_BAD}
         self._set_error("email", gb.MSG_EMAIL_BAD)
+        self.phone_url = "http://192.168.1.10:8080/c/" + "Q" * 43      # the shape of a real one-time link
+        self.phone_qr = qr_texture(self.phone_url)
         # "choices": the form scrolled down to the choice lists, the last field focused
         (self.ids.purpose_detail if state == "choices" else self.ids.email).focus = True
