@@ -88,3 +88,10 @@ def test_hostile_catalogue_text_and_query_are_escaped(runtime, tmp_path):
     for html in (client.get("/library").text, client.get("/library/p/1").text,
                  client.get("/library/search", params={"q": "<b>statistik</b>"}).text):
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>statistik" not in html
+
+
+def test_a_visitors_error_page_leads_back_to_the_library_not_the_desk(runtime):
+    client = _client(runtime)
+    page = client.get("/library/p/424242").text
+    assert 'href="/library"' in page and 'href="/desk"' not in page
+    assert client.get("/account/verify/" + "x" * 43).text.count('href="/desk"') == 0
