@@ -236,12 +236,22 @@ def validate_registration(settings: Settings, form: Mapping[str, str]) -> dict[s
     return out
 
 
+def forget_old(now: dt.datetime) -> int:
+    """Attempts older than a day and links dead for a day go: they only ever served the limits and one use
+    (they hold network addresses, and nothing else needs them). Run as registrations come in."""
+    with write_transaction(database.obj):
+        gone = OnlineAttempt.delete().where(OnlineAttempt.at < now - dt.timedelta(days=1)).execute()
+        gone += AccountToken.delete().where(AccountToken.expires_at < now - dt.timedelta(days=1)).execute()
+    return gone
+
+
 def register(settings: Settings, clock: Clock, form: Mapping[str, str], address: str, lang: str = "id") -> Sent:
     """A new unverified account and its verification mail in the outbox. The answer is the same when the
     e-mail already has an account (that owner is told by mail instead)."""
     now = to_utc_naive(clock.now())
     check_address(settings, now, address)
     fields = validate_registration(settings, form)      # mistakes are not attempts: the visitor retries
+    forget_old(now)
     email = fields["email"]
     password_hash = _hasher.hash(str(form["password"]))
     with write_transaction(database.obj):

@@ -70,6 +70,8 @@ def open_checkin(settings: Settings, clock: Clock, kiosk: str, session_key: str,
     now = to_utc_naive(clock.now())
     token = secrets.token_urlsafe(32)
     with write_transaction(database.obj):
+        # links dead for a day go as new ones are made: nothing else needs them
+        CheckinToken.delete().where(CheckinToken.expires_at < now - dt.timedelta(days=1)).execute()
         CheckinToken.create(token_hash=_hash(token), kiosk=kiosk[:40], session_key=session_key[:64], created_at=now,
                             expires_at=now + LIFETIME, ticket_id=ticket_id,
                             consent_at=to_utc_naive(consent_at) if consent_at else None,

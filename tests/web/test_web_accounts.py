@@ -253,3 +253,16 @@ def test_an_account_and_a_walk_in_with_the_same_email_are_one_person(rt, smtp, c
     gb.complete(other, db=rt.db, clock=clock, kiosk="k", language="id", consent_at=clock.now(), consent_version="2026-1")
     start, end = dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)
     assert accounts.service_users(start, end) == 2          # Siti (walk-in + account) and Budi
+
+
+def test_old_attempts_and_dead_links_are_forgotten(rt, smtp, clock):
+    from kiosk.core.models import AccountToken
+
+    register(client_for(rt))
+    login(client_for(rt), password="wrong password")
+    assert OnlineAttempt.select().count() > 0 and AccountToken.select().count() == 1
+    clock.advance((rt.settings.online.verify_link_hours + 25) * 3600)
+    register(client_for(rt), email="budi@example.com")
+    assert all(a.at > dt.datetime(2000, 1, 1) for a in OnlineAttempt.select())
+    assert OnlineAttempt.select().count() == 2          # only the new registration's (address + mail)
+    assert AccountToken.select().count() == 1           # only Budi's live link

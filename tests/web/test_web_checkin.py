@@ -18,9 +18,9 @@ GOOD = {"full_name": "Siti Nur", "email": "SN@bps.go.id", "phone": "0812 3456 78
         "institution_type": "universitas", "purpose": "skripsi", "purpose_detail": "IPM"}
 
 
-def kiosk_session(rt, lang="id"):
-    ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
-                           issued_at=to_utc_naive(rt.clock.now()))
+def kiosk_session(rt, lang="id", seq=7):
+    ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=seq, number=f"A-{seq:03d}",
+                           kiosk="kiosk-1", issued_at=to_utc_naive(rt.clock.now()))
     key = checkin.new_session_key()
     opened = checkin.open_checkin(rt.settings, rt.clock, "kiosk-1", key, ticket_id=ticket.id,
                                   consent_at=rt.clock.now(), consent_version="2026-1", language=lang)
@@ -108,3 +108,10 @@ def test_a_logged_in_account_finds_the_form_filled(runtime):
                 consent_version="2026-1")
     prefill = checkin.prefill_for_account(account.id)
     assert prefill["gender"] == "p" and prefill["education"] == "s1"
+
+
+def test_dead_links_are_forgotten_as_new_ones_are_made(runtime, clock):
+    kiosk_session(runtime)
+    clock.advance(checkin.LIFETIME.total_seconds() + 24 * 3600 + 1)
+    kiosk_session(runtime, seq=8)
+    assert CheckinToken.select().count() == 1
