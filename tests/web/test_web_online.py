@@ -6,10 +6,11 @@ import io
 import re
 
 import pytest
+from argon2 import PasswordHasher
 from PIL import Image
 from starlette.testclient import TestClient
 
-from kiosk.core import accounts, online
+from kiosk.core import online
 from kiosk.core.models import VisitorAccount
 from kiosk.web.app import create_app
 from pdf_helpers import add_publication, make_titled_pdf
@@ -23,7 +24,7 @@ def make_account(rt, email="siti.rahma@example.com", verified=True):
 
     now = to_utc_naive(rt.clock.now())
     row = VisitorAccount.create(email=email, full_name="Siti Rahma", phone="+6281234567890",
-                                password_hash=accounts._hasher.hash(PASSWORD), consent_version="2026-1",
+                                password_hash=PasswordHasher().hash(PASSWORD), consent_version="2026-1",
                                 consent_at=now, verified_at=now if verified else None, created_at=now,
                                 password_changed_at=now)
     return row
