@@ -15,14 +15,14 @@ Builder.load_string("""
         orientation: 'vertical'
         KTextInput:
             id: name
-            action: 'next'
+            keyboard_action: 'next'
             autocapitalize: 'words'
         KTextInput:
             id: email
             keyboard_layout: 'email'
         KTextInput:
             id: search
-            action: 'search'
+            keyboard_action: 'search'
         Widget:
         OnScreenKeyboard:
             id: keyboard

@@ -51,7 +51,7 @@ class KTextInput(TextInput):
     keyboard_layout = StringProperty("text")   # text | email | number
     #: what the keyboard's action key does here, and its name: "next" (Berikutnya), "done" (Selesai),
     #: "search" (Cari); the screen binds ``on_text_validate`` to do it
-    action = OptionProperty("done", options=("next", "done", "search"))
+    keyboard_action = OptionProperty("done", options=("next", "done", "search"))
     #: "words": each word starts with a capital as it is typed (names, institutions); "" leaves text as typed
     autocapitalize = OptionProperty("", options=("", "words"))
 
@@ -75,7 +75,7 @@ class KTextInput(TextInput):
             return
         for widget in screen.walk(restrict=True):
             if isinstance(widget, OnScreenKeyboard):
-                widget.action = self.action
+                widget.field_action = self.keyboard_action
 
     def insert_text(self, substring, from_undo=False):
         if self.autocapitalize == "words" and not from_undo and len(substring) == 1 and substring.isalpha():

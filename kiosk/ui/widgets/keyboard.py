@@ -6,7 +6,8 @@ Layouts: ``text`` (letters), ``email`` (letters with @ and the domains visitors 
 Shift is one-shot; a second tap locks it (caps lock), a third releases it. ← → move the cursor (a tap in
 the middle of a field is no longer the only way there), the eraser clears the field, and the action key is
 named for what the focused field does next: "Berikutnya / Next", "Selesai / Done" or "Cari / Search"
-(``KTextInput.action``). Every key is at least 80 px tall at 1920×1080 (``KEY_HEIGHT``).
+(``KTextInput.keyboard_action``, copied to ``field_action``). Every key is at least 80 px tall at
+1920×1080 (``KEY_HEIGHT``).
 """
 from __future__ import annotations
 
@@ -64,8 +65,9 @@ class OnScreenKeyboard(BoxLayout):
     shift_state = OptionProperty("off", options=("off", "once", "lock"))
     shift = BooleanProperty(False)    # True while letters come out in capitals
     symbols = BooleanProperty(False)  # the ?123 layer
-    #: the action key: "next" | "done" | "search" — set from the focused field (KTextInput.action)
-    action = OptionProperty("done", options=tuple(ACTION_LABELS))
+    #: the action key: "next" | "done" | "search", from the focused field's ``keyboard_action``; not named
+    #: ``action``, which is the Key's (tests find keys by it)
+    field_action = OptionProperty("done", options=tuple(ACTION_LABELS))
     #: the height its rows need (kv: ``height: self.natural_height``)
     natural_height = NumericProperty(0)
 
@@ -86,7 +88,7 @@ class OnScreenKeyboard(BoxLayout):
     def on_symbols(self, *args):
         self.rebuild()
 
-    def on_action(self, *args):
+    def on_field_action(self, *args):
         self._label_action_key()
 
     def on_shift_state(self, *args):
@@ -101,7 +103,7 @@ class OnScreenKeyboard(BoxLayout):
     def _label_action_key(self, *args) -> None:
         for key in self._keys():
             if key.action == "done":
-                key.text = _(ACTION_LABELS[self.action])
+                key.text = _(ACTION_LABELS[self.field_action])
 
     def rebuild(self) -> None:
         self.clear_widgets()
