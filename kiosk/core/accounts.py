@@ -6,7 +6,7 @@ password, export everything held about the person, delete the account (UU PDP 27
   (``[online]`` verify_link_hours, reset_link_minutes). Their mails go through the outbox like softcopies.
 * Every register / login / reset attempt is stored (``OnlineAttempt``) under the network address and under a
   hash of the e-mail: ``[online] attempts_per_address_per_hour`` per address, and per account
-  ``MAX_FAILURES`` wrong passwords in ``WINDOW`` lock it for ``LOCKOUT`` — in the database, so a restart
+  ``passwords.MAX_FAILURES`` wrong passwords in ``passwords.WINDOW`` lock it for ``passwords.LOCKOUT`` — in the database, so a restart
   does not reset them.
 * Registering an e-mail that already has an account answers exactly like a new registration (a guesser learns
   nothing); the owner gets a mail saying so instead of a verification link.
@@ -25,11 +25,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Mapping
 
-from argon2 import PasswordHasher
 from peewee import JOIN, fn
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kiosk.core import guestbook, outbox
+from kiosk.core import guestbook, outbox, passwords
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import Settings
 from kiosk.core.db import write_transaction
@@ -40,15 +38,11 @@ from kiosk.i18n import N_, gettext_for
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
-LOCKOUT = dt.timedelta(minutes=15)
+MAX_FAILURES = passwords.MAX_FAILURES
 PER_ACCOUNT_MAILS_PER_HOUR = 3      # verification / reset mails one address can be sent an hour
-MIN_PASSWORD = 10
-PASSWORD_MAX = 1000
+MIN_PASSWORD = passwords.MIN_LENGTH
+PASSWORD_MAX = passwords.MAX_LENGTH
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")    # an unknown e-mail costs the same time
 
 MSG_PASSWORD_SHORT = N_("The password needs at least 10 characters.")
 MSG_PASSWORD_SAME = N_("The two passwords are not the same.")
@@ -146,19 +140,12 @@ def locked_until(email: str, now: dt.datetime) -> dt.datetime | None:
     last_ok = (OnlineAttempt.select(OnlineAttempt.at)
                .where(OnlineAttempt.key == key, OnlineAttempt.action == "login", OnlineAttempt.ok == True)  # noqa: E712
                .order_by(OnlineAttempt.at.desc()).scalar())
-    since = now - WINDOW - LOCKOUT
-    if last_ok is not None and last_ok > since:
-        since = last_ok
+    since = passwords.counting_from(last_ok, now)
     failures = [at for (at,) in OnlineAttempt.select(OnlineAttempt.at)
                 .where(OnlineAttempt.key == key, OnlineAttempt.action == "login",
                        OnlineAttempt.ok == False, OnlineAttempt.at > since)  # noqa: E712
                 .order_by(OnlineAttempt.at).tuples()]
-    for i in range(len(failures) - MAX_FAILURES + 1):
-        if failures[i + MAX_FAILURES - 1] - failures[i] <= WINDOW:
-            until = failures[i + MAX_FAILURES - 1] + LOCKOUT
-            if until > now:
-                return until
-    return None
+    return passwords.lock_ends(failures, now)
 
 
 # --- mails ---
@@ -253,7 +240,7 @@ def register(settings: Settings, clock: Clock, form: Mapping[str, str], address:
     fields = validate_registration(settings, form)      # mistakes are not attempts: the visitor retries
     forget_old(now)
     email = fields["email"]
-    password_hash = _hasher.hash(str(form["password"]))
+    password_hash = passwords.hash_password(str(form["password"]))
     with write_transaction(database.obj):
         OnlineAttempt.create(action="register", key="ip:" + address[:60], ok=True, at=now)
         if _mails_this_hour(email, now) >= PER_ACCOUNT_MAILS_PER_HOUR:
@@ -324,18 +311,14 @@ def login(settings: Settings, clock: Clock, email: str, password: str, address: 
         record(now, "login_locked", False, address)
         raise LockedOut(f"account {mask_email(email)} locked after {MAX_FAILURES} wrong passwords")
     row = VisitorAccount.get_or_none(VisitorAccount.email == email)
-    try:
-        ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, (password or "")[:PASSWORD_MAX])
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    ok = ok and row is not None
+    ok = passwords.verify(row.password_hash if row is not None else None, password)
     record(now, "login", ok, address, email)
     if not ok:
         if locked_until(email, now) is not None:
             raise LockedOut(f"account {mask_email(email)} locked after {MAX_FAILURES} wrong passwords")
         raise LoginRefused(f"login refused for {mask_email(email)}")
-    if _hasher.check_needs_rehash(row.password_hash):
-        VisitorAccount.update(password_hash=_hasher.hash(password)).where(VisitorAccount.id == row.id).execute()
+    if passwords.needs_rehash(row.password_hash):
+        VisitorAccount.update(password_hash=passwords.hash_password(password)).where(VisitorAccount.id == row.id).execute()
     return _account(row)
 
 
@@ -377,7 +360,7 @@ def check_reset_link(clock: Clock, token: str) -> None:
 def reset_password(clock: Clock, token: str, password: str, again: str) -> Account:
     check_password(password, again)
     now = to_utc_naive(clock.now())
-    new_hash = _hasher.hash(password)
+    new_hash = passwords.hash_password(password)
     with write_transaction(database.obj):
         row = _use_token(token, "reset", now)
         # a reset link proves the mailbox: it verifies the account too; other open reset links die
@@ -393,10 +376,8 @@ def reset_password(clock: Clock, token: str, password: str, again: str) -> Accou
 
 def check_own_password(account_id: int, password: str) -> None:
     row = VisitorAccount.get_by_id(account_id)
-    try:
-        _hasher.verify(row.password_hash, (password or "")[:PASSWORD_MAX])
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise LoginRefused(f"account {account_id}: wrong password to delete") from None
+    if not passwords.verify(row.password_hash, password):
+        raise LoginRefused(f"account {account_id}: wrong password to delete")
 
 
 

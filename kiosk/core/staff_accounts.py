@@ -3,8 +3,8 @@
 The touchscreen keeps its own staff PIN (``kiosk.core.staff``); these are named logins for the desk
 console and the admin pages. Passwords are stored only as argon2id hashes (argon2-cffi's defaults).
 
-Lockout: ``MAX_FAILURES`` wrong passwords for one name within ``WINDOW`` lock that name for
-``LOCKOUT`` — counted from the attempts stored in the database, so restarting the server (or
+Lockout (the rule is ``kiosk.core.passwords``, shared with visitors' accounts): ``MAX_FAILURES`` wrong
+passwords for one name within ``WINDOW`` lock that name for ``LOCKOUT`` — counted from the attempts stored in the database, so restarting the server (or
 attacking another server on the same database) does not reset it. An unknown name is counted the
 same way, and answers the same, so a guesser cannot tell which names exist.
 """
@@ -16,24 +16,18 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kiosk.core import passwords
 from kiosk.core.db import write_transaction
 from kiosk.core.errors import KioskError, N_, NotFound, ValidationError
 from kiosk.core.models import AuditEntry, StaffAccount, StaffLogin, database
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
-LOCKOUT = dt.timedelta(minutes=15)
-MIN_PASSWORD = 10
+MAX_FAILURES = passwords.MAX_FAILURES
+MIN_PASSWORD = passwords.MIN_LENGTH
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 
-_hasher = PasswordHasher()
-# verified against when the name is unknown, so both answers take the same time
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -96,7 +90,7 @@ def add(name: str, role: str, password: str, now: dt.datetime, by: str = "cli") 
     with write_transaction(database.obj):
         if StaffAccount.get_or_none(StaffAccount.name == name) is not None:
             raise AccountError(f"there is already a staff account {name!r}")
-        row = StaffAccount.create(name=name, role=role, password_hash=_hasher.hash(password), active=True,
+        row = StaffAccount.create(name=name, role=role, password_hash=passwords.hash_password(password), active=True,
                                   created_at=now, password_changed_at=now)
         audit(now, by, "staff_add", f"{name} ({role})")
     return _staff(row)
@@ -113,7 +107,7 @@ def set_password(name: str, password: str, now: dt.datetime, by: str = "cli") ->
     check_password(password)
     with write_transaction(database.obj):
         row = _get(name)
-        StaffAccount.update(password_hash=_hasher.hash(password), password_changed_at=now) \
+        StaffAccount.update(password_hash=passwords.hash_password(password), password_changed_at=now) \
             .where(StaffAccount.id == row.id).execute()
         audit(now, by, "staff_passwd", row.name)
 
@@ -149,19 +143,11 @@ def locked_until(name: str, now: dt.datetime) -> dt.datetime | None:
     name = (name or "").strip().lower()[:40]
     last_ok = (StaffLogin.select(StaffLogin.at).where(StaffLogin.name == name, StaffLogin.ok == True)  # noqa: E712
                .order_by(StaffLogin.at.desc()).scalar())
-    since = now - WINDOW - LOCKOUT
-    if last_ok is not None and last_ok > since:
-        since = last_ok
+    since = passwords.counting_from(last_ok, now)
     failures = [at for (at,) in StaffLogin.select(StaffLogin.at)
                 .where(StaffLogin.name == name, StaffLogin.ok == False, StaffLogin.at > since)  # noqa: E712
                 .order_by(StaffLogin.at).tuples()]
-    # the lock starts at the MAX_FAILURES-th failure inside one window and lasts LOCKOUT
-    for i in range(len(failures) - MAX_FAILURES + 1):
-        if failures[i + MAX_FAILURES - 1] - failures[i] <= WINDOW:
-            until = failures[i + MAX_FAILURES - 1] + LOCKOUT
-            if until > now:
-                return until
-    return None
+    return passwords.lock_ends(failures, now)
 
 
 def login(name: str, password: str, now: dt.datetime, address: str = "") -> Staff:
@@ -172,12 +158,7 @@ def login(name: str, password: str, now: dt.datetime, address: str = "") -> Staf
         audit(now, name or "?", "login_locked", "", address)
         raise LockedOut(f"staff {name!r} locked out after {MAX_FAILURES} wrong passwords")
     row = StaffAccount.get_or_none(StaffAccount.name == name)
-    ok = False
-    try:
-        ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    ok = ok and row is not None and row.active
+    ok = passwords.verify(row.password_hash if row is not None else None, password) and row.active
     with write_transaction(database.obj):
         StaffLogin.create(name=name, ok=ok, address=address[:60], at=now)
         audit(now, name or "?", "login" if ok else "login_failed", "", address)
@@ -185,8 +166,8 @@ def login(name: str, password: str, now: dt.datetime, address: str = "") -> Staf
         if locked_until(name, now) is not None:
             raise LockedOut(f"staff {name!r} locked out after {MAX_FAILURES} wrong passwords")
         raise LoginRefused(f"login refused for {name!r}")
-    if _hasher.check_needs_rehash(row.password_hash):
-        StaffAccount.update(password_hash=_hasher.hash(password)).where(StaffAccount.id == row.id).execute()
+    if passwords.needs_rehash(row.password_hash):
+        StaffAccount.update(password_hash=passwords.hash_password(password)).where(StaffAccount.id == row.id).execute()
     return _staff(row)
 
 
