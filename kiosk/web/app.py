@@ -180,7 +180,8 @@ def create_app(rt: Runtime, *, poll: bool = True) -> Starlette:
 
     routes = [
         Route("/healthz", healthz),
-        Route("/", lambda request: RedirectResponse("/desk", status_code=303)),
+        # the address on posters and tickets is the public one: visitors land in the library, staff go to /desk
+        Route("/", lambda request: RedirectResponse("/library", status_code=303)),
         Route("/events", events),
         *auth.routes, *admin.routes, *desk.routes, *desk_panels.routes, *desk_reports.routes,
         *display.routes, *phone.routes, *library.routes, *account.routes, *checkin.routes,

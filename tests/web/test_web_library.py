@@ -95,3 +95,9 @@ def test_a_visitors_error_page_leads_back_to_the_library_not_the_desk(runtime):
     page = client.get("/library/p/424242").text
     assert 'href="/library"' in page and 'href="/desk"' not in page
     assert client.get("/account/verify/" + "x" * 43).text.count('href="/desk"') == 0
+
+
+def test_the_site_root_is_the_public_library_not_the_staff_login(runtime):
+    # the public address (posters, the ticket's QR) sent visitors to the staff login
+    response = _client(runtime).get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/library"
