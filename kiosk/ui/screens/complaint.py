@@ -38,6 +38,15 @@ class ComplaintScreen(KioskScreen):
     contact_error = StringProperty("")
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
 
+    def on_kv_post(self, base_widget):
+        # "finish" named the done step's own button before the DoneBar
+        self.ids["finish"] = self.ids.done_bar.ids.done
+
+    @property
+    def returns_home_after(self) -> bool:
+        # only the reference, once shown, goes away by itself; a half-written complaint waits for the idle timer
+        return self.step == DONE
+
     def on_pre_enter(self, *args):
         self.refresh_channels()
         self.refresh_categories()
@@ -91,6 +100,8 @@ class ComplaintScreen(KioskScreen):
             field.text = ""
         self.ids.category.value = ""
         self.step = DONE
+        self.app.idle.touch()           # the count starts when the reference appears
+        self._start_done_countdown()
 
     def finish(self) -> None:
         self.app.finish_visit()
@@ -101,6 +112,7 @@ class ComplaintScreen(KioskScreen):
         self.on_pre_enter()
         if state == DONE:
             self.reference, self.step = "ADU-20261125-0003", DONE
+            self.done_seconds_left = self.app.settings.kiosk.done_return_s
             return
         self.ids.category.value = "facility"
         self.ids.text.text = "AC di ruang baca mati sejak pagi, ruangan jadi panas."

@@ -25,6 +25,11 @@ class LockerScreen(KioskScreen):
     print_note = StringProperty("")
     id_error = StringProperty("")      # a msgid, shown translated (kv) next to the number
 
+    @property
+    def returns_home_after(self) -> bool:
+        # the locker number on screen is this visitor's: the next person must not find it
+        return self.ids.steps.current == "done"
+
     def on_kv_post(self, base_widget):
         self.ids.id_type.bind(value=self._on_id_type)
         self.ids.id_number.bind(on_text_validate=lambda *a: self.get_locker())
@@ -64,6 +69,9 @@ class LockerScreen(KioskScreen):
         steps = self.ids.steps
         steps.current = step
         steps.transition.stop()      # finish the switch now: two steps must never be drawn at once
+        if step == "done":
+            self.app.idle.touch()           # the count starts when the number appears
+            self._start_done_countdown()
         if step == "card":
             Clock.schedule_once(lambda dt: setattr(self.ids.id_number, "focus", True))
 

@@ -36,6 +36,7 @@ AFTER_ATTEMPT = {MailStatus.SENT: RequestStatus.SENT, MailStatus.FAILED: Request
 
 class SoftcopyDoneScreen(KioskScreen):
     screen_name = "softcopy_done"
+    returns_home_after = True      # the request number and the e-mail address are this visitor's only
     number = StringProperty("")
     status = StringProperty("")
     email = StringProperty("")

@@ -48,6 +48,8 @@ class PrintState(enum.StrEnum):
 
 class TicketScreen(KioskScreen):
     screen_name = "ticket"
+    # the number is the visitor's to take away: the next person must not find it (nor "continue" on it)
+    returns_home_after = True
     number = StringProperty("")
     name_id = StringProperty("")
     name_en = StringProperty("")
