@@ -9,16 +9,12 @@ header and the screens again; the screen in use is made again at once with what 
 """
 from __future__ import annotations
 
-import logging
-
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.metrics import Metrics
 from kivy.uix.textinput import TextInput
 
 from kiosk.core.contrast import HIGH_CONTRAST, theme_colours
-
-log = logging.getLogger(__name__)
 
 #: text size of the "Aa" mode, relative to the usual one
 LARGE_TEXT_SCALE = 1.3
