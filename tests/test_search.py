@@ -3,12 +3,13 @@ and on a real PostgreSQL server."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from playhouse.shortcuts import model_to_dict
 
-from kiosk.core import search
+from kiosk.core import search, spelling
 from kiosk.core.models import Publication
 from helpers import make_runtime
 from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -134,5 +135,86 @@ def test_search_on_postgresql(tmp_path, clock, postgres_url):  # noqa: F811
             ["Indikator Inflasi Kota Contoh 2019"]
         for hostile in ('"', "inflasi:*", "a & b | !c", "(", "'; DROP TABLE publication; --", "<->"):
             search.search(rt.db, hostile)
+        # typos: the vocabulary from the server's own tsvectors (ts_stat), the same nearest words
+        population = add("Statistik Kependudukan Kota Contoh 2024", "Proyeksi penduduk.", "Kependudukan")
+        poor = add("Jumlah Penduduk Miskin 2023", "Garis kemiskinan.", "Sosial", 2023)
+        spelling.forget(rt.db)      # as an import does: the hostile words above already read the vocabulary
+        found = search.find(rt.db, "kepndudukn")
+        assert [p.id for p in found.publications] == [population.id] and found.suggestion == "kependudukan"
+        found = search.find(rt.db, "inflsi 2024")
+        assert found.publications[0].id == pubs["title_hit"].id and found.suggestion == "inflasi 2024"
+        found = search.find(rt.db, "miskin penduduk")
+        assert [p.id for p in found.publications] == [poor.id] and found.suggestion == ""
     finally:
         rt.close()
+
+
+# --- typos (issue 14.8) ---
+
+def fill_for_typos() -> dict[str, Publication]:
+    pubs = fill()
+    pubs["population"] = add("Statistik Kependudukan Kota Contoh 2024", "Proyeksi penduduk menurut umur.",
+                             "Kependudukan")
+    pubs["poor"] = add("Jumlah Penduduk Miskin Kota Contoh 2023", "Garis kemiskinan dan penduduk miskin.",
+                       "Sosial", 2023)
+    return pubs
+
+
+def test_a_mistyped_word_finds_what_it_means_with_a_suggestion(runtime):
+    pubs = fill_for_typos()
+    found = search.find(runtime.db, "kependudukn")
+    assert [p.id for p in found.publications] == [pubs["population"].id]
+    assert found.suggestion == "kependudukan"
+    found = search.find(runtime.db, "inflsi 2024")
+    assert titles(found.publications) == ["Indikator Inflasi Kota Contoh 2024", "Statistik Daerah Kota Contoh 2024"]
+    assert found.suggestion == "inflasi 2024"
+    # two typos in one word, a swapped pair of letters, and diacritics folded before the spelling is checked
+    for typed in ("kepndudukn", "kpendudukan", "kependuudkan", "kepéndudukn"):
+        found = search.find(runtime.db, typed)
+        assert [p.id for p in found.publications] == [pubs["population"].id], typed
+        assert found.suggestion == "kependudukan", typed
+    assert search.search(runtime.db, "inflsi 2024") == search.find(runtime.db, "inflsi 2024").publications
+
+
+def test_words_in_any_order_and_no_suggestion_for_correct_words(runtime):
+    pubs = fill_for_typos()
+    for typed in ("penduduk miskin", "miskin penduduk", "MISKIN  penduduk", "miskin pendu"):
+        found = search.find(runtime.db, typed)
+        assert [p.id for p in found.publications] == [pubs["poor"].id], typed
+        assert found.suggestion == "", typed
+    for typed in ("kependudukan", "inflasi", "infl", "kesejahteraán", "2024", "produk dom"):
+        found = search.find(runtime.db, typed)
+        assert found.publications and found.suggestion == "", typed
+    # a mistyped word beside a correct one: only the typo is corrected
+    found = search.find(runtime.db, "penduduk miskn")
+    assert [p.id for p in found.publications] == [pubs["poor"].id] and found.suggestion == "penduduk miskin"
+
+
+def test_no_suggestion_that_finds_nothing_or_guesses_too_far(runtime):
+    fill_for_typos()
+    # every word known, nothing matches them together (or with the filter): no typo to correct
+    assert search.find(runtime.db, "kependudukan inflasi") == search.Found()
+    assert search.find(runtime.db, "inflasi", subject="Sosial", year=2019) == search.Found()
+    # three typos, short words and numbers are never guessed
+    for typed in ("kpnddukn", "inlf", "zzz", "2031", "xqzwvb"):
+        assert search.find(runtime.db, typed) == search.Found(), typed
+    # the corrected words still have to meet the filters
+    assert search.find(runtime.db, "kependudukn", subject="Harga") == search.Found()
+
+
+def test_the_vocabulary_follows_imports(runtime):
+    fill_for_typos()
+    assert search.find(runtime.db, "pertanain").suggestion == ""
+    add("Statistik Pertanian 2024", "Luas panen.", "Pertanian")
+    # a search that finds nothing rechecks the catalogue at most every RECHECK_S seconds
+    spelling.vocabulary(runtime.db, now=time.monotonic() + spelling.RECHECK_S)
+    found = search.find(runtime.db, "pertanain")
+    assert titles(found.publications) == ["Statistik Pertanian 2024"] and found.suggestion == "pertanian"
+
+
+def test_spelling_distance_and_deletions():
+    assert spelling.distance("inflsi", "inflasi", 2) == 1
+    assert spelling.distance("kependuudkan", "kependudukan", 2) == 1       # a swapped pair is one edit
+    assert spelling.distance("kpnddukn", "kependudukan", 2) == 3           # above the limit: limit + 1
+    assert spelling.deletions("abc", 2) == {"abc", "ab", "ac", "bc", "a", "b", "c"}
+    assert [spelling.edits_allowed(w) for w in ("dan", "miskn", "inflasi", "2024", "x" * 21)] == [0, 1, 2, 0, 0]

@@ -3,19 +3,26 @@
 SQLite FTS5 (the index is kept by triggers made in ``m0001_initial``) or PostgreSQL's full-text
 search, through the same ``search``. Words are folded (lower case, no diacritics) as the FTS
 tokenizer sees them, and only letters and digits ever reach a MATCH expression.
+
+Typos: when the visitor's words find nothing and a word is not in the catalogue ("kependudukn"), it is replaced
+by the catalogue's nearest words (``kiosk.core.spelling``) and the search runs again; ``find`` returns the
+corrected words as a suggestion ("Maksud Anda: kependudukan"). A search that finds something costs nothing more.
 """
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from peewee import BooleanField, Database, DateTimeField, OperationalError
 
 from kiosk.core.catalog import CatalogError, newest
 from kiosk.core.db import is_sqlite
+from kiosk.core.errors import SchemaOutOfDate
 from kiosk.core.models import Publication
+from kiosk.core import spelling
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +47,57 @@ def query_terms(text: str) -> list[str]:
     return re.findall(r"\w+", fold(text).replace("_", " "))[:12]
 
 
-def fts_expression(terms: Iterable[str]) -> str:
-    # every word as a prefix: the visitor sees results while typing ("kese" → "kesejahteraan")
-    return " ".join(f'"{t}"*' for t in terms)
+def fts_expression(terms: Iterable[str | tuple[str, ...]]) -> str:
+    # every word as a prefix: the visitor sees results while typing ("kese" → "kesejahteraan"); a corrected
+    # word is its candidates, any of which may match
+    parts = []
+    for t in terms:
+        if isinstance(t, tuple):
+            parts.append("(" + " OR ".join(f'"{c}"*' for c in t) + ")" if len(t) > 1 else f'"{t[0]}"*')
+        else:
+            parts.append(f'"{t}"*')
+    return " ".join(parts)
+
+
+@dataclass
+class Found:
+    """What a search found, and the visitor's words as the catalogue spells them when a typo was corrected."""
+    publications: list[Publication] = field(default_factory=list)
+    suggestion: str = ""        # "" = the words were searched as typed
 
 
 def search(db: Database, text: str, subject: str = "", year: int | None = None,
            limit: int = 60) -> list[Publication]:
-    """Publications matching every word of ``text`` (prefixes), best first; empty text = newest."""
+    """Publications matching every word of ``text`` (prefixes, typos corrected), best first; empty text = newest."""
+    return find(db, text, subject, year, limit).publications
+
+
+def find(db: Database, text: str, subject: str = "", year: int | None = None, limit: int = 60) -> Found:
+    """``search``, with the spelling it used when a word of ``text`` was not in the catalogue."""
     if not 1 <= limit <= MAX_RESULTS:
         # SQLite reads a negative LIMIT as "no limit" and cannot bind one above 2**63
         raise CatalogError(f"a search returns 1 to {MAX_RESULTS} results, not {limit}")
     terms = query_terms(text)
     if not terms:
-        return newest(limit, subject, year)
+        return Found(newest(limit, subject, year))
     db = getattr(db, "obj", db)     # the models' DatabaseProxy → the database it stands for
+    found = _run(db, terms, subject, year, limit)
+    if found:
+        return Found(found)
+    # Nothing: was a word mistyped? Words the catalogue holds (or begins) stay; the others become their nearest.
+    vocabulary = spelling.vocabulary(db)
+    corrected: list[str | tuple[str, ...]] = []
+    for term in terms:
+        nearest = [] if vocabulary.knows(term) else vocabulary.nearest(term)
+        corrected.append(tuple(nearest) if nearest else term)
+    if corrected == terms:
+        return Found()
+    found = _run(db, corrected, subject, year, limit)
+    suggestion = " ".join(t[0] if isinstance(t, tuple) else t for t in corrected)
+    return Found(found, suggestion if found else "")
+
+
+def _run(db: Database, terms: list, subject: str, year: int | None, limit: int) -> list[Publication]:
     if is_sqlite(db):
         return _search_sqlite(db, terms, subject, year, limit)
     return _search_postgres(terms, subject, year, limit)
@@ -76,7 +119,7 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
     if year is not None:
         filters.append("p.year = ?")
         params.append(year)
-    if all(len(t) < SHORT_PREFIX for t in terms):
+    if all(isinstance(t, str) and len(t) < SHORT_PREFIX for t in terms):
         # The first keystrokes ("k", "ke") match most of a catalogue; bm25 scores every match (tens of ms
         # at 100,000 publications) to rank words that are not typed yet. Newest imported first instead:
         # FTS5 walks its rowids backwards and stops at the limit.
@@ -102,7 +145,7 @@ def _search_sqlite(db: Database, terms: list[str], subject: str, year: int | Non
         params = [match] + params + [limit]
     try:
         return _publications(db.execute_sql(sql, params))
-    except OperationalError as exc:
+    except (OperationalError, SchemaOutOfDate) as exc:     # the database layer types "no such table"
         if "publication_fts" not in str(exc):
             raise
         # a database made before the search index existed: build it once, then answer
@@ -138,19 +181,29 @@ _PG_ACCENTED = "áàâäãåāéèêëēíìîïīóòôöõōúùûüūñçýÿ
 _PG_PLAIN = "aaaaaaaeeeeeiiiiioooooouuuuuncyy"
 
 
-def _search_postgres(terms: list[str], subject: str, year: int | None, limit: int) -> list[Publication]:
+def _pg_word(term: str) -> str:
+    return f"{re.sub(r'[^0-9a-z]', '', term) or 'x'}:*"
+
+
+def _pg_folded(expr: str) -> str:
+    return f"translate(lower({expr}), '{_PG_ACCENTED}', '{_PG_PLAIN}')"
+
+
+def postgres_document() -> str:
+    """The tsvector of ``publication AS p`` the PostgreSQL search matches (and the spelling's vocabulary reads)."""
     # 'simple' configuration: no stemming in a language the server may not know. Diacritics are folded
     # with translate() on both sides (the unaccent extension is not installed everywhere).
-    tsquery = " & ".join(f"{re.sub(r'[^0-9a-z]', '', t) or 'x'}:*" for t in terms)
+    subject_and_number = _pg_folded("p.subject || ' ' || p.catalogue_number")
+    return (f"setweight(to_tsvector('simple', {_pg_folded('p.title')}), 'A')"
+            f" || setweight(to_tsvector('simple', {_pg_folded('p.subtitle')}), 'B')"
+            f" || setweight(to_tsvector('simple', {subject_and_number}), 'C')"
+            f" || setweight(to_tsvector('simple', {_pg_folded('p.abstract')}), 'D')")
 
-    def folded(expr: str) -> str:
-        return f"translate(lower({expr}), '{_PG_ACCENTED}', '{_PG_PLAIN}')"
 
-    subject_and_number = folded("p.subject || ' ' || p.catalogue_number")
-    doc = (f"setweight(to_tsvector('simple', {folded('p.title')}), 'A')"
-           f" || setweight(to_tsvector('simple', {folded('p.subtitle')}), 'B')"
-           f" || setweight(to_tsvector('simple', {subject_and_number}), 'C')"
-           f" || setweight(to_tsvector('simple', {folded('p.abstract')}), 'D')")
+def _search_postgres(terms: list, subject: str, year: int | None, limit: int) -> list[Publication]:
+    tsquery = " & ".join("(" + " | ".join(_pg_word(c) for c in t) + ")" if isinstance(t, tuple) else _pg_word(t)
+                         for t in terms)
+    doc = postgres_document()
     where, params = [f"({doc}) @@ to_tsquery('simple', %s)"], [tsquery]
     if subject:
         where.append("p.subject = %s")

@@ -46,6 +46,9 @@ SQLITE_SEARCH = (
         VALUES ('delete', old.id, old.title, old.subtitle, old.subject, old.abstract, old.catalogue_number);
         INSERT INTO publication_fts(rowid, title, subtitle, subject, abstract, catalogue_number)
         VALUES (new.id, new.title, new.subtitle, new.subject, new.abstract, new.catalogue_number); END""",
+    # the index's words with the number of publications holding each, read by kiosk.core.spelling (typos):
+    # a view of the FTS5 index itself, so it is never out of step and takes no space
+    """CREATE VIRTUAL TABLE IF NOT EXISTS publication_vocab USING fts5vocab(publication_fts, 'row')""",
 )
 
 

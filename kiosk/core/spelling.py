@@ -1,0 +1,173 @@
+"""Typo tolerance for the catalogue search: the catalogue's own words, and the nearest of them to a word it lacks.
+
+The vocabulary is every word of letters the search index holds (SQLite: FTS5's ``fts5vocab`` table
+``publication_vocab``; PostgreSQL: ``ts_stat`` over the same documents). Nearest words are found by the
+symmetric-delete method: each vocabulary word is indexed under every string made by deleting up to two of its
+letters, a typed word looks up its own deletions, and only the few words found are measured by edit distance
+(optimal string alignment: a swapped pair of letters is one edit). A lookup is a few dozen binary searches
+(tens of µs) where comparing with every word would take milliseconds.
+
+The index lives in memory, one per database, about 8 bytes per (word, deletion): ~4 MB for 13,000 words.
+It is rebuilt when the catalogue changed (an import, an edit): the number of publications and the highest
+id are compared at most every ``RECHECK_S`` seconds, and only when a search found nothing — a search that
+finds something never reads the vocabulary.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+import weakref
+from array import array
+from dataclasses import dataclass
+
+from peewee import Database
+
+from kiosk.core.errors import SchemaOutOfDate
+
+from kiosk.core.db import is_sqlite
+
+MAX_EDITS = 2           # the most typos a word may carry and still be recognised
+MIN_LENGTH = 4          # shorter words are too ambiguous to correct ("dan" is one edit from many words)
+MAX_LENGTH = 20         # longer words are not indexed (as for the FTS prefix index); they are rare
+RECHECK_S = 10.0        # how stale the vocabulary may be after an import (a search that found nothing rechecks)
+_ID_BITS = 21           # a word's number in the low bits of an index entry: up to 2 million words
+_WORD = re.compile(r"[a-z]+")   # only words of letters are suggested: a number is never "corrected"
+
+
+def edits_allowed(word: str) -> int:
+    """How many typos a typed word may carry: none below 4 letters, one up to 6, two from 7."""
+    if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or not _WORD.fullmatch(word):
+        return 0
+    return 1 if len(word) < 7 else MAX_EDITS
+
+
+def deletions(word: str, edits: int) -> set[str]:
+    """``word`` and every string made by deleting up to ``edits`` of its letters."""
+    found, last = {word}, {word}
+    for _ in range(edits):
+        last = {w[:i] + w[i + 1:] for w in last if len(w) > 1 for i in range(len(w))}
+        found |= last
+    return found
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insert, delete, replace, swap two neighbours); ``limit + 1`` above limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], previous2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        previous2, previous = previous, row
+    return min(previous[-1], limit + 1)
+
+
+@dataclass
+class Vocabulary:
+    """The catalogue's words (folded, sorted) with the number of publications holding each, and the deletion index."""
+    words: list[str]
+    docs: list[int]
+    index: array        # sorted: (hash of a deletion) << _ID_BITS | word number
+
+    @classmethod
+    def build(cls, counted: dict[str, int]) -> "Vocabulary":
+        words = sorted(counted)
+        entries = []
+        mask = (1 << (63 - _ID_BITS)) - 1
+        for n, word in enumerate(words):
+            if MIN_LENGTH - 1 <= len(word) <= MAX_LENGTH and _WORD.fullmatch(word):
+                entries.extend((hash(d) & mask) << _ID_BITS | n for d in deletions(word, MAX_EDITS))
+        entries.sort()
+        return cls(words, [counted[w] for w in words], array("q", entries))
+
+    def knows(self, term: str) -> bool:
+        """Whether some word of the catalogue starts with ``term`` (every typed word is a prefix query)."""
+        i = bisect.bisect_left(self.words, term)
+        return i < len(self.words) and self.words[i].startswith(term)
+
+    def nearest(self, term: str, most: int = 3) -> list[str]:
+        """The catalogue's words closest to ``term`` (fewest edits, then the most publications), or []."""
+        edits = edits_allowed(term)
+        if not edits:
+            return []
+        mask = (1 << (63 - _ID_BITS)) - 1
+        candidates = set()
+        for d in deletions(term, edits):
+            key = (hash(d) & mask) << _ID_BITS
+            lo = bisect.bisect_left(self.index, key)
+            hi = bisect.bisect_left(self.index, key + (1 << _ID_BITS), lo)
+            candidates.update(e & ((1 << _ID_BITS) - 1) for e in self.index[lo:hi])
+        scored = []
+        for n in candidates:
+            d = distance(term, self.words[n], edits)
+            if d <= edits:
+                scored.append((d, -self.docs[n], self.words[n]))
+        scored.sort()
+        best = [s for s in scored if s[0] == scored[0][0]] if scored else []
+        return [word for _, _, word in best[:most]]
+
+
+class _Cached:
+    def __init__(self, name: str) -> None:
+        self.name = name            # the file or database it was read from (a Database object can be re-initialised)
+        self.vocabulary: Vocabulary | None = None
+        self.stamp: tuple | None = None
+        self.checked = 0.0
+        self.lock = threading.Lock()
+
+
+_cache: weakref.WeakKeyDictionary[Database, _Cached] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def vocabulary(db: Database, now: float | None = None) -> Vocabulary:
+    """The catalogue's vocabulary, built once and rebuilt when the catalogue changed (checked every RECHECK_S)."""
+    db = getattr(db, "obj", db)
+    with _cache_lock:
+        cached = _cache.get(db)
+        if cached is None or cached.name != str(db.database):
+            cached = _cache[db] = _Cached(str(db.database))
+    now = time.monotonic() if now is None else now
+    with cached.lock:       # one thread builds; the others wait for it instead of building too
+        if cached.vocabulary is None or now - cached.checked >= RECHECK_S:
+            stamp = tuple(db.execute_sql("SELECT count(*), max(id) FROM publication").fetchone())
+            cached.checked = now
+            if stamp != cached.stamp or cached.vocabulary is None:
+                cached.vocabulary = Vocabulary.build(_counted_words(db))
+                cached.stamp = stamp
+        return cached.vocabulary
+
+
+def forget(db: Database) -> None:
+    """Drop the cached vocabulary: the next search that needs it reads the catalogue again (after an import)."""
+    with _cache_lock:
+        _cache.pop(getattr(db, "obj", db), None)
+
+
+def _counted_words(db: Database) -> dict[str, int]:
+    if is_sqlite(db):
+        try:
+            rows = db.execute_sql("SELECT term, doc FROM publication_vocab").fetchall()
+        except SchemaOutOfDate as exc:
+            if "publication_vocab" not in str(exc):
+                raise
+            # a database made before the vocabulary view existed: make it (a view, nothing to fill)
+            from kiosk.core.migrations.m0001_initial import SQLITE_SEARCH
+
+            db.execute_sql(SQLITE_SEARCH[-1])
+            rows = db.execute_sql("SELECT term, doc FROM publication_vocab").fetchall()
+    else:
+        # the same folded words the search's tsvector holds (kiosk.core.search._postgres_document)
+        from kiosk.core.search import postgres_document
+
+        rows = db.execute_sql(f"SELECT word, ndoc FROM ts_stat($$SELECT {postgres_document()} FROM publication AS p$$)")
+    return {term: docs for term, docs in rows if _WORD.fullmatch(term)}
