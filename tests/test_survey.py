@@ -23,6 +23,29 @@ def test_nine_elements_in_the_regulations_order():
     assert [a.label_id for a in survey.SCALE] == ["Tidak baik", "Kurang baik", "Baik", "Sangat baik"]
 
 
+def test_each_element_answers_in_the_regulations_own_words():
+    """Issue 14.9: the scales of PermenPAN-RB 14/2017 per element (../shared/skm-scales.md), values 1-4."""
+    scales = {e.code: [a.label_id for a in e.scale] for e in survey.ELEMENTS}
+    assert scales == {
+        "U1": ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+        "U2": ["Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"],
+        "U3": ["Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"],
+        "U4": ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"],
+        "U5": ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+        "U6": ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
+        "U7": ["Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah", "Sangat sopan dan ramah"],
+        "U8": ["Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal", "Dikelola dengan baik"],
+        "U9": ["Buruk", "Cukup", "Baik", "Sangat baik"],
+    }
+    for e in survey.ELEMENTS:
+        assert [a.score for a in e.scale] == [1, 2, 3, 4]
+        assert [a.icon for a in e.scale] == [a.icon for a in survey.SCALE]     # the same faces everywhere
+    # a negative answer stays negative in English
+    assert [a.label for a in survey.SCALE] == ["Very poor", "Poor", "Good", "Very good"]
+    assert survey.grade_for("70").name == "Poor"
+    assert "Fair" not in {a.label for e in survey.ELEMENTS for a in e.scale}
+
+
 def test_hand_computed_ikm_of_four_respondents():
     rows = [
         (4, 4, 3, 4, 3, 4, 4, 3, 3),   # 32

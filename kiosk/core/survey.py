@@ -35,11 +35,40 @@ TWO_PLACES = Decimal("0.01")
 
 
 @dataclass(frozen=True)
+class Answer:
+    score: int
+    label_id: str      # the regulation's wording, for reports
+    label: str         # msgid
+    icon: str          # kiosk.ui.icons name
+    tone: str          # theme colour name for the face
+
+
+# The faces and colours of the four values, the same for every element (value 1 → 4).
+FACES: tuple[tuple[str, str], ...] = (("face-angry", "danger"), ("face-frown", "accent"),
+                                      ("face-smile", "primary"), ("face-grin", "success"))
+
+
+def _scale(*words: tuple[str, str]) -> tuple[Answer, ...]:
+    """Four (regulation's Indonesian, English msgid) answers, value 1 → 4."""
+    return tuple(Answer(score, word_id, word, *FACES[score - 1])
+                 for score, (word_id, word) in enumerate(words, start=1))
+
+
+# The generic words (the regulation's "mutu pelayanan"). "Kurang baik" is a negative answer: "Poor", not
+# "Fair", which would soften it.
+SCALE: tuple[Answer, ...] = _scale(("Tidak baik", N_("Very poor")), ("Kurang baik", N_("Poor")),
+                                   ("Baik", N_("Good")), ("Sangat baik", N_("Very good")))
+
+
+@dataclass(frozen=True)
 class Element:
     number: int          # U1 … U9
     name_id: str         # the regulation's own name (reports are published in Indonesian)
     name: str            # msgid: the element's name in English
     question: str        # msgid: the question in plain English; Indonesian in survey.po
+    # PermenPAN-RB 14/2017 words each element's four answers for its subject ("how fast?" is answered
+    # "not fast … very fast", the fees "very expensive … free"), value 1 → 4
+    scale: tuple[Answer, ...] = SCALE
 
     @property
     def code(self) -> str:
@@ -50,44 +79,49 @@ class Element:
         return f"u{self.number}"
 
 
+_FITTING = (("Tidak sesuai", N_("Not appropriate")), ("Kurang sesuai", N_("Not quite appropriate")),
+            ("Sesuai", N_("Appropriate")), ("Sangat sesuai", N_("Very appropriate")))
+
 ELEMENTS: tuple[Element, ...] = (
     Element(1, "Persyaratan", N_("Requirements"),
-            N_("Are the requirements for this service reasonable for what you came for?")),
+            N_("Are the requirements for this service reasonable for what you came for?"), _scale(*_FITTING)),
     Element(2, "Sistem, Mekanisme, dan Prosedur", N_("Systems, mechanisms and procedures"),
-            N_("How easy is the procedure of this service?")),
+            N_("How easy is the procedure of this service?"),
+            _scale(("Tidak mudah", N_("Not easy")), ("Kurang mudah", N_("Not quite easy")),
+                   ("Mudah", N_("Easy")), ("Sangat mudah", N_("Very easy")))),
     Element(3, "Waktu Penyelesaian", N_("Completion time"),
-            N_("How fast were you served?")),
+            N_("How fast were you served?"),
+            _scale(("Tidak cepat", N_("Slow")), ("Kurang cepat", N_("Not quite fast")),
+                   ("Cepat", N_("Fast")), ("Sangat cepat", N_("Very fast")))),
     Element(4, "Biaya/Tarif", N_("Cost / fees"),
-            N_("Were the fees charged in line with the rules? (PST services are free of charge.)")),
+            N_("Were the fees charged in line with the rules? (PST services are free of charge.)"),
+            _scale(("Sangat mahal", N_("Very expensive")), ("Cukup mahal", N_("Rather expensive")),
+                   ("Murah", N_("Cheap")), ("Gratis", N_("Free of charge")))),
     Element(5, "Produk Spesifikasi Jenis Pelayanan", N_("Service products"),
-            N_("Did you get what the service standard promises (data, publications, consultation)?")),
+            N_("Did you get what the service standard promises (data, publications, consultation)?"),
+            _scale(*_FITTING)),
     Element(6, "Kompetensi Pelaksana", N_("Staff competence"),
-            N_("How capable were the staff in helping you?")),
+            N_("How capable were the staff in helping you?"),
+            _scale(("Tidak kompeten", N_("Not competent")), ("Kurang kompeten", N_("Not quite competent")),
+                   ("Kompeten", N_("Competent")), ("Sangat kompeten", N_("Very competent")))),
     Element(7, "Perilaku Pelaksana", N_("Staff behaviour"),
-            N_("How polite and friendly were the staff?")),
+            N_("How polite and friendly were the staff?"),
+            _scale(("Tidak sopan dan ramah", N_("Impolite and unfriendly")),
+                   ("Kurang sopan dan ramah", N_("Not quite polite and friendly")),
+                   ("Sopan dan ramah", N_("Polite and friendly")),
+                   ("Sangat sopan dan ramah", N_("Very polite and friendly")))),
     Element(8, "Penanganan Pengaduan, Saran dan Masukan", N_("Handling of complaints, suggestions and feedback"),
-            N_("How well are complaints, suggestions and feedback handled here?")),
+            N_("How well are complaints, suggestions and feedback handled here?"),
+            _scale(("Tidak ada", N_("No way to complain")),
+                   ("Ada tetapi tidak berfungsi", N_("There is one, but it does not work")),
+                   ("Berfungsi kurang maksimal", N_("It works, but not well enough")),
+                   ("Dikelola dengan baik", N_("Well handled")))),
     Element(9, "Sarana dan Prasarana", N_("Facilities and infrastructure"),
-            N_("How good are the facilities (room, seats, computers, toilets, parking)?")),
+            N_("How good are the facilities (room, seats, computers, toilets, parking)?"),
+            _scale(("Buruk", N_("Bad")), ("Cukup", N_("Adequate")), ("Baik", N_("Good")),
+                   ("Sangat baik", N_("Very good")))),
 )
 assert len(ELEMENTS) == ELEMENT_COUNT
-
-
-@dataclass(frozen=True)
-class Answer:
-    score: int
-    label_id: str      # the regulation's wording, for reports
-    label: str         # msgid
-    icon: str          # kiosk.ui.icons name
-    tone: str          # theme colour name for the face
-
-
-SCALE: tuple[Answer, ...] = (
-    Answer(1, "Tidak baik", N_("Poor"), "face-angry", "danger"),
-    Answer(2, "Kurang baik", N_("Fair"), "face-frown", "accent"),
-    Answer(3, "Baik", N_("Good"), "face-smile", "primary"),
-    Answer(4, "Sangat baik", N_("Very good"), "face-grin", "success"),
-)
 
 
 @dataclass(frozen=True)
@@ -102,8 +136,8 @@ class Grade:
 GRADES: tuple[Grade, ...] = (
     Grade("A", "Sangat Baik", N_("Very good"), Decimal("88.31")),
     Grade("B", "Baik", N_("Good"), Decimal("76.61")),
-    Grade("C", "Kurang Baik", N_("Fair"), Decimal("65.00")),
-    Grade("D", "Tidak Baik", N_("Poor"), Decimal("25.00")),
+    Grade("C", "Kurang Baik", N_("Poor"), Decimal("65.00")),
+    Grade("D", "Tidak Baik", N_("Very poor"), Decimal("25.00")),
 )
 
 

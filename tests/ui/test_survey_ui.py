@@ -17,12 +17,19 @@ class SurveyUITest(KioskUITest):
         return Visit.create(kiosk="kiosk-1", started_at=to_utc_naive(self.clock.now()), gender="p",
                             age_group="20_29", education="s1", occupation="pelajar")
 
+    def choose(self, button) -> None:
+        """Tap an answer and wait until the survey moved on (the chosen face shows for a moment first)."""
+        screen = self.screen("survey")
+        before = (screen.index, screen.step)
+        self.tap(button)
+        self.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+
     def _answer_all(self, scores):
         screen = self.screen("survey")
         for n, score in enumerate(scores, 1):
             assert screen.step == "questions"
             assert screen.ids.progress.text == f"Pertanyaan {n} dari 9"
-            self.tap(screen.ids[ANSWER_IDS[score]])
+            self.choose(screen.ids[ANSWER_IDS[score]])
         assert screen.step == "comment"
 
     def test_nine_taps_store_one_response_then_thanks_with_the_locker(self):
@@ -34,13 +41,13 @@ class SurveyUITest(KioskUITest):
         screen = self.screen("survey")
         assert screen.ids.question.text == ("Bagaimana pendapat Anda tentang kesesuaian persyaratan layanan "
                                             "dengan keperluan Anda?")
-        assert "Sangat baik" in self.all_texts() and "Tidak baik" in self.all_texts()
+        assert "Sangat sesuai" in self.all_texts() and "Tidak sesuai" in self.all_texts()
         # Change one's mind: back to question 2, its earlier answer is still highlighted.
-        self.tap(screen.ids.a4)
-        self.tap(screen.ids.a2)
+        self.choose(screen.ids.a4)
+        self.choose(screen.ids.a2)
         self.tap(screen.ids.previous)
         assert screen.ids.progress.text == "Pertanyaan 2 dari 9" and screen.ids.a2.selected
-        self.tap(screen.ids.a3)
+        self.choose(screen.ids.a3)
         assert screen.ids.progress.text == "Pertanyaan 3 dari 9"
         self._answer_all_from(3, [3, 4, 2, 4, 4, 3, 1])
         self.tap(screen.ids.comment)
@@ -65,7 +72,7 @@ class SurveyUITest(KioskUITest):
         screen = self.screen("survey")
         for n, score in enumerate(scores, first):
             assert screen.ids.progress.text == f"Pertanyaan {n} dari 9"
-            self.tap(screen.ids[ANSWER_IDS[score]])
+            self.choose(screen.ids[ANSWER_IDS[score]])
         assert screen.step == "comment"
 
     def test_a_second_try_for_the_same_visit_is_refused_politely(self):
@@ -82,6 +89,49 @@ class SurveyUITest(KioskUITest):
         assert app.manager.current == "thanks"
         assert SurveyResponse.select().count() == 1
 
+    def test_a_quick_double_tap_answers_one_question(self):
+        """Issue 14.9: two taps in the same frame once answered questions 1 and 2. The chosen face stays
+        highlighted, the second tap is ignored, and the survey then moves on to question 2 unanswered."""
+        from kivy.tests.common import UnitTestTouch
+
+        app = self.start()
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        for button in (screen.ids.a4, screen.ids.a2):      # both in one clock tick, no frame between them
+            x, y = button.to_window(*button.center)
+            touch = UnitTestTouch(x, y)
+            touch.touch_down()
+            touch.touch_up()
+        assert screen.answers[0] == 4 and screen.ids.a4.selected and screen.index == 0
+        self.wait_for(lambda: screen.index == 1, what="question 2")
+        assert list(screen.answers) == [4] + [0] * 8
+        assert not any(b.selected for b in (screen.ids.a1, screen.ids.a2, screen.ids.a3, screen.ids.a4))
+        assert screen.ids.progress.text == "Pertanyaan 2 dari 9"
+
+    def test_each_element_has_its_own_words_in_both_languages(self):
+        """Issue 14.9: PermenPAN-RB 14/2017 words each element's scale ("how fast?" is not answered "good")."""
+        app = self.start()
+        app.go("survey")
+        self.advance_frames(2)
+        screen = self.screen("survey")
+        words = lambda: [screen.ids[f"a{n}"].children[1].text for n in (1, 2, 3, 4)]  # noqa: E731
+        assert words() == ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"]
+        screen.index = 2
+        self.advance_frames(2)
+        assert words() == ["Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"]
+        screen.index = 3
+        self.advance_frames(2)
+        assert words() == ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+        self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
+        assert words() == ["Very expensive", "Rather expensive", "Cheap", "Free of charge"]
+        screen.index = 8
+        self.advance_frames(2)
+        assert words() == ["Bad", "Adequate", "Good", "Very good"]
+        screen.index = 6
+        self.advance_frames(2)
+        assert words()[1] == "Not quite polite and friendly"
+
     def test_a_ticket_without_a_guestbook_rates_once(self):
         app = self.start()
         ticket = queue.issue_ticket(app.settings, self.clock, "A").ticket
@@ -90,7 +140,7 @@ class SurveyUITest(KioskUITest):
         self.advance_frames(2)
         screen = self.screen("survey")
         screen.answers, screen.index = [4] * 8 + [0], 8    # the taps themselves are tested above
-        self.tap(screen.ids.a4)
+        self.choose(screen.ids.a4)
         self.tap_and_wait(screen.ids.send, screen)
         row = SurveyResponse.get()
         assert (row.ticket_id, row.visit_id, row.source) == (ticket.id, None, ResponseSource.TICKET)
@@ -109,7 +159,7 @@ class SurveyUITest(KioskUITest):
         self.advance_frames(2)
         screen = self.screen("survey")
         screen.answers, screen.index = [4] * 8 + [0], 8    # the taps themselves are tested above
-        self.tap(screen.ids.a4)
+        self.choose(screen.ids.a4)
         assert screen.step == "comment"
         survey.submit_response(self.clock, "kiosk-2", (2,) * 9, visit_id=visit.id)   # the other kiosk
         self.tap_and_wait(screen.ids.send, screen)
@@ -124,10 +174,10 @@ class SurveyUITest(KioskUITest):
         screen = self.screen("survey")
         assert screen.ids.progress.text == "Question 1 of 9"
         assert screen.ids.question.text == "Are the requirements for this service reasonable for what you came for?"
-        self.tap(screen.ids.a3)
+        self.choose(screen.ids.a3)
         assert screen.ids.progress.text == "Question 2 of 9"
         screen.answers, screen.index = [3] * 8 + [0], 8    # the nine taps are tested above
-        self.tap(screen.ids.a3)
+        self.choose(screen.ids.a3)
         self.tap_and_wait(screen.ids.send, screen)
         row = SurveyResponse.get()
         assert row.visit_id is None and row.language == "en" and survey.scores_of(row) == (3,) * 9

@@ -1,11 +1,13 @@
 """The satisfaction survey (SKM): nine questions one at a time, an optional comment, then thanks.
 
-A tap on an answer records it and moves on; "Previous" goes back with the earlier answer still
+A tap on an answer records it, keeps the chosen face highlighted for ``CHOSEN_S`` (the visitor sees what
+was taken) and then moves on; taps meanwhile are ignored — a quick double tap once answered two questions; "Previous" goes back with the earlier answer still
 highlighted. One response per visit (the guestbook visit, else the queue ticket): a visit that
 already has one is told so at once, and a race with another kiosk is caught when saving
 (``survey.AlreadyAnswered``). Without either it is a walk-up response, kept out of the official IKM."""
 from __future__ import annotations
 
+from kivy.clock import Clock
 from kivy.graphics import Color, RoundedRectangle
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
@@ -18,6 +20,7 @@ from kiosk.core.errors import ValidationError
 from kiosk.ui.screens.base import KioskScreen
 
 QUESTIONS, COMMENT, ALREADY = "questions", "comment", "already"
+CHOSEN_S = 0.4      # how long the chosen face stays highlighted before the next question
 
 
 class StepPage(BoxLayout):
@@ -74,6 +77,7 @@ class SurveyScreen(KioskScreen):
     step = StringProperty(QUESTIONS)
     index = NumericProperty(0)                    # 0 … 8: which question is shown
     answers = ListProperty([0] * survey.ELEMENT_COUNT)
+    _moving_on = None           # the scheduled move to the next question while the chosen face shows
 
     def on_pre_enter(self, *args):
         self.restart()
@@ -87,6 +91,9 @@ class SurveyScreen(KioskScreen):
             self.step = ALREADY
 
     def restart(self) -> None:
+        if self._moving_on is not None:
+            self._moving_on.cancel()
+            self._moving_on = None
         self.step, self.index, self.message = QUESTIONS, 0, ""
         self.answers = [0] * survey.ELEMENT_COUNT
         if "comment" in self.ids:
@@ -99,15 +106,23 @@ class SurveyScreen(KioskScreen):
     # --- the visitor's taps ---
 
     def choose(self, score: int) -> None:
+        if self._moving_on is not None or self.step != QUESTIONS:
+            return              # the previous answer is still showing: a second tap is not an answer
         answers = list(self.answers)
         answers[self.index] = score
         self.answers = answers
+        self._moving_on = Clock.schedule_once(self._move_on, CHOSEN_S)
+
+    def _move_on(self, *args) -> None:
+        self._moving_on = None
         if self.index < survey.ELEMENT_COUNT - 1:
             self.index += 1
         else:
             self.step = COMMENT
 
     def previous(self) -> None:
+        if self._moving_on is not None:
+            return
         if self.step == COMMENT:
             self.step = QUESTIONS
         elif self.index > 0:
