@@ -1,5 +1,6 @@
-"""The public library pages: ``/library`` (newest, subjects), ``/library/search?q=`` (the kiosk's own search),
-``/library/p/<id>`` (a publication: cover, abstract, numbers, where the printed copy is, read-only explained).
+"""The public library pages: ``/library`` (newest, subjects), ``/library/search?q=`` (the kiosk's own search,
+typos corrected with "Maksud Anda: …"), ``/library/p/<id>`` (a publication: cover, abstract, numbers, where the
+printed copy is, read-only explained).
 
 No login: the catalogue is public. The cover is the import's thumbnail (a small JPEG of the first page);
 the publication's file itself is never served from here."""
@@ -55,11 +56,11 @@ async def results(request: Request):
     db = request.app.state.rt.db
 
     def load():
-        return search.search(db, query, subject=subject, limit=PAGE_SIZE * 2), _subject_chips(lang)
+        return search.find(db, query, subject=subject, limit=PAGE_SIZE * 2), _subject_chips(lang)
 
-    pubs, subjects = await run_in_threadpool(load)
-    return render(request, "library.html", pubs=pubs, subjects=subjects, subject=subject, query=query.strip(),
-                  subject_name=subject_name)
+    found, subjects = await run_in_threadpool(load)
+    return render(request, "library.html", pubs=found.publications, subjects=subjects, subject=subject,
+                  query=query.strip(), suggestion=found.suggestion, subject_name=subject_name)
 
 
 def _purposes(request: Request) -> list[tuple[str, str]]:

@@ -101,3 +101,15 @@ def test_the_site_root_is_the_public_library_not_the_staff_login(runtime):
     # the public address (posters, the ticket's QR) sent visitors to the staff login
     response = _client(runtime).get("/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/library"
+
+
+def test_search_corrects_a_typo_and_offers_the_spelling(runtime, tmp_path):
+    """Issue 14.8: the online library's search is the kiosk's, typos included, with "Maksud Anda: …"."""
+    a, b = _library(runtime, tmp_path)
+    client = _client(runtime)
+    page = client.get("/library/search", params={"q": "kesejahtran", "subject": "Sosial"}).text
+    assert a.title in page and b.title not in page
+    assert ('<p id="suggestion"><a class="chip" href="/library/search?q=kesejahteraan&amp;subject=Sosial">'
+            'Maksud Anda: kesejahteraan</a></p>') in page
+    assert "Did you mean: kesejahteraan" in client.get("/library/search", params={"q": "kesejahtran", "lang": "en"}).text
+    assert 'id="suggestion"' not in client.get("/library/search", params={"q": "kesejahteraan"}).text
