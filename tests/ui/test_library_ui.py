@@ -220,3 +220,28 @@ class LibraryUITest(KioskUITest):
         self.wait_for(lambda: len(lib.cards()) == 3, what="library again")
         self.tap(lib.ids.next_step)
         assert app.manager.current == "survey"
+
+    def test_a_typo_finds_the_publication_and_the_chip_spells_it(self):
+        """Issue 14.8: a mistyped word finds what it means with "Maksud Anda: …"; tapping the chip puts the
+        catalogue's spelling in the field; a correct word shows no chip."""
+        app = self.start_with_catalogue()
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
+        assert lib.ids.suggestion.opacity == 0 and lib.ids.suggestion.disabled
+        self.tap(lib.ids.search)
+        self.type_on_keyboard(lib.ids.keyboard, "kesejahtran")           # two letters left out
+        self.wait_for(lambda: lib.searched_text == "kesejahtran" and lib.status == "results", what="typo results")
+        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert lib.suggestion == "kesejahteraan"
+        assert lib.ids.suggestion.text == "Maksud Anda: kesejahteraan" and lib.ids.suggestion.opacity == 1
+        app.set_language("en")
+        self.advance_frames(2)
+        assert lib.ids.suggestion.text == "Did you mean: kesejahteraan"
+        self.tap(lib.ids.suggestion)
+        assert lib.ids.search.text == "kesejahteraan"
+        self.wait_for(lambda: lib.searched_text == "kesejahteraan", what="the spelled search")
+        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert lib.suggestion == "" and lib.ids.suggestion.opacity == 0
+        app.finish_visit()
+        assert lib.suggestion == ""

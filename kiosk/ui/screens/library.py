@@ -1,6 +1,6 @@
 """Library home: search as you type, subject chips and a grid of covers (newest first).
 
-The search itself is ``kiosk.core.search.search``; it runs in the worker a moment after the
+The search itself is ``kiosk.core.search.find`` (typos corrected, with a "Maksud Anda: …" chip); it runs in the worker a moment after the
 last key (a fast typist does not queue one query per key) and only the answer to the latest
 query is shown, so a slow answer never overwrites a newer one.
 """
@@ -42,6 +42,7 @@ class LibraryScreen(KioskScreen):
     status = StringProperty("")           # "loading" | "results" | "empty" | "error"
     result_count = NumericProperty(0)
     searched_text = StringProperty("")    # the query the shown results answer
+    suggestion = StringProperty("")       # the query as the catalogue spells it, when a typo was corrected
     keyboard_open = BooleanProperty(False)
     in_visit = BooleanProperty(False)     # lobby journey: show the "next step" button
 
@@ -96,16 +97,17 @@ class LibraryScreen(KioskScreen):
             self.status = "loading"   # first search only: later ones keep the last answer until the next
         db = self.app.runtime.db
 
-        def run() -> list:
-            return search.search(db, text, subject=subject, limit=RESULT_LIMIT)
+        def run() -> search.Found:
+            return search.find(db, text, subject=subject, limit=RESULT_LIMIT)
 
-        self.app.worker.submit(run, lambda pubs: self._show(serial, text, pubs),
+        self.app.worker.submit(run, lambda found: self._show(serial, text, found.publications, found.suggestion),
                                lambda exc: self._failed(serial, exc))
 
-    def _show(self, serial: int, text: str, pubs: list) -> None:
+    def _show(self, serial: int, text: str, pubs: list, suggestion: str = "") -> None:
         if serial != self._serial:
             return      # the visitor typed on; a newer answer is coming
         self.searched_text = text.strip()
+        self.suggestion = suggestion
         self.result_count = len(pubs)
         self.status = "results" if pubs else "empty"
         grid = self.ids.grid
@@ -123,6 +125,7 @@ class LibraryScreen(KioskScreen):
             return
         log.error("catalogue search failed", exc_info=exc)
         self.ids.grid.clear_widgets()
+        self.suggestion = ""
         self.status = "error"
 
     def cards(self) -> list[CoverCard]:
@@ -156,6 +159,13 @@ class LibraryScreen(KioskScreen):
         self.ids.search.text = ""
         self.search_now()
 
+    def use_suggestion(self) -> None:
+        """The visitor accepts "Maksud Anda: …": the field says what the results are for."""
+        words, self.suggestion = self.suggestion, ""
+        self.ids.search.text = words
+        self.ids.search.cursor = (len(words), 0)
+        self.search_now()
+
     def show_all(self) -> None:
         self.ids.search.text = ""
         self.choose_subject("")
@@ -180,6 +190,7 @@ class LibraryScreen(KioskScreen):
         self._search_trigger.cancel()
         self._serial += 1        # an answer still on its way is for the previous visitor
         self.subject, self.status, self.searched_text, self.result_count = "", "", "", 0
+        self.suggestion = ""
         self.keyboard_open = False
         self.ids.grid.clear_widgets()
         for pill in self.ids.subjects.children:
@@ -189,12 +200,22 @@ class LibraryScreen(KioskScreen):
         if self._subjects or self.ids.subjects.children:
             self._build_pills()     # "All subjects" is set from Python
 
+    screenshot_states = ("typo",)
+
     def screenshot_setup(self, state: str = "") -> None:
-        # what a visitor sees first: the newest publications, every subject, the keyboard closed
+        # what a visitor sees first: the newest publications, every subject, the keyboard closed;
+        # "typo": a mistyped word answered with its results and the "Maksud Anda" chip
         self._serial += 1       # answered here and now, covers included: the capture comes soon
         self._show_subjects(catalog.subjects())
-        pubs = search.search(self.app.runtime.db, "")
-        for pub in pubs:
+        text = ""
+        if state == "typo":
+            word = next((w for p in search.search(self.app.runtime.db, "", limit=20)
+                         for w in search.query_terms(p.title) if len(w) >= 8 and w.isalpha()), "statistik")
+            text = word[:-3] + word[-2:]        # one letter left out, as typed in a hurry
+        found = search.find(self.app.runtime.db, text)
+        for pub in found.publications:
             if pub.thumbnail_path and Path(pub.thumbnail_path).exists():
                 Cover.load_now(pub.thumbnail_path)
-        self._show(self._serial, "", pubs)
+        self.ids.search.text = text
+        self._search_trigger.cancel()
+        self._show(self._serial, text, found.publications, found.suggestion)
