@@ -196,7 +196,7 @@ def test_no_suggestion_that_finds_nothing_or_guesses_too_far(runtime):
     assert search.find(runtime.db, "kependudukan inflasi") == search.Found()
     assert search.find(runtime.db, "inflasi", subject="Sosial", year=2019) == search.Found()
     # three typos, short words and numbers are never guessed
-    for typed in ("kpnddukn", "inlf", "zzz", "2031", "xqzwvb"):
+    for typed in ("kpnddukn", "qinf", "zzz", "2031", "xqzwvb"):
         assert search.find(runtime.db, typed) == search.Found(), typed
     # the corrected words still have to meet the filters
     assert search.find(runtime.db, "kependudukn", subject="Harga") == search.Found()
@@ -218,3 +218,19 @@ def test_spelling_distance_and_deletions():
     assert spelling.distance("kpnddukn", "kependudukan", 2) == 3           # above the limit: limit + 1
     assert spelling.deletions("abc", 2) == {"abc", "ab", "ac", "bc", "a", "b", "c"}
     assert [spelling.edits_allowed(w) for w in ("dan", "miskn", "inflasi", "2024", "x" * 21)] == [0, 1, 2, 0, 0]
+
+
+def test_a_word_still_being_typed_with_a_typo_finds_its_words(runtime):
+    """Each keystroke: once the typed letters stop starting any word, the typo is found where recognition stopped."""
+    pubs = fill_for_typos()
+    for typed in ("kesejahtr", "kesjahte", "kependuk", "kependuduka", "inflas", "inlf", "indiaktor infl"):
+        found = search.find(runtime.db, typed)
+        assert found.publications, typed
+    found = search.find(runtime.db, "kesejahtr")             # 'e' left out, word not finished
+    assert {p.id for p in found.publications} == {pubs["diacritics"].id, pubs["welfare"].id}
+    assert found.suggestion == "kesejahteraan"
+    found = search.find(runtime.db, "kpendud")               # two typos: 'e' left out, and swapped below
+    assert [p.id for p in found.publications] == [pubs["population"].id] and found.suggestion == "kependudukan"
+    found = search.find(runtime.db, "indiaktor infl")
+    assert {p.id for p in found.publications} == {pubs["title_hit"].id, pubs["old_inflation"].id}
+    assert found.suggestion == "indikator infl"

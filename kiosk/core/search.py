@@ -87,14 +87,19 @@ def find(db: Database, text: str, subject: str = "", year: int | None = None, li
     # Nothing: was a word mistyped? Words the catalogue holds (or begins) stay; the others become their nearest.
     vocabulary = spelling.vocabulary(db)
     corrected: list[str | tuple[str, ...]] = []
+    spelled: list[str] = []
     for term in terms:
-        nearest = [] if vocabulary.knows(term) else vocabulary.nearest(term)
-        corrected.append(tuple(nearest) if nearest else term)
+        if vocabulary.knows(term):
+            corrected.append(term)
+            spelled.append(term)
+            continue
+        correction = vocabulary.correct(term)
+        corrected.append(correction[0] if correction else term)
+        spelled.append(correction[1] if correction else term)
     if corrected == terms:
         return Found()
     found = _run(db, corrected, subject, year, limit)
-    suggestion = " ".join(t[0] if isinstance(t, tuple) else t for t in corrected)
-    return Found(found, suggestion if found else "")
+    return Found(found, " ".join(spelled) if found else "")
 
 
 def _run(db: Database, terms: list, subject: str, year: int | None, limit: int) -> list[Publication]:

@@ -115,6 +115,91 @@ class Vocabulary:
         best = [s for s in scored if s[0] == scored[0][0]] if scored else []
         return [word for _, _, word in best[:most]]
 
+    def correct(self, term: str) -> tuple[tuple[str, ...], str] | None:
+        """What to search for a word the catalogue lacks — its nearest words, or the nearest start of one, each
+        searched as a prefix — and how to spell it for "Maksud Anda"; None when nothing is near enough.
+
+        A whole word mistyped ("kependudukn") or a word still being typed ("kesejahtr" → "kesejahter…"): the
+        fewer edits win, then the more publications ("parwi" is "pari…" of pariwisata, not a rare "arwi")."""
+        nearest = self.nearest(term)
+        made, start, word = self.nearest_start(term)
+        if nearest and (not start or (distance(term, nearest[0], MAX_EDITS), -self.docs_of(nearest[0]))
+                        <= (made, -self.docs_starting(start))):
+            return tuple(nearest), nearest[0]
+        return ((start,), word) if start else None
+
+    def docs_of(self, word: str) -> int:
+        i = bisect.bisect_left(self.words, word)
+        return self.docs[i] if i < len(self.words) and self.words[i] == word else 0
+
+
+    def nearest_start(self, term: str) -> tuple[int, str, str]:
+        """For a word still being typed ("kesejahtr"): the edits made, the nearest start of a catalogue word
+        ("kesejahter") and that start's most common word ("kesejahteraan"); (0, "", "") when none is near.
+
+        The visitor's letters are right up to the longest start the catalogue knows ("kesejaht"); the typo is the
+        next letter: each single edit there (a letter replaced, left out, added, or swapped with its neighbour)
+        is tried — some 60 binary searches — and the edit that lets the most letters be recognised is kept; with
+        two typos allowed, the same once more after it. No edit distance is computed over the vocabulary."""
+        edits = edits_allowed(term)
+        if not edits:
+            return 0, "", ""
+        beam = [term]
+        for made in range(1, edits + 1):
+            tried = {}
+            for word in beam:
+                n = self._known_length(word)
+                for fixed in _edits_at(word, n):
+                    if fixed not in tried:
+                        tried[fixed] = self._known_length(fixed)
+            done = [w for w, known in tried.items() if known == len(w) and len(w) >= MIN_LENGTH]
+            if done:
+                start = max(done, key=self.docs_starting)
+                return made, start, self._most_common_word(start)
+            # the few edits that carried recognition furthest go on to the next typo
+            beam = sorted(tried, key=lambda w: -tried[w])[:3]
+        return 0, "", ""
+
+    def _known_length(self, term: str) -> int:
+        lo, hi = 0, len(term)
+        while lo < hi:      # the longest start of term that starts a catalogue word (starts of starts do too)
+            mid = (lo + hi + 1) // 2
+            if self.knows(term[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def _range(self, start: str, most: int = 200) -> range:
+        lo = bisect.bisect_left(self.words, start)
+        hi = bisect.bisect_left(self.words, start + "\uffff", lo, min(len(self.words), lo + most))
+        return range(lo, hi)
+
+    def docs_starting(self, start: str) -> int:
+        return sum(self.docs[i] for i in self._range(start))
+
+    def _most_common_word(self, start: str) -> str:
+        found = self._range(start)
+        return self.words[max(found, key=lambda i: self.docs[i])] if found else start
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _edits_at(word: str, n: int) -> set[str]:
+    """Every single edit of ``word`` at position ``n`` (where recognition stopped) and the swap just before it."""
+    head, tail = word[:n], word[n:]
+    found = {head + tail[1:]} if tail else set()                          # a letter too many
+    found.update(head + c + tail for c in _LETTERS)                         # a letter left out
+    if tail:
+        found.update(head + c + tail[1:] for c in _LETTERS)                 # a wrong letter
+        if len(tail) > 1:
+            found.add(head + tail[1] + tail[0] + tail[2:])                  # two letters swapped
+    if head and tail:
+        found.add(head[:-1] + tail[0] + head[-1] + tail[1:])
+    found.discard(word)
+    return found
+
 
 class _Cached:
     def __init__(self, name: str) -> None:
