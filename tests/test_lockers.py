@@ -1,7 +1,9 @@
 """Lockers: assign / release, all full, several processes at once, the staff commands, the slip."""
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
+import re
 import time
 from pathlib import Path
 
@@ -196,7 +198,7 @@ def test_slip_is_made_in_core_and_printed_through_the_port(runtime, clock):
                            issued_at=to_utc_naive(clock.now()))
     slip = lockers.slip_text(runtime.settings, clock, "L07", ticket.id, "id")
     assert (slip.label, slip.ticket_number, slip.when) == ("L07", "A-007", "24-11-2026 09:00 WIB")
-    assert slip.notes[0] == "Kartu identitas Anda disimpan oleh petugas front office."
+    assert slip.notes[0] == "Kartu identitas Anda disimpan di front office selama tas Anda ada di loker."
     assert runtime.settings.printer.kind == "dummy"
     lockers.print_slip(runtime.printer, runtime.settings, clock, "L07", ticket.id, "id")
     out = (runtime.settings.printer.folder / "locker-L07.bin").read_bytes()
@@ -204,10 +206,11 @@ def test_slip_is_made_in_core_and_printed_through_the_port(runtime, clock):
     assert runtime.settings.office.name.encode() in out
     assert b"\x1d!\x55" in out                    # 6x6 characters for the label
     # wrapped to the 48 characters of 80 mm paper instead of running off it
-    assert b"Kartu identitas Anda disimpan oleh petugas front\noffice.\n" in out
+    assert b"Kartu identitas Anda disimpan di front office\nselama tas Anda ada di loker.\n" in out
     assert out.endswith(b"\x1dV\x00")             # cut
     en = lockers.slip_text(runtime.settings, clock, "L07", None, "en")
-    assert en.ticket_number == "" and en.notes[0] == "Your ID card is held by the front office."
+    assert en.ticket_number == "" and en.notes[0] == ("Your ID card stays at the front office while your bag is "
+                                                      "in the locker.")
 
 
 def test_no_screen_or_command_builds_the_slip_itself():
@@ -282,3 +285,48 @@ def test_four_processes_on_postgres_assigning_and_releasing_never_overlap(pg_loc
         for before, after in zip(rows, rows[1:]):
             assert before.released_at is not None and before.released_at <= after.assigned_at, locker.label
     assert lockers.free_count() == 3
+
+
+# --- the slip fits the paper (issue 14.10) ---
+
+ESCPOS_COMMAND = re.compile(rb"\x1b@|[\x1b\x1d][^@].")     # ESC/GS + letter + one parameter byte
+
+
+def printed_lines(out: bytes) -> list[tuple[int, str]]:
+    """The text lines of a slip's bytes with the character width each was printed at (1 normal, 6 for 6x)."""
+    lines, scale = [], 1
+    for raw in out.split(b"\n"):
+        for command in ESCPOS_COMMAND.findall(raw):
+            if command[:2] == b"\x1d!":                        # GS ! n: character size
+                scale = (command[2] >> 4) + 1
+            elif command[:2] == b"\x1b!":                      # ESC ! n: back to the normal size
+                scale = 1
+        text = ESCPOS_COMMAND.sub(b"", raw).decode("cp437", "replace")
+        if text.strip():
+            lines.append((scale, text))
+    return lines
+
+
+@pytest.mark.parametrize("paper, columns", [(80, 48), (58, 32)])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_slip_line_fits_the_paper_and_no_word_is_broken(tmp_path, clock, paper, columns, lang):
+    office = "Badan Pusat Statistik Kabupaten Kepulauan Seribu Utara"      # longer than 48 columns
+    rt = make_runtime(tmp_path, clock=clock, replace={"paper_width_mm = 80": f"paper_width_mm = {paper}"})
+    settings = dataclasses.replace(rt.settings, office=dataclasses.replace(rt.settings.office, name=office))
+    try:
+        assert settings.printer.paper_width_mm == paper and settings.printer.kind == "dummy"
+        ticket = Ticket.create(service_code="A", day=clock.now().date(), seq=7, number="A-007", kiosk="k",
+                               issued_at=to_utc_naive(clock.now()))
+        slip = lockers.slip_text(settings, clock, "L120", ticket.id, lang)
+        lockers.print_slip(rt.printer, settings, clock, "L120", ticket.id, lang)
+        out = (rt.settings.printer.folder / "locker-L120.bin").read_bytes()
+    finally:
+        rt.close()
+    lines = printed_lines(out)
+    assert (paper == 80 and (6, "L120") in lines) or (paper == 58 and (4, "L120") in lines)
+    too_long = [(scale, text) for scale, text in lines if len(text) * scale > columns]
+    assert not too_long, too_long
+    # every text is printed word by word in order, each word whole (a broken word would be two tokens)
+    printed = " " + " ".join(" ".join(text.split()) for _scale, text in lines) + " "
+    for whole in (office, *slip.notes, slip.when):
+        assert f" {' '.join(whole.split())} " in printed, whole

@@ -223,8 +223,11 @@ def statuses(only_occupied: bool = False) -> list[LockerStatus]:
 # --- the slip ---
 
 SLIP_TITLE = N_("Your locker")
-SLIP_CUSTODY = N_("Your ID card is held by the front office.")
-SLIP_RETURN = N_("Return the locker key at the front office to get your ID card back.")
+# THE rule about the ID card, in these words on the locker screen, the slip and (in short) the thanks
+# screen: the card never goes into the locker, it stays at the front office until the bag is collected.
+ID_CARD_STAYS = N_("Your ID card stays at the front office while your bag is in the locker.")
+ID_CARD_BACK = N_("When you collect your bag, return the locker key at the front office and get your ID card "
+                  "back.")
 
 
 def slip_text(settings: Settings, clock: Clock, label: str, ticket_id: int | None, lang: str) -> LockerSlipText:
@@ -237,7 +240,7 @@ def slip_text(settings: Settings, clock: Clock, label: str, ticket_id: int | Non
         office_name=settings.office.name, title=gettext_for(lang, SLIP_TITLE), label=label,
         ticket_number=ticket.number if ticket else "",
         when=now.strftime("%d-%m-%Y %H:%M ") + zone_label(zone, now),
-        notes=(gettext_for(lang, SLIP_CUSTODY), gettext_for(lang, SLIP_RETURN)))
+        notes=(gettext_for(lang, ID_CARD_STAYS), gettext_for(lang, ID_CARD_BACK)))
 
 
 def print_slip(printer: TicketPrinting, settings: Settings, clock: Clock, label: str, ticket_id: int | None,

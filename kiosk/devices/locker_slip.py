@@ -9,35 +9,43 @@ import textwrap
 from typing import TYPE_CHECKING, Callable
 
 from kiosk.core.ports import LockerSlipText
+from kiosk.devices.ticket_layout import chars_per_line, number_scale
 
 if TYPE_CHECKING:   # escpos itself is imported by the printer device, with its capabilities cache set
     from escpos.escpos import Escpos
 
-# font A (12 × 24 dots) on the usual 203 dpi heads
-_CHARS_PER_LINE = {58: 32, 80: 48}
+
+def wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken between words (a printer breaks a line
+    that runs off the paper mid-word); only a single word longer than the paper is split."""
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
 def locker_slip_job(slip: LockerSlipText, paper_width_mm: int = 80) -> Callable[["Escpos"], None]:
-    """A print job for ``printer.send(job, name)``."""
-    width = _CHARS_PER_LINE.get(paper_width_mm, 48)
+    """A print job for ``printer.send(job, name)``: every line fits the paper (48 columns on 80 mm,
+    32 on 58 mm)."""
+    width = chars_per_line(paper_width_mm)
     # the label 6× on 80 mm paper, 4× on 58 mm, so "L120" stays on one line
-    scale = 6 if paper_width_mm >= 80 else 4
+    scale = number_scale(paper_width_mm)
+
+    def lines(p: "Escpos", text: str) -> None:
+        for line in wrapped(text, width):
+            p.textln(line)
 
     def job(p: "Escpos") -> None:
         p.set(align="center", bold=True, normal_textsize=True)
-        p.textln(slip.office_name[:width])
+        lines(p, slip.office_name)
         p.set(align="center", bold=False, normal_textsize=True)
-        p.textln(slip.title)
+        lines(p, slip.title)
         p.set(align="center", bold=True, custom_size=True, width=scale, height=scale)
         p.textln(slip.label)
         p.set(align="center", bold=False, normal_textsize=True)
         if slip.ticket_number:
             p.textln(slip.ticket_number)
-        p.textln(slip.when)
+        lines(p, slip.when)
         p.ln()
         p.set(align="left", normal_textsize=True)
         for note in slip.notes:
-            for line in textwrap.wrap(note, width) or [""]:
-                p.textln(line)
+            lines(p, note)
         p.cut()
     return job

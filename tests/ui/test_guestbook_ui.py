@@ -258,11 +258,9 @@ class GuestbookUITest(KioskUITest):
         app.session.visit_id = visit.id
         app.go("locker")
         locker = self.screen("locker")
-        self.tap(locker.ids.want_locker)
-        self.tap(locker.ids.id_number)
-        self.type_on_keyboard(locker.ids.keyboard, NIK)
-        self.tap_and_wait(locker.ids.get_locker, locker)
-        assert locker.ids.steps.current == "full"
+        # known before the visitor types a single digit (issue 14.10)
+        self.wait_for(lambda: locker.ids.steps.current == "full", what="lockers full")
+        assert locker.ids.id_number.text == ""
         assert "Semua loker terisi, silakan hubungi petugas" in self.all_texts()
         self.tap(locker.ids.full_continue)
         assert app.manager.current != "locker"

@@ -64,7 +64,7 @@ class SurveyUITest(KioskUITest):
         assert app.manager.current == "thanks"
         texts = self.all_texts()
         assert "Terima kasih atas kunjungan Anda!" in texts
-        assert "Jangan lupa ambil tas dan kartu identitas Anda di loker L07." in texts
+        assert "Sebelum pulang: ambil tas Anda di loker L07, lalu kartu identitas Anda di front office." in texts
         self.tap(self.screen("thanks").ids.finish)
         assert app.manager.current == "welcome" and app.session.visit_id is None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.core import identity, lockers
 from kiosk.core.errors import KioskError, ValidationError
@@ -24,6 +24,7 @@ class LockerScreen(KioskScreen):
     label = StringProperty("")
     print_note = StringProperty("")
     id_error = StringProperty("")      # a msgid, shown translated (kv) next to the number
+    free = NumericProperty(-1)         # free lockers when the step began; -1 = not known (yet)
 
     @property
     def returns_home_after(self) -> bool:
@@ -47,6 +48,15 @@ class LockerScreen(KioskScreen):
             self.show("desk")
         else:
             self.show("ask")
+            # how many are free is known before the visitor types anything: none free, no ID card asked
+            self.free = -1
+            self.look_up(lockers.free_count, self._counted, "counting free lockers")
+
+    def _counted(self, free: int) -> None:
+        self.free = free
+        if free == 0 and self.ids.steps.current in ("ask", "card"):
+            self._forget_number()
+            self.show("full")
 
     def on_language(self, lang: str) -> None:
         self.fill_id_types()
@@ -57,6 +67,7 @@ class LockerScreen(KioskScreen):
         self._forget_number()
         self.ids.id_type.value = ""
         self.label, self.print_note, self.id_error, self.message = "", "", "", ""
+        self.free = -1
         self._print_for = ""
         self.show("ask")
 
@@ -89,6 +100,9 @@ class LockerScreen(KioskScreen):
         self.app.go_next(self.screen_name)
 
     def want_locker(self) -> None:
+        if self.free == 0:
+            self.show("full")
+            return
         if not self.ids.id_type.value:
             self.ids.id_type.value = "ktp"
         self.show("card")
@@ -160,7 +174,7 @@ class LockerScreen(KioskScreen):
 
     def screenshot_setup(self, state: str = "") -> None:
         self.fill_id_types()
-        self.label = "L07"
+        self.label, self.free = "L07", 12
         self.print_note = _("Take your locker slip from the printer.")
         if state == "card":
             self.ids.id_type.value = "ktp"
