@@ -1,7 +1,9 @@
-"""Catalogue search speed over a big synthetic catalogue (issue 5: p95 ≤ 3 ms).
+"""Catalogue search speed over a big synthetic catalogue (issue 5: p95 ≤ 3 ms; issue 14.8: every keystroke
+p95 ≤ 5 ms with typo tolerance on).
 
     .venv/bin/python benchmarks/search_bench.py                 # 100,000 publications
     .venv/bin/python benchmarks/search_bench.py --count 20000 --rounds 100
+    .venv/bin/python benchmarks/search_bench.py --cpu    # CPU time per query: a shared, loaded machine
 
 The publications are inserted in bulk (multi-row INSERTs in one transaction; the FTS5 index is
 kept by the schema's triggers) into a temporary SQLite file made by the normal migrations.
@@ -10,24 +12,29 @@ MATCH with bm25, the join and building the Publication objects (60 results at mo
 median / p95 / max in ms of
   1. two-word queries ("inflasi 2024", "kesejahteraan rakyat", …),
   2. each keystroke of a word typed letter by letter ("k", "ke", "kes", … as prefixes), by length,
-  3. the same with a subject filter, and the LIKE scan it replaces, for scale.
+  3. the same with a subject filter, and the LIKE scan it replaces, for scale;
+  4. typo tolerance (``kiosk.core.spelling``): building the vocabulary's deletion index once, then mistyped words
+     typed letter by letter (every keystroke: a prefix while it is one, then corrected) and mistyped two-word
+     queries ("inflsi 2024"), each answered with its results and a "Maksud Anda" suggestion.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import random
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import make_runtime  # noqa: E402
 
-from kiosk.core import search  # noqa: E402
+from kiosk.core import search, spelling  # noqa: E402
 from kiosk.core.clock import FakeClock  # noqa: E402
 from kiosk.core.models import Publication, database  # noqa: E402
 
@@ -54,6 +61,15 @@ TWO_WORD = ["inflasi 2024", "kesejahteraan rakyat", "penduduk lubuklinggau", "ha
             "indeks pembangunan", "tanaman pangan", "keuangan daerah", "upah minimum", "hotel akomodasi",
             "ekspor impor", "kemiskinan 2022"]
 TYPED_WORDS = ["kesejahteraan", "inflasi", "lubuklinggau", "pendidikan", "penduduk", "pariwisata"]
+# one or two letters left out, swapped, doubled or wrong, as typed on a touchscreen in a hurry
+TYPOS = {"kesejahtraan": "kesejahteraan", "inflsi": "inflasi", "lubuklingau": "lubuklinggau",
+         "pendidkan": "pendidikan", "pendudku": "penduduk", "parwisata": "pariwisata", "kesejahtreaan": "kesejahteraan",
+         "ketenagakrjaan": "ketenagakerjaan", "pertanain": "pertanian", "kemiskinn": "kemiskinan"}
+TYPO_TWO_WORD = ["inflsi 2024", "kesejahtraan rakyat", "penduduk lubuklingau", "harga konsumne", "angkatan kreja",
+                 "statistik pendidkan", "industri pengolhan", "parwisata 2023", "indeks pembangnan", "kemiskinn 2022"]
+
+
+CLOCK = time.perf_counter   # --cpu: this thread's CPU time, what a query costs whatever else the machine runs
 
 
 def pseudo_word(rnd: random.Random, syllables: int) -> str:
@@ -106,24 +122,70 @@ def fill(count: int, seed: int = 5) -> float:
     return time.perf_counter() - start
 
 
+def typo_figures(db, rounds: int, built: tuple) -> float:
+    """Typo tolerance: the vocabulary's first build, then mistyped words and queries. Returns the keystroke p95."""
+    vocabulary, took = built
+    index_mb = vocabulary.index.itemsize * len(vocabulary.index) / 1e6
+    print(f"typo tolerance: vocabulary of {len(vocabulary.words):,} words, deletion index "
+          f"{len(vocabulary.index):,} entries ({index_mb:.1f} MB), read + built in {took:.2f} s "
+          "(once; again after an import)")
+    tracemalloc.start()
+    kept = spelling.Vocabulary.build(dict(zip(vocabulary.words, vocabulary.docs)))
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del kept
+    print(f"  memory: {held / 1e6:.1f} MB held (words, counts, index), {peak / 1e6:.1f} MB at the peak of building")
+    for typo, meant in TYPOS.items():
+        found = search.find(db, typo)
+        if found.suggestion != meant or not found.publications:
+            print(f"  !! {typo!r} -> {found.suggestion!r} ({len(found.publications)} results), meant {meant!r}")
+
+    def timed(query: str) -> float:
+        t = CLOCK()
+        search.find(db, query)
+        return CLOCK() - t
+
+    keystrokes = [timed(typo[:n]) for _ in range(rounds) for typo in TYPOS for n in range(1, len(typo) + 1)]
+    p95 = figures("every keystroke, mistyped words", keystrokes)
+    figures("  the mistyped words themselves", [timed(typo) for _ in range(rounds) for typo in TYPOS])
+    figures("two-word queries with a typo", [timed(q) for _ in range(rounds) for q in TYPO_TWO_WORD])
+    t = time.perf_counter()
+    for _ in range(rounds):
+        for typo in TYPOS:
+            vocabulary.nearest(typo)
+    print(f"  of which finding the nearest words: {(time.perf_counter() - t) * 1000 / (rounds * len(TYPOS)):.3f} ms "
+          "a word (mean)")
+    return p95
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=40, help="repetitions of each query list")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time queries by the thread's CPU time instead of the wall clock (a shared machine)")
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.thread_time
     with tempfile.TemporaryDirectory() as tmp:
         rt = make_runtime(Path(tmp), clock=FakeClock())
         took = fill(args.count)
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; queries timed by "
+              f"{'CPU time (--cpu)' if args.cpu else 'the wall clock'}")
         print(f"inserted {args.count:,} publications in {took:.1f} s ({args.count / took:,.0f}/s), "
               f"SQLite FTS5, {Path(tmp, 'data', 'kiosk.db').stat().st_size / 1e6:.0f} MB file")
         db = rt.db
         for q in TWO_WORD[:3]:          # warm the page cache: a kiosk has searched before
             search.search(db, q)
+        # typo tolerance reads the vocabulary on the first search that finds nothing (in the screen's worker)
+        t = time.perf_counter()
+        built = spelling.vocabulary(db), time.perf_counter() - t
 
         def timed(query: str, **kw) -> float:
-            t = time.perf_counter()
+            t = CLOCK()
             search.search(db, query, **kw)
-            return time.perf_counter() - t
+            return CLOCK() - t
 
         worst = []
         per_query: dict[str, list[float]] = {}
@@ -157,6 +219,9 @@ def main() -> int:
         figures("LIKE scan, for scale (not used)", like)
         verdict = "OK" if max(worst) <= 3.0 else "ABOVE the 3 ms goal"
         print(f"goal p95 <= 3 ms for two-word and keystroke queries: {verdict}")
+        typo_worst = typo_figures(db, args.rounds, built)
+        verdict = "OK" if typo_worst <= 5.0 else "ABOVE the 5 ms goal"
+        print(f"goal p95 <= 5 ms for every keystroke with typo tolerance on: {verdict}")
         rt.close()
     return 0
 
