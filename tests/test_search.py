@@ -234,3 +234,12 @@ def test_a_word_still_being_typed_with_a_typo_finds_its_words(runtime):
     found = search.find(runtime.db, "indiaktor infl")
     assert {p.id for p in found.publications} == {pubs["title_hit"].id, pubs["old_inflation"].id}
     assert found.suggestion == "indikator infl"
+
+
+def test_a_database_made_before_the_vocabulary_view_gets_it(runtime):
+    """fts5vocab is a view of the index: a database from before it is given one on the first typo, nothing lost."""
+    pubs = fill_for_typos()
+    runtime.db.execute_sql("DROP TABLE publication_vocab")
+    spelling.forget(runtime.db)
+    found = search.find(runtime.db, "kependudukn")
+    assert [p.id for p in found.publications] == [pubs["population"].id] and found.suggestion == "kependudukan"
