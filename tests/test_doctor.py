@@ -71,7 +71,7 @@ def test_healthy_kiosk_is_all_ok_and_exit_code_0(runtime, capsys):
     assert main(["--config", str(runtime.settings.source), "doctor"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     names = [line.split()[1] for line in lines]
-    assert names == ["config", "database", "schema", "printer", "mail", "disk", "backup", "identity", "outbox",
+    assert names == ["config", "database", "schema", "printer", "mail", "scanner", "disk", "backup", "identity", "outbox",
                      "lockers", "clock"]
     assert all(line.startswith("OK ") for line in lines), lines
 
