@@ -6,9 +6,10 @@ import email
 import email.policy
 
 from kiosk.core import catalog_import
-from kiosk.core.models import MailStatus, OutboxMail, SoftcopyRequest
+from kiosk.core.clock import to_utc_naive
+from kiosk.core.models import MailStatus, OutboxMail, SoftcopyRequest, Visit
 from kiosk.core.outbox import Attempt
-from kiosk.ui.widgets.common import Pill
+from kiosk.ui.widgets.common import KButton, Pill
 from pg_server import free_port
 from smtp_helpers import Server, mail_config
 from ui.kiosk_ui import KioskUITest
@@ -65,10 +66,9 @@ class SoftcopyUITest(KioskUITest):
             assert "Pilih untuk apa publikasi ini akan Anda gunakan." in self.all_texts()
             assert "Silakan setujui ketentuan penggunaan untuk menerima softcopy." in self.all_texts()
             assert SoftcopyRequest.select().count() == 0
-            # the visitor takes the read-only one off the list
+            # the read-only one is shown refused and is already out of the basket: no "Remove" on it
             row = next(r for r in form.ids.publications.children if r.title == "Indikator Inflasi Kota 2024")
-            self.tap(row.ids.remove_button)
-            assert [r.title for r in form.ids.publications.children] == ["Statistik Kesejahteraan Rakyat 2024"]
+            assert not any(isinstance(w, KButton) for w in row.walk(restrict=True))
             assert app.session.chosen_publications == [self.kesra.id]
 
             self.fill_and_send(form)
@@ -97,7 +97,11 @@ class SoftcopyUITest(KioskUITest):
         self.advance_frames(2)
         self.fill_and_send(self.screen("softcopy"))
         done = self.screen("softcopy_done")
-        assert done.ids.status.text == "Akan dikirim ke s***@gmail.com saat koneksi pulih."
+        # concrete: automatically, retried after 1 minute, then never more than an hour apart (outbox backoff)
+        assert done.ids.status.text == (
+            "Server surat belum dapat dihubungi. Softcopy Anda sudah disimpan dan dikirim otomatis ke "
+            "s***@gmail.com begitu server menjawab: kios mencoba lagi setelah 1 menit, lalu dengan jeda yang makin "
+            "panjang, paling lama 60 menit sekali.")
         assert OutboxMail.get().status == "queued"
         # the screen listens to the app's event, for its own request only
         app.dispatch("on_mail_attempt", Attempt(99, MailStatus.SENT, "", request_id=99))
@@ -154,3 +158,95 @@ class SoftcopyUITest(KioskUITest):
             assert SoftcopyRequest.select().count() == 1 and len(server.sink.received) == 1
         finally:
             server.stop()
+
+
+class SoftcopyFormTest(KioskUITest):
+    """Issue 14.11: the form's terms checkbox, refused publications, errors and the walk-in's privacy notice."""
+
+    def open_form(self, read_only: bool = False, visit: bool = False):
+        app = self.start("welcome")
+        src = self.tmp_path / "incoming"
+        src.mkdir()
+        settings, clock = self.runtime.settings, self.runtime.clock
+        self.pub, _ = catalog_import.import_file(
+            settings, clock, make_titled_pdf(src / "kesra.pdf", "Statistik Kesejahteraan Rakyat 2024", 2),
+            {"subject": "Sosial", "year": 2024})
+        chosen = [self.pub.id]
+        if read_only:
+            self.locked, _ = catalog_import.import_file(
+                settings, clock, make_titled_pdf(src / "inflasi.pdf", "Indikator Inflasi Kota 2024", 2),
+                {"subject": "Harga", "year": 2024, "read_only": "ya"})
+            chosen.append(self.locked.id)
+        if visit:
+            app.session.visit_id = Visit.create(kiosk="k", started_at=to_utc_naive(clock.now())).id
+        app.session.chosen_publications = list(chosen)
+        app.go("softcopy")
+        form = self.screen("softcopy")
+        self.wait_for(lambda: len(form.rows) == len(chosen), what="the chosen publications")
+        self.advance_frames(2)
+        return app, form
+
+    def test_the_terms_are_a_checkbox_with_a_visible_box_and_tick(self):
+        from kiosk.core.contrast import ratio
+
+        app, form = self.open_form(visit=True)
+        terms = form.ids.terms
+        box = terms.ids.box
+        edge = None
+        colour = None
+        for instruction in box.canvas.before.children:   # the colour the box's outline is drawn in
+            if type(instruction).__name__ == "Color":
+                colour = tuple(instruction.rgba)
+            elif type(instruction).__name__ == "Line":
+                edge = colour
+        assert edge is not None and box.width >= 40 and abs(box.width - box.height) < 1      # a square box
+        card = tuple(app.colors["surface"])
+        assert ratio(edge, card) >= 3.0, ratio(edge, card)
+        assert terms.ids.tick.icon == "" and not form.agreed
+        assert terms.height >= 80
+        self.tap(terms)
+        assert form.agreed and terms.ids.tick.icon == "check"
+        self.tap(terms)
+        assert not form.agreed and terms.ids.tick.icon == ""
+
+    def test_a_read_only_publication_is_refused_with_its_reason_and_never_stays_in_the_basket(self):
+        app, form = self.open_form(read_only=True, visit=True)
+        row = next(r for r in form.ids.publications.children if r.title == "Indikator Inflasi Kota 2024")
+        assert "Publikasi ini hanya dapat dibaca di kios ini." in self.all_texts(row)
+        assert not any(isinstance(w, KButton) for w in row.walk(restrict=True)) and "Hapus" not in self.all_texts(row)
+        kept = next(r for r in form.ids.publications.children if r.title == "Statistik Kesejahteraan Rakyat 2024")
+        assert kept.ids.remove_button.get_root_window() is not None      # a sendable one can still be removed
+        assert app.session.chosen_publications == [self.pub.id]
+
+    def test_errors_never_push_the_left_column_under_the_header(self):
+        app, form = self.open_form(visit=True)
+        top = form.to_window(form.x, form.top)[1]
+        self.tap(form.ids.send)                 # nothing filled in: errors under every field
+        self.advance_frames(2)
+        assert form.name_error and form.email_error and form.purpose_error and form.terms_error
+        basket = form.ids.basket
+        assert basket.to_window(basket.x, basket.top)[1] <= top + 1, "the left column went up under the header"
+        name = form.ids.name_field
+        assert name.to_window(name.x, name.top)[1] <= top + 1
+
+    def test_a_walk_in_reads_the_privacy_notice_before_typing(self):
+        from kiosk.ui.screens.softcopy import PrivacyNotice
+
+        app, form = self.open_form(visit=False)
+        text = form.ids.privacy_text
+        assert text.get_root_window() is not None and form.ids.privacy_box.height > 0
+        assert text.text == ("Nama dan e-mail Anda hanya dipakai untuk menandai dan mengirim softcopy ini, dan "
+                             "dihapus setelah 365 hari.")
+        # above the name and e-mail fields
+        assert form.ids.privacy_box.y > form.ids.name_field.top - 1
+        self.tap(form.ids.privacy_button)
+        self.advance_frames(2)
+        notice = next(w for w in self.Window.children if isinstance(w, PrivacyNotice))
+        shown = " ".join(self.all_texts(notice))
+        assert "Apa yang kami catat" in shown or "Yang kami catat" in shown or "dihapus setelah 365 hari" in shown
+        self.tap(notice.ids.close)
+        assert not any(isinstance(w, PrivacyNotice) for w in self.Window.children)
+
+    def test_a_guestbook_visitor_already_agreed_and_sees_no_repeat(self):
+        app, form = self.open_form(visit=True)
+        assert form.ids.privacy_box.height == 0 and form.ids.privacy_box.opacity == 0

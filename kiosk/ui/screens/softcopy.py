@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
 
-from kiosk.core import samples, softcopy
+from kiosk.core import privacy, samples, softcopy
 from kiosk.core.errors import ValidationError
 from kiosk.core.statuses import RequestStatus
 from kiosk.i18n import N_
@@ -27,6 +28,18 @@ class SoftcopyPubRow(BoxLayout):
     reason = StringProperty("")       # msgid; empty = will be sent
 
 
+class CheckRow(ButtonBehavior, BoxLayout):
+    """A checkbox as people know it: a square box (border >= 3:1 against the card) that shows a tick when
+    checked, and its sentence beside it; the whole row is the touch target."""
+    text = StringProperty("")         # msgid
+    active = BooleanProperty(False)
+
+
+class PrivacyNotice(ModalView):
+    """The full privacy notice over the form, for a visitor who came without the guestbook's consent step."""
+    sections = ListProperty([])       # [(heading, text)] already in the visitor's language
+
+
 class SoftcopyScreen(KioskScreen):
     screen_name = "softcopy"
     name_error = StringProperty("")        # msgids, translated in kv
@@ -37,11 +50,14 @@ class SoftcopyScreen(KioskScreen):
     agreed = BooleanProperty(False)
     rows = ListProperty([])                # [(id, title, reason msgid)]
     sendable = BooleanProperty(False)
+    #: no guestbook visit: nobody showed this visitor the privacy notice before they type name and e-mail
+    walk_in = BooleanProperty(False)
 
     # --- showing ---
 
     def on_pre_enter(self, *args):
         session = self.app.session
+        self.walk_in = session.visit_id is None
         if not self.ids.name.text:
             self.ids.name.text = session.visitor_name
         if not self.ids.email.text:
@@ -57,8 +73,6 @@ class SoftcopyScreen(KioskScreen):
         keep = pills.value
         pills.choices = [(c.code, pick(c.id, c.en)) for c in self.app.settings.guestbook.purposes]
         pills.value = keep
-        for pill in pills.children:   # seven choices beside the form: a little smaller than elsewhere
-            pill.height, pill.font_size = dp(62), sp(24)
 
     def load_publications(self) -> None:
         ids = list(self.app.session.chosen_publications)
@@ -69,9 +83,18 @@ class SoftcopyScreen(KioskScreen):
     def on_rows(self, *args) -> None:
         box = self.ids.publications
         box.clear_widgets()
+        chosen = self.app.session.chosen_publications
         for pub_id, title, reason in self.rows:
             row = SoftcopyPubRow(pub_id=str(pub_id), title=title, reason=reason)
-            row.ids.remove_button.bind(on_release=lambda _w, p=pub_id: self.remove(p))
+            if reason:
+                # refused (read-only, not allowed, gone): shown with why, and out of the basket at once —
+                # never a row with "Remove" that looks as if it could still be sent
+                if pub_id in chosen:
+                    chosen.remove(pub_id)
+                for button in [c for c in row.children if c.__class__.__name__ == "KButton"]:
+                    row.remove_widget(button)
+            else:
+                row.ids.remove_button.bind(on_release=lambda _w, p=pub_id: self.remove(p))
             box.add_widget(row)
         self.sendable = any(not reason for _i, _t, reason in self.rows)
 
@@ -85,6 +108,9 @@ class SoftcopyScreen(KioskScreen):
         self.agreed = not self.agreed
         if self.agreed:
             self.terms_error = ""
+
+    def show_privacy(self) -> None:
+        PrivacyNotice(sections=privacy.notice(self.app.settings, self.app.lang)).open()
 
     def on_purpose_chosen(self) -> None:
         self.purpose_error = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.core import softcopy
+from kiosk.core import outbox, softcopy
 from kiosk.core.statuses import MailStatus, RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _
@@ -17,9 +17,15 @@ from kiosk.ui.screens.base import KioskScreen
 
 STATUS_TEXT = {
     RequestStatus.SENT: N_("Sent to {email}"),
-    RequestStatus.QUEUED: N_("It will be sent to {email} as soon as the connection is back."),
+    # the outbox's backoff, said as it is: a first retry after {first} minute(s), then less often, never more
+    # than {most} minutes apart, until the server takes it
+    RequestStatus.QUEUED: N_("The mail server cannot be reached just now. Your softcopy is stored and is sent to "
+                             "{email} automatically as soon as the server answers: the kiosk tries again after "
+                             "{first} minute, then at longer intervals, at most {most} minutes apart."),
     # mail.enabled = false: kept in the outbox until staff send it
-    "later": N_("Your softcopy is saved and will be sent to {email} later."),
+    "later": N_("Your softcopy is stored. This kiosk does not send e-mail itself: the PST desk staff send it to "
+                "{email}. If it has not arrived by tomorrow, ask at the desk with your request "
+                "number."),
     RequestStatus.TOO_LARGE: N_("The files are too large for e-mail. Please ask a staff member at the PST desk: "
                                 "they will give them to you another way."),
     RequestStatus.FAILED: N_("The e-mail could not be delivered to {email}. Please ask a staff member at the PST "
@@ -69,7 +75,8 @@ class SoftcopyDoneScreen(KioskScreen):
 
     def status_text(self, lang: str, status: str, email: str) -> str:
         msgid = STATUS_TEXT.get(status)
-        return _(msgid).format(email=email) if msgid else ""
+        return _(msgid).format(email=email, first=outbox.BACKOFF_FIRST_S // 60,
+                               most=outbox.BACKOFF_MAX_S // 60) if msgid else ""
 
     def status_icon(self, status: str) -> str:
         return {"sent": "check", "queued": "clock", "later": "clock", "held": "clock"}.get(status, "warning")
