@@ -243,3 +243,34 @@ def test_a_database_made_before_the_vocabulary_view_gets_it(runtime):
     spelling.forget(runtime.db)
     found = search.find(runtime.db, "kependudukn")
     assert [p.id for p in found.publications] == [pubs["population"].id] and found.suggestion == "kependudukan"
+
+
+def test_a_reimport_that_changes_a_title_is_found_with_a_typo_at_once(runtime, tmp_path):
+    # the typo vocabulary noticed only new publications: a corrected title waited for a restart
+    from kiosk.core import catalog_import
+    from pdf_helpers import make_titled_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_titled_pdf(folder / "a.pdf", "Statistik Perikanan 2024", 2)
+    catalog_import.import_directory(runtime.settings, runtime.clock, folder)
+    assert search.find(runtime.db, "zzqxy").publications == []          # the vocabulary is read now
+    (folder / "a.json").write_text('{"title": "Statistik Kehutanan 2024"}')
+    report = catalog_import.import_directory(runtime.settings, runtime.clock, folder)
+    assert report.updated
+    found = search.find(runtime.db, "kehutnan")
+    assert found.suggestion == "kehutanan" and [p.title for p in found.publications] == ["Statistik Kehutanan 2024"]
+
+
+def test_the_cli_search_says_which_spelling_it_used(runtime, tmp_path, capsys):
+    from kiosk.cli import main
+    from kiosk.core import catalog_import
+    from pdf_helpers import make_titled_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_titled_pdf(folder / "a.pdf", "Statistik Kependudukan 2024", 2)
+    catalog_import.import_directory(runtime.settings, runtime.clock, folder)
+    assert main(["--config", str(runtime.config_path), "catalog", "search", "kependudukn"]) == 0
+    out = capsys.readouterr()
+    assert "Kependudukan" in out.out and "showing results for: kependudukan" in out.err

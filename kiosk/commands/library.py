@@ -99,7 +99,11 @@ def cmd_list(args, rt: Runtime) -> int:
 
 
 def cmd_search(args, rt: Runtime) -> int:
-    pubs = search.search(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
+    found = search.find(rt.db, args.query, subject=args.subject, year=args.year, limit=args.limit)
+    pubs = found.publications
+    if found.suggestion:
+        # the same correction the screen offers as "Maksud Anda: …"
+        print(f"showing results for: {found.suggestion}", file=sys.stderr)
     if args.json:
         print(json.dumps([catalog.as_dict(p) for p in pubs], ensure_ascii=False, indent=1))
     else:

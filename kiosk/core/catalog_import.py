@@ -397,4 +397,8 @@ def import_directory(settings: Settings, clock: Clock, directory: Path, metadata
     missing = sorted(set(rows) - {p.name for p in files} - {s.path.name for s in refused})
     for name in missing:
         report.skipped.append(Skipped(directory / name, "listed in the metadata CSV but no such PDF"))
+    if report.updated:
+        # new words are noticed by themselves; changed titles only when the typo vocabulary is read again
+        from kiosk.core import spelling
+        spelling.forget(database)
     return report
