@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Mapping
 
-from peewee import Database
+from peewee import Database, fn
 
 from kiosk.core.clock import Clock, to_utc_naive
 from kiosk.core.config import GuestbookSettings, Settings
@@ -250,6 +250,41 @@ def prefill_from(visitor: Visitor) -> dict[str, str]:
     out = {f: getattr(visitor, f) for f in PREFILL_FIELDS}
     out["birth_year"] = str(visitor.birth_year) if visitor.birth_year else ""
     return {k: v or "" for k, v in out.items()}
+
+
+# --- one-tap answers (issue 14.2: a first-time visitor finishes quickly) ---
+
+#: an institution is offered only once this many visitor records name it: a name only one person typed
+#: could point at that person, a name many typed is just a place
+SUGGEST_MIN_RECORDS = 2
+SUGGEST_MIN_CHARS = 3
+
+
+def email_suggestions(full_name: str, domain: str = "gmail.com") -> list[str]:
+    """The addresses people most often make of their name ("Siti Nurhaliza" → siti.nurhaliza@gmail.com,
+    sitinurhaliza@gmail.com), offered as one tap; the visitor sees the address and may still change it."""
+    ascii_name = unicodedata.normalize("NFKD", full_name or "").encode("ascii", "ignore").decode()
+    words = ["".join(ch for ch in w if ch.isalnum()) for w in ascii_name.lower().split()]
+    words = [w for w in words if w]
+    if not words:
+        return []
+    parts = [".".join(words)] + (["".join(words)] if len(words) > 1 else [])
+    return [f"{part}@{domain}" for part in parts]
+
+
+def institution_suggestions(typed: str, limit: int = 3) -> list[str]:
+    """Institution names earlier visitors gave that begin with what is typed, the most given first."""
+    text = _collapse_spaces(typed or "")
+    if len(text) < SUGGEST_MIN_CHARS:
+        return []
+    count = fn.COUNT(Visitor.id)
+    rows = (Visitor.select(Visitor.institution_name, count.alias("n"))
+            .where(Visitor.institution_name.startswith(text))
+            .group_by(Visitor.institution_name)
+            .having(count >= SUGGEST_MIN_RECORDS)
+            .order_by(count.desc(), Visitor.institution_name)
+            .limit(limit))
+    return [name for (name, _n) in rows.tuples() if name.casefold() != text.casefold()]
 
 
 # --- the visit ---

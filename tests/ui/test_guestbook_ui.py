@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import time
 
-from kivy.metrics import dp
 
 from kiosk.core import guestbook as gb
 from kiosk.core import identity
@@ -31,36 +30,31 @@ class GuestbookUITest(KioskUITest):
         self.advance_frames(2)
         return app, ticket
 
-    def reveal(self, widget) -> None:
-        """Scroll the form so ``widget`` is inside the visible part (a visitor would swipe)."""
-        self.screen("guestbook").ids.scroll.scroll_to(widget, padding=dp(24), animate=False)
-        self.advance_frames(2)
-
     def type_into(self, field, text: str) -> None:
-        self.reveal(field)
         self.tap(field)
         assert self.app.keyboard_target() is field.__self__
         self.type_on_keyboard(self.screen("guestbook").ids.keyboard, text)
 
     def choose(self, pills, label: str) -> None:
+        form = self.screen("guestbook")
+        if form.keyboard_up:        # the step's chips show once the keyboard is put away ("Selesai")
+            self.tap(next(k for k in form.ids.keyboard.walk(restrict=True) if getattr(k, "action", "") == "done"))
         pill = self.find_text(label, pills)
-        self.reveal(pill)
         self.tap(pill, frames=0)
-        assert pills.value == pill.code        # at the tap's release, inside the form's ScrollView
+        assert pills.value == pill.code
         self.advance_frames(2)
 
-    def fill_form(self, form) -> None:
+    def fill_later_steps(self, form) -> None:
+        """Steps 2 and 3 of the form, "Lanjut" after each."""
         ids = form.ids
-        self.type_into(ids.full_name, "Siti Nur")
-        self.type_into(ids.email, "sn@bps")          # not finished: the form must say so
-        assert form.ids.keyboard.layout == "email"
-        self.type_into(ids.phone, "0812345678")
-        assert form.ids.keyboard.layout == "number"
+        assert form.step == 2 and ids.institution_name.focus and form.keyboard_up
+        self.choose(ids.institution_type, "Perguruan tinggi")
+        self.choose(ids.occupation, "Pelajar/Mahasiswa")
+        self.tap(ids.submit)
+        assert form.step == 3 and not form.keyboard_up
         self.choose(ids.gender, "Perempuan")
         self.choose(ids.age_group, "20–29 tahun")
         self.choose(ids.education, "D4/S1")
-        self.choose(ids.occupation, "Pelajar/Mahasiswa")
-        self.choose(ids.institution_type, "Perguruan tinggi")
         self.choose(ids.purpose, "Skripsi/tesis/disertasi")
         self.type_into(ids.purpose_detail, "IPM")
 
@@ -95,24 +89,31 @@ class GuestbookUITest(KioskUITest):
         form = self.screen("guestbook")
         self.wait_for(lambda: form.service_text == "Layanan: Perpustakaan · nomor A-007")   # read in the worker
         self.clock.advance(30)
-        self.fill_form(form)
+        self.type_into(form.ids.full_name, "siti nur")              # capitals as the name is typed
+        assert form.ids.full_name.text == "Siti Nur"
+        self.type_into(form.ids.email, "sn@bps")          # not finished: the form must say so
+        assert form.ids.keyboard.layout == "email"
+        self.type_into(form.ids.phone, "0812345678")
+        assert form.ids.keyboard.layout == "number"
 
         self.tap_and_wait(form.ids.submit, form)
-        assert app.manager.current == "guestbook"
-        assert form.ids.email_field.error == "Email tidak valid" and form.ids.email.error == "Email tidak valid"
+        assert app.manager.current == "guestbook" and form.step == 1
+        assert form.ids.email_field.error == "E-mail tidak valid" and form.ids.email.error == "E-mail tidak valid"
         assert form.ids.full_name_field.error == "" and form.message == "Please check the fields marked in red."
         assert "Silakan periksa isian yang bertanda merah." in self.all_texts()
         assert Visit.select().count() == 0
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)          # the message follows the language
         assert form.ids.email_field.error == "Email is not valid"
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_id)
-        assert form.ids.email_field.error == "Email tidak valid"
+        assert form.ids.email_field.error == "E-mail tidak valid"
 
         self.type_into(form.ids.email, ".go.id")
+        assert form.ids.email_field.error == ""          # gone as soon as the address is right
+        self.tap_and_wait(form.ids.submit, form)
+        self.fill_later_steps(form)
         self.clock.advance(60)
         self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker"
-        assert form.ids.email_field.error == ""
 
         visit = Visit.get_by_id(app.session.visit_id)
         person = visit.visitor
@@ -129,7 +130,7 @@ class GuestbookUITest(KioskUITest):
         assert app.session.visitor_name == "Siti Nur" and app.session.visitor_email == "sn@bps.go.id"
 
         locker = self.screen("locker")
-        assert locker.ids.steps.current == "ask" and "Bawa tas?" in self.all_texts()
+        assert locker.ids.steps.current == "ask" and "Apakah Anda membawa tas?" in self.all_texts()
         self.tap(locker.ids.want_locker)
         assert locker.ids.steps.current == "card"
         assert locker.ids.id_type.value == "ktp" and locker.ids.keyboard.layout == "number"
@@ -159,36 +160,15 @@ class GuestbookUITest(KioskUITest):
         self.tap(locker.ids.done)
         assert app.manager.current not in ("locker", "guestbook", "consent")
 
-    def test_the_keyboard_never_covers_the_focused_field(self):
-        from kiosk.ui.screens.guestbook import TEXT_INPUTS
-
-        app, _ticket = self.begin()
-        self.tap(self.screen("consent").ids.accept)
-        form = self.screen("guestbook")
-        kb, scroll = form.ids.keyboard, form.ids.scroll
-        self.advance_frames(2)
-        assert form.ids.full_name.focus and app.keyboard_target() is form.ids.full_name.__self__
-        for name in TEXT_INPUTS[1:]:
-            ok = next(k for k in kb.walk(restrict=True) if getattr(k, "action", "") == "done")
-            self.tap(ok, frames=3)                      # "OK" moves on to the next field
-            field = form.ids[name]
-            assert field.focus and app.keyboard_target() is field.__self__, name
-            assert [n for n in TEXT_INPUTS if form.ids[n].focus] == [name]
-            assert kb.layout == field.keyboard_layout
-            bottom = field.to_window(field.x, field.y)[1]
-            top = field.to_window(field.x, field.top)[1]
-            assert bottom >= kb.to_window(kb.x, kb.top)[1], f"{name} is under the keyboard"
-            assert top <= scroll.to_window(scroll.x, scroll.top)[1], f"{name} is above the visible form"
-
     def test_idle_timeout_in_the_middle_wipes_the_half_filled_form(self):
         app, _ticket = self.begin()
         self.tap(self.screen("consent").ids.accept)
         form = self.screen("guestbook")
         self.type_into(form.ids.full_name, "Budi")
-        self.choose(form.ids.gender, "Laki-laki")
         self.type_into(form.ids.email, "budi@")
         self.tap_and_wait(form.ids.submit, form)
         assert form.ids.phone_field.error
+        form.ids.gender.value = "l"                 # an answer of a later step, too
         self.clock.advance(app.settings.kiosk.idle_timeout_s + 1)
         app.tick()
         self.advance_frames(2)
@@ -245,6 +225,9 @@ class GuestbookUITest(KioskUITest):
         self.tap(form.ids.use_prefill)
         assert form.ids.full_name.text == "Andi Saputra" and form.ids.institution_name.text == "BRIN"
         assert (form.ids.gender.value, form.ids.education.value, form.ids.purpose.value) == ("l", "s2", "")
+        self.tap(form.ids.submit)
+        assert form.step == 2 and not form.keyboard_up          # BRIN is there: nothing to type
+        self.tap(form.ids.submit)
         self.choose(form.ids.purpose, "Penelitian")
         self.tap_and_wait(form.ids.submit, form)
         assert app.manager.current == "locker"
@@ -331,6 +314,9 @@ class GuestbookUITest(KioskUITest):
         for name, value in {"gender": "p", "age_group": "40_49", "education": "s2", "occupation": "pns",
                             "institution_type": "pemerintah", "purpose": "perencanaan"}.items():
             form.ids[name].value = value
+        self.tap(form.ids.submit)
+        self.tap(form.ids.submit)
+        assert form.step == 3
 
         def unreachable(*args, **kwargs):
             raise DatabaseBusy("database is locked")

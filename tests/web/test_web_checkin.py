@@ -46,7 +46,7 @@ def test_phone_fills_the_guestbook_for_the_kiosk_session(runtime):
     assert page.status_code == 200 and "Buku tamu" in page.text and 'name="gender"' in page.text
     bad = send(client, path, **{**GOOD, "email": "sn@bps", "gender": ""})
     assert bad.status_code == 400
-    assert 'id="err-email"' in bad.text and "Email tidak valid" in bad.text and 'id="err-gender"' in bad.text
+    assert 'id="err-email"' in bad.text and "E-mail tidak valid" in bad.text and 'id="err-gender"' in bad.text
     assert 'value="Siti Nur"' in bad.text                             # what was typed stays
     assert checkin.done(key) is None and Visit.select().count() == 0
     ok = send(client, path, **GOOD)

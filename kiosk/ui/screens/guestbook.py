@@ -1,47 +1,72 @@
-"""The guestbook form: large fields, a docked keyboard, messages next to the fields.
+"""The guestbook form in three short steps (issue 14.2): who to reach (name, e-mail, mobile), where the
+visitor comes from (institution, its type, occupation), and the answers the statistics need (gender, age
+group, education, purpose). Each step fits above the keyboard without scrolling; the keyboard shows only
+while a text field has focus; "Kembali" bottom left and "Lanjut" bottom right on every step.
 
-The rules are ``kiosk.core.guestbook``'s; this screen collects the strings, shows the errors it
-gets back, and offers to prefill from the last visit once full name, e-mail *and* phone match.
+The rules are ``kiosk.core.guestbook``'s; this screen collects the strings, shows the errors it gets back
+(each one goes as soon as its field is right), offers one-tap answers (the e-mail made of the name,
+institutions earlier visitors gave), and offers to prefill from the last visit once full name, e-mail
+*and* phone match. Age is asked once, as a group: the birth year stays for the phone form only.
 """
 from __future__ import annotations
 
-import logging
-
 from kivy.clock import Clock
-from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.core import checkin
 from kiosk.core import guestbook as gb
-from kiosk.core.clock import local, to_utc_naive
+from kiosk.core.clock import local
 from kiosk.core.errors import ValidationError
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.guestbook_phone import PHONE_POLL_S, PhoneCheckin  # noqa: F401 (tests read PHONE_POLL_S here)
 from kiosk.ui.screens.ticket import qr_texture
 
-log = logging.getLogger(__name__)
-
 MSG_CHECK = N_("Please check the fields marked in red.")
-TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
-PHONE_POLL_S = 1.0          # the kiosk asks whether the phone sent the form: it moves on within 2 s
+MSG_CHOOSE_AGE = N_("Please choose your age group")
+TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "purpose_detail")
+#: the fields of each step, in the order they are filled
+STEPS = (
+    ("full_name", "email", "phone"),
+    ("institution_name", "institution_type", "occupation"),
+    ("gender", "age_group", "education", "purpose", "purpose_detail"),
+)
+STEP_BOXES = ("step_contact", "step_work", "step_about")
+#: where the keyboard's "Berikutnya" goes from each field; the last field of step 1 goes on to step 2
+NEXT_FIELD = {"full_name": "email", "email": "phone"}
 
 
-class GuestbookScreen(KioskScreen):
+class GuestbookScreen(PhoneCheckin, KioskScreen):
     screen_name = "guestbook"
     service_text = StringProperty("")
     returning = BooleanProperty(False)      # the "fill in from your last visit?" offer is shown
-    phone_qr = ObjectProperty(None, allownone=True)   # "Isi dari HP Anda": the one-time link as a QR texture
-    phone_url = StringProperty("")                    # what the QR code says
+    step = NumericProperty(1)                         # 1 … steps_total
+    steps_total = NumericProperty(len(STEPS))
+    keyboard_up = BooleanProperty(False)              # a text field has focus: the keyboard shows
 
     def on_kv_post(self, base_widget):
+        # the steps are built once by the kv rule and swapped in and out of the holder
+        holder = self.ids.step_holder
+        self._steps = [self.ids[name].__self__ for name in STEP_BOXES]
+        for box in self._steps:
+            holder.remove_widget(box)
+        holder.add_widget(self._steps[0])
         for name in TEXT_INPUTS:
             field = self.ids[name]
             field.bind(focus=self._on_focus)
             field.bind(on_text_validate=self._next_field)
+            field.bind(text=lambda w, t, name=name: self._recheck(name))
+        for name in gb.CHOICE_FIELDS:
+            self.ids[name].bind(value=lambda w, v, name=name: self._recheck(name))
         self._lookup = Clock.create_trigger(lambda dt: self.check_returning(), 0.4)
         for name in ("full_name", "email", "phone"):
             self.ids[name].bind(text=lambda *a: self._lookup())
+        self._suggest = Clock.create_trigger(lambda dt: self.suggest_institutions(), 0.25)
+        self.ids.institution_name.bind(text=lambda *a: self._suggest())
+        self.ids.full_name.bind(text=lambda *a: self.suggest_email())
+        self.ids.email.bind(text=lambda *a: self.suggest_email())
+        self.ids.email_hints.bind(value=self._take_email)
+        self.ids.institution_hints.bind(value=self._take_institution)
         self._prefill: dict[str, str] | None = None
         self._offered_for: tuple[str, str, str] | None = None
         self._errors: dict[str, str] = {}
@@ -54,82 +79,11 @@ class GuestbookScreen(KioskScreen):
         self.refresh_service()
 
     def on_enter(self, *args):
-        if not self.ids.full_name.text:
-            self.ids.full_name.focus = True
+        # no field is focused yet: the QR code for the phone shows, and a tap on a field brings the keyboard
         self.start_phone()
 
     def on_leave(self, *args):
         self.stop_phone()
-
-    # --- the same form on the visitor's phone (kiosk.core.checkin) ---
-
-    _phone_poll = None
-    _phone_expires = None
-    _phone_asking = False
-
-    def start_phone(self) -> None:
-        """A fresh one-time link for this session, shown as a QR code; then ask once a second whether the
-        phone sent the form. Nothing is shown when the web address is not set or the database says no."""
-        app = self.app
-        session = app.session
-        key = session.scratch.setdefault("checkin_key", checkin.new_session_key())
-        settings, clock, lang = app.settings, app.runtime.clock, app.lang
-        scratch = session.scratch
-
-        def open_link():
-            return checkin.open_checkin(settings, clock, settings.kiosk.name, key, ticket_id=session.ticket_id,
-                                        consent_at=scratch.get("consent_at"),
-                                        consent_version=str(scratch.get("consent_version", "")), language=lang)
-
-        def show(opened) -> None:
-            if opened is None or self.manager is None or self.manager.current != self.screen_name:
-                return
-            self.phone_url = opened.url + ("?lang=en" if lang == "en" else "")
-            self.phone_qr = qr_texture(self.phone_url)
-            self._phone_expires = opened.expires_at
-            if self._phone_poll is None:
-                self._phone_poll = Clock.schedule_interval(lambda dt: self._ask_phone(key), PHONE_POLL_S)
-
-        self.look_up(open_link, show, "opening a phone check-in")
-
-    def stop_phone(self) -> None:
-        if self._phone_poll is not None:
-            self._phone_poll.cancel()
-            self._phone_poll = None
-        self.phone_qr = None
-        self.phone_url = ""
-        self._phone_asking = False
-
-    def _ask_phone(self, key: str) -> None:
-        if self._phone_asking or self.busy:
-            return      # one question at a time; never while the kiosk's own form is being saved
-        if self._phone_expires is not None and to_utc_naive(self.app.runtime.clock.now()) >= self._phone_expires:
-            self._phone_expires = None
-            self.start_phone()          # the code lived its 10 minutes: show a new one
-        self._phone_asking = True
-        app = self.app
-        session = app.session
-
-        def answered(done) -> None:
-            self._phone_asking = False
-            if done is not None and self._phone_poll is not None and app.session is session:
-                self._phone_sent(done)
-
-        def failed(exc: BaseException) -> None:
-            self._phone_asking = False      # asked again at the next tick; the kiosk's own form still works
-            log.warning("asking whether the phone sent the guestbook failed: %s", exc)
-
-        app.worker.submit(lambda: checkin.done(key), answered, failed)
-
-    def _phone_sent(self, done: checkin.Done) -> None:
-        self.stop_phone()
-        app = self.app
-        app.session.visit_id = done.visit_id
-        app.session.visitor_name = done.full_name
-        app.session.visitor_email = done.email
-        app.session.language = app.lang
-        log.info("guestbook filled on the visitor's phone: visit %d", done.visit_id)
-        app.go_next(self.screen_name)
 
     def on_language(self, lang: str) -> None:
         self.fill_choices()
@@ -138,10 +92,15 @@ class GuestbookScreen(KioskScreen):
             self._set_error(name, self._errors.get(name, ""))
 
     def clear(self) -> None:
+        self._unfocus()
         super().clear()
         self.stop_phone()
         for name in gb.CHOICE_FIELDS:
             self.ids[name].value = ""
+        for name in TEXT_INPUTS:
+            self.ids[name].text = ""
+        self.ids.email_hints.choices = []
+        self.ids.institution_hints.choices = []
         self._errors = {}
         for name in self._field_names():
             self._set_error(name, "")
@@ -149,7 +108,7 @@ class GuestbookScreen(KioskScreen):
         self.returning = False
         self._prefill = None
         self._offered_for = None
-        self.ids.scroll.scroll_y = 1
+        self.show_step(1)
 
     def fill_choices(self) -> None:
         settings = self.app.settings.guestbook
@@ -174,29 +133,126 @@ class GuestbookScreen(KioskScreen):
             name = info.service_code
         self.service_text = _("Service: {service} · number {number}").format(service=name, number=info.number)
 
+    # --- steps ---
+
+    def show_step(self, n: int) -> None:
+        self._unfocus()
+        self.step = n
+        holder = self.ids.step_holder
+        holder.clear_widgets()
+        holder.add_widget(self._steps[n - 1])
+        if n == 2 and not self.ids.institution_name.text:
+            self.ids.institution_name.focus = True      # the one text field of the step: type at once
+
+    def primary(self) -> None:
+        """ "Lanjut": the next step once this one's fields are right; the last step saves."""
+        if self.step < len(STEPS):
+            self.next_step()
+        else:
+            self.submit()
+
+    def back(self) -> None:
+        if self.step > 1:
+            self.show_step(self.step - 1)
+        else:
+            self._unfocus()
+            self.app.go("consent")
+
+    def next_step(self) -> None:
+        errors = {name: msgid for name, msgid in self._check().items() if name in STEPS[self.step - 1]}
+        self._show_errors(errors)
+        if errors:
+            self.message = MSG_CHECK
+            return
+        self.message = ""
+        self.show_step(self.step + 1)
+
+    def _check(self) -> dict[str, str]:
+        """Every field's mistake as the core sees it (no I/O: cheap enough for each keystroke)."""
+        app = self.app
+        today = local(app.runtime.clock.now(), app.settings.office.timezone).date()
+        try:
+            gb.validate(self.values(), app.settings, today)
+        except ValidationError as exc:
+            # the kiosk asks the age group only (the phone form also takes a birth year)
+            return {name: (MSG_CHOOSE_AGE if name == "age_group" else msgid) for name, msgid in exc.errors.items()}
+        return {}
+
+    def _recheck(self, name: str) -> None:
+        """An error goes as soon as its field is right (it is not added while the visitor types)."""
+        if name not in self._errors:
+            return
+        msgid = self._check().get(name, "")
+        if msgid == self._errors[name]:
+            return
+        if msgid:
+            self._errors[name] = msgid
+        else:
+            del self._errors[name]
+        self._set_error(name, msgid)
+        if not self._errors:
+            self.message = ""
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self._errors = dict(errors)
+        for name in self._field_names():
+            self._set_error(name, self._errors.get(name, ""))
+
     # --- keyboard and focus ---
 
     def _on_focus(self, field, focused: bool) -> None:
-        if not focused:
-            return
-        self.ids.keyboard.layout = field.keyboard_layout
-        # after the keyboard's layout settles, bring the whole field (label + message) into view
-        Clock.schedule_once(lambda dt: self._show_focused())
+        self.keyboard_up = any(self.ids[name].focus for name in TEXT_INPUTS)
+        if focused:
+            self.ids.keyboard.layout = field.keyboard_layout
 
-    def _show_focused(self) -> None:
+    def _unfocus(self) -> None:
         for name in TEXT_INPUTS:
-            if self.ids[name].focus:
-                self.ids.scroll.scroll_to(self.ids[f"{name}_field"], padding=dp(24), animate=False)
-                return
+            self.ids[name].focus = False
+        self.keyboard_up = False
+
+    def _name_of(self, field) -> str:
+        # ids hold weak proxies: compare the widgets themselves
+        return next((n for n in TEXT_INPUTS if self.ids[n].__self__ is field), "")
 
     def _next_field(self, field) -> None:
-        # ids hold weak proxies: compare the widgets themselves
-        order = [n for n in TEXT_INPUTS if self.ids[n].__self__ is field]
-        i = TEXT_INPUTS.index(order[0]) if order else len(TEXT_INPUTS)
-        if i + 1 < len(TEXT_INPUTS):
-            self.ids[TEXT_INPUTS[i + 1]].focus = True
+        name = self._name_of(field)
+        if name in NEXT_FIELD:
+            self.ids[NEXT_FIELD[name]].focus = True
+        elif name == "phone":
+            self.next_step()
         else:
-            field.focus = False
+            self._unfocus()         # "Selesai": the keyboard goes, the step's chips show
+
+    # --- one-tap answers ---
+
+    def suggest_email(self) -> None:
+        """The address made of the name, while the e-mail field holds nothing or the start of it."""
+        typed = self.ids.email.text.strip().lower()
+        offers = [a for a in gb.email_suggestions(self.ids.full_name.text)[:1] if a.startswith(typed) and a != typed]
+        self.ids.email_hints.choices = [(a, a) for a in offers]
+
+    def _take_email(self, pills, address: str) -> None:
+        if not address:
+            return
+        self.ids.email.text = address
+        pills.choices, pills.value = [], ""
+        self.ids.phone.focus = True
+
+    def suggest_institutions(self) -> None:
+        typed = self.ids.institution_name.text
+
+        def show(names: list[str]) -> None:
+            if self.ids.institution_name.text == typed:
+                self.ids.institution_hints.choices = [(n, n) for n in names]
+
+        self.look_up(lambda: gb.institution_suggestions(typed, limit=2), show, "suggesting institutions")
+
+    def _take_institution(self, pills, name: str) -> None:
+        if not name:
+            return
+        self.ids.institution_name.text = name
+        pills.choices, pills.value = [], ""
+        self._unfocus()             # what is left on the step are chips
 
     # --- returning visitors ---
 
@@ -218,8 +274,6 @@ class GuestbookScreen(KioskScreen):
             if prefill is None or self._who() != who:
                 return      # nobody, or the visitor typed on: the look-up for the newer text answers
             self._prefill, self._offered_for, self.returning = prefill, who, True
-            # the offer pushes the form down: keep the field being typed in above the keyboard
-            Clock.schedule_once(lambda dt: self._show_focused())
 
         self.look_up(find, found, "looking up a returning visitor")
 
@@ -260,6 +314,7 @@ class GuestbookScreen(KioskScreen):
         app = self.app
         clock = app.runtime.clock
         today = local(clock.now(), app.settings.office.timezone).date()
+        self._unfocus()
         self._errors = {}
         try:       # checked here (no I/O) so every mistake shows at once, next to its field
             entry = gb.validate(self.values(), app.settings, today)
@@ -284,12 +339,13 @@ class GuestbookScreen(KioskScreen):
         if "consent" in exc.errors:
             self.app.go("consent")
             return
-        self._errors = dict(exc.errors)
-        for name in self._field_names():
-            self._set_error(name, self._errors.get(name, ""))
+        errors = {n: (MSG_CHOOSE_AGE if n == "age_group" else m) for n, m in exc.errors.items()}
+        # back to the first step with a mistake (a prefilled answer may be one the office no longer offers)
+        first = next((i for i, names in enumerate(STEPS, 1) if any(n in errors for n in names)), self.step)
+        if first != self.step:
+            self.show_step(first)
+        self._show_errors(errors)
         self.message = MSG_CHECK
-        first = next(n for n in self._field_names() if n in self._errors)
-        self.ids.scroll.scroll_to(self.ids[f"{first}_field"], padding=dp(24), animate=False)
 
     def _saved(self, entry: gb.GuestbookEntry, visit) -> None:
         app = self.app
@@ -304,7 +360,7 @@ class GuestbookScreen(KioskScreen):
 
     # --- sample content for `kiosk screenshot` ---
 
-    screenshot_states = ("choices",)
+    screenshot_states = ("work", "about")
 
     def screenshot_setup(self, state: str = "") -> None:
         self.fill_choices()
@@ -317,9 +373,15 @@ class GuestbookScreen(KioskScreen):
         for name, value in {"gender": "p", "age_group": "20_29", "education": "s1", "occupation": "pelajar",
                             "institution_type": "universitas", "purpose": "skripsi"}.items():
             self.ids[name].value = value
+        if state == "work":         # step 2 with the keyboard down: the chips
+            self.show_step(2)
+            self._unfocus()
+            return
+        if state == "about":        # step 3
+            self.show_step(3)
+            return
         self._errors = {"email": gb.MSG_EMAIL_BAD}
         self._set_error("email", gb.MSG_EMAIL_BAD)
         self.phone_url = "http://192.168.1.10:8080/c/" + "Q" * 43      # the shape of a real one-time link
         self.phone_qr = qr_texture(self.phone_url)
-        # "choices": the form scrolled down to the choice lists, the last field focused
-        (self.ids.purpose_detail if state == "choices" else self.ids.email).focus = True
+        self.ids.email.focus = True
