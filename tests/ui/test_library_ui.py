@@ -67,7 +67,7 @@ class LibraryUITest(KioskUITest):
         assert app.manager.current == "publication"
         self.advance_frames(2)
         page = self.screen("publication")
-        assert page.ids.status_text.text == "Tersedia tercetak di Rak B-3"
+        assert page.ids.status_text.text == "Versi cetak tersedia di Rak B-3"
         assert "4101002.1674" in self.all_texts() and "Sosial" in self.all_texts()
         assert not page.ids.request.disabled and page.ids.refusal.text == ""
         self.tap(page.ids.back)                       # back: the grid as the visitor left it
@@ -82,7 +82,7 @@ class LibraryUITest(KioskUITest):
         view = reader.ids.page_view
         self.wait_for(lambda: view.texture is not None, what="first page")
         assert reader.ids.page_button.text == "Halaman 1 / 5"
-        assert view.mark == "Dibaca di kiosk PST — BPS Kota Contoh"
+        assert view.mark == "Dibaca di kios PST — BPS Kota Contoh"
         assert reader.ids.previous.disabled
         self.wait_for(lambda: 1 in reader._textures, what="page 2 prefetched")
         first = view.texture
