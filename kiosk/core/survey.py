@@ -276,6 +276,48 @@ def submit_response(clock: Clock, kiosk: str, scores: Sequence[int], *, visit_id
         raise
 
 
+class NotServedYet(KioskError):
+    """The ticket's phone page asks for a rating before the desk has served the ticket."""
+    visitor_message = N_("You can rate the service once you have been served at the desk.")
+
+
+@dataclass(frozen=True)
+class TicketRating:
+    """Where a ticket's rating stands, for its phone page: ``state`` is ``not_yet`` (waiting, called or
+    not there when called), ``open`` (served, not rated) or ``done`` (rated, at the kiosk or by phone)."""
+    ticket_id: int
+    number: str
+    state: str
+
+
+def ticket_rating(settings, clock: Clock, token: str) -> TicketRating:
+    """The rating of the ticket behind a phone-page token. The token is the only key (the page never
+    takes a ticket id), and it is refused as the phone page refuses it: unknown, or past its day."""
+    from kiosk.core import calls         # here: calls builds on the queue, which the kiosk's steps import early
+
+    status = calls.phone_status(settings, clock, token)
+    ticket_id = models.TicketLink.get(models.TicketLink.token == (token or "")[:40]).ticket_id
+    if status.status != models.TicketStatus.SERVED:
+        state = "not_yet"
+    else:
+        state = "done" if has_response(None, ticket_id) else "open"
+    return TicketRating(ticket_id, status.number, state)
+
+
+def rate_ticket(settings, clock: Clock, token: str, scores: Sequence[int], *, language: str = "id",
+                comment: str = "", kiosk: str = "web") -> models.SurveyResponse:
+    """A rating from the ticket's phone page after the desk served it: one official response per ticket
+    (or its visit), as at the kiosk. Before the ticket is served it is refused (``NotServedYet``): a
+    visitor rates a service they have had."""
+    rating = ticket_rating(settings, clock, token)
+    if rating.state == "not_yet":
+        raise NotServedYet(f"ticket {rating.number} is not served yet")
+    visit = models.Visit.select(models.Visit.id).where(models.Visit.ticket == rating.ticket_id).first()
+    # with the guestbook filled in, the response is the visit's (its anonymous profile goes with it)
+    return submit_response(clock, kiosk, scores, visit_id=visit.id if visit else None,
+                           ticket_id=None if visit else rating.ticket_id, language=language, comment=comment)
+
+
 def _answered_text(visit_id: int | None, ticket_id: int | None) -> str:
     if visit_id is not None:
         return f"visit {visit_id} already has a survey response"

@@ -164,7 +164,7 @@ async def rate_page(request: Request):
         return RedirectResponse("/account/login?next=/library/rate", status_code=303)
     rt = request.app.state.rt
     done = await run_in_threadpool(online_feedback.has_rated, rt.settings, rt.clock, account.id)
-    return render(request, "library_rate.html", elements=survey.ELEMENTS, scale=survey.SCALE, done=done,
+    return render(request, "library_rate.html", elements=survey.ELEMENTS, done=done,
                   error="", chosen={}, comment="")
 
 
@@ -181,10 +181,10 @@ async def rate(request: Request):
         await run_in_threadpool(online_feedback.rate, rt.settings, rt.clock, account.id, scores, comment,
                                 lang_of(request))
     except ValidationError as exc:
-        return render(request, "library_rate.html", status_code=400, elements=survey.ELEMENTS, scale=survey.SCALE,
+        return render(request, "library_rate.html", status_code=400, elements=survey.ELEMENTS,
                       done=False, error=gettext_for(lang_of(request), next(iter(exc.errors.values()))),
                       chosen=chosen, comment=comment)
-    return render(request, "library_rate.html", elements=survey.ELEMENTS, scale=survey.SCALE, done=True,
+    return render(request, "library_rate.html", elements=survey.ELEMENTS, done=True,
                   thanks=True, error="", chosen={}, comment="")
 
 

@@ -1,4 +1,5 @@
-// Phone page: on every live update, ask for this ticket's status and show it (text only).
+// Phone page: on every live update, ask for this ticket's status and show it (text only); once the desk
+// has served the ticket, show the offer to rate the service (or that it is rated).
 (function () {
   "use strict";
   var url = document.body.dataset.statusUrl;
@@ -7,6 +8,8 @@
     document.getElementById("ahead").textContent = s.ahead;
     document.getElementById("estimate").textContent = s.estimate;
     document.getElementById("card").className = "card phone-card status-" + s.status;
+    document.getElementById("rate-offer").hidden = s.rating !== "open";
+    document.getElementById("rate-done").hidden = s.rating !== "done";
   }
   function update() {
     fetch(url, {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; })
