@@ -53,6 +53,7 @@ class TicketText:
     complaints_title: str
     complaint_channels: tuple[tuple[str, str], ...]
     qr_data: str
+    rate_line: str = ""             # "rate the service by the QR after being served"; "" without a QR
 
 
 @dataclass(frozen=True)
