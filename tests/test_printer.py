@@ -101,6 +101,28 @@ def test_58mm_paper_keeps_the_number_on_one_line(runtime):
     assert all(len(line) <= 32 for line in data.split(b"\n") if b"\x1b" not in line and b"\x1d" not in line)
 
 
+def test_the_ticket_says_to_rate_by_its_qr_after_service_wrapped_to_the_paper(runtime):
+    """Issue 14.9: the rating is offered on the phone page after the desk serves the ticket; the paper
+    says so under the QR, in the visitor's language, wrapped by words to 48 or 32 columns."""
+    for lang, words, free in (("id", b"Setelah dilayani, pindai QR untuk menilai layanan.", b"GRATIS"),
+                              ("en", b"After being served, scan the QR to rate the service.", b"FREE")):
+        ticket = queue.issue_ticket(runtime.settings, runtime.clock, "A", language=lang).ticket
+        text = queue.ticket_text(runtime.settings, ticket, 0)
+        for paper, width in ((80, 48), (58, 32)):
+            data = render(ticket_job(text, paper_width_mm=paper))
+            lines = data.split(b"\n")
+            assert words in b" ".join(line.strip() for line in lines)           # whole, wrapped by words
+            assert all(len(line) <= width for line in lines if b"\x1b" not in line and b"\x1d" not in line)
+            # under the QR it speaks of, above the free-of-charge line
+            assert data.index(b"\x1d(k\x03\x001Q0") < data.index(words.split()[0]) < data.index(free)
+
+
+def test_no_rate_line_without_a_qr(runtime):
+    ticket = queue.issue_ticket(runtime.settings, runtime.clock, "A").ticket
+    text = dataclasses.replace(queue.ticket_text(runtime.settings, ticket, 0), qr_data="", rate_line="")
+    assert b"pindai QR" not in render(ticket_job(text))
+
+
 def test_image_qr_for_profiles_without_native_qr(runtime):
     text = queue.ticket_text(runtime.settings, queue.issue_ticket(runtime.settings, runtime.clock, "A").ticket, 0)
     data = render(ticket_job(text, native_qr=False))

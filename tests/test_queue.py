@@ -374,4 +374,15 @@ def test_no_public_url_prints_no_qr(tmp_path, clock):
     rt = make_runtime(tmp_path, clock=clock, replace={'public_url = "http://127.0.0.1:8080"': 'public_url = ""'})
     ticket, data = _printed(rt, tmp_path)
     assert b"\x1d(k" not in data and ticket.number.encode() in data and b"GRATIS" in data
+    # nor the line that sends the visitor to the QR to rate the service (issue 14.9)
+    assert queue.ticket_text(rt.settings, ticket, 0).rate_line == "" and b"pindai QR" not in data
     rt.close()
+
+
+def test_ticket_text_tells_to_rate_the_service_by_the_qr_after_being_served(runtime):
+    ticket = queue.issue_ticket(runtime.settings, runtime.clock, "A").ticket
+    assert queue.ticket_text(runtime.settings, ticket, 0).rate_line == (
+        "Setelah dilayani, pindai QR untuk menilai layanan.")
+    english = queue.issue_ticket(runtime.settings, runtime.clock, "A", language="en").ticket
+    assert queue.ticket_text(runtime.settings, english, 0).rate_line == (
+        "After being served, scan the QR to rate the service.")

@@ -43,6 +43,8 @@ T_AHEAD = NP_("{count} person is waiting ahead of you", "{count} people are wait
 T_FREE = N_("This service is FREE of charge.")
 T_COMPLAINTS = N_("Complaints and suggestions:")
 T_COUNTER = N_("Counter {counter}")
+# the service is rated after it is given: on the ticket's phone page, which the QR opens (kiosk.web.phone)
+T_RATE = N_("After being served, scan the QR to rate the service.")
 
 
 class QueueError(KioskError):
@@ -151,6 +153,7 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
     service = service_for(settings, ticket.service_code)
     zone = settings.office.timezone
     issued = local(ticket.issued_at, zone)
+    qr = _qr_data(settings, ticket)
     return TicketText(
         office_name=settings.office.name, office_address=settings.office.address, number=ticket.number,
         service_name=service_name(service, lang),
@@ -158,7 +161,7 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
         when=f"{issued:%d-%m-%Y %H:%M} {zone_label(zone, issued)}", waiting_line=ahead_line(lang, ahead),
         instruction=tr(T_INSTRUCTION), free_line=tr(T_FREE), complaints_title=tr(T_COMPLAINTS),
         complaint_channels=tuple((c.label(lang), c.contact) for c in settings.complaints.channels),
-        qr_data=_qr_data(settings, ticket))
+        qr_data=qr, rate_line=tr(T_RATE) if qr else "")
 
 
 def _qr_data(settings: Settings, ticket: Ticket) -> str:

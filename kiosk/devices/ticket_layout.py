@@ -33,7 +33,8 @@ def number_scale(paper_width_mm: int) -> int:
 
 def ticket_job(t: TicketText, paper_width_mm: int = 80, native_qr: bool = True) -> Job:
     """The queue ticket: office, the number very large, service, time, waiting, guestbook line,
-    QR (native where the profile can), free-of-charge line, complaint channels, cut."""
+    QR (native where the profile can) with the line to rate the service by it, free-of-charge line,
+    complaint channels, cut."""
     width = chars_per_line(paper_width_mm)
     scale = number_scale(paper_width_mm)
 
@@ -63,6 +64,10 @@ def ticket_job(t: TicketText, paper_width_mm: int = 80, native_qr: bool = True) 
         p.ln()
         if t.qr_data:           # empty when the office has no public address for the phone page
             _qr(p, t.qr_data, native_qr)
+            if t.rate_line:
+                for line in wrap(t.rate_line, width):
+                    p.textln(line)
+                p.ln()
         p.set(align="center", bold=True)
         for line in wrap(t.free_line, width):
             p.textln(line)
