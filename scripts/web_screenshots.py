@@ -1,4 +1,4 @@
-"""Screenshots of the web pages (desk, lobby display, phone page) with realistic sample data.
+"""Screenshots of the web pages (desk, lobby display, phone page and its rating) with realistic sample data.
 
     .venv/bin/python scripts/web_screenshots.py          # writes docs/screenshots/web-*.png
 
@@ -103,6 +103,15 @@ def main() -> None:
                 phone = browser.new_page(viewport={"width": 390, "height": 700}, device_scale_factor=1)
                 phone.goto(f"{base}/q/{token}")
                 small_png(phone.screenshot(), OUT / "web-phone.png")
+                # a ticket the desk has served: its page offers the rating, which is one page of nine questions
+                served = queue.find_ticket(rt.settings, clock, "A-001")
+                calls.done(rt.settings, clock, "A-001")
+                phone.goto(f"{base}/q/{calls.phone_token(served)}")
+                small_png(phone.screenshot(), OUT / "web-phone-served.png")
+                phone.click("#rate-offer a")
+                phone.click("input[name=u1][value='4']")
+                phone.click("input[name=u3][value='3']")
+                small_png(phone.screenshot(full_page=True), OUT / "web-phone-rate.png")
                 browser.close()
         finally:
             server.handle_exit(None, None)
