@@ -31,6 +31,14 @@ class GuestbookFlowTest(KioskUITest):
         assert app.manager.current == "guestbook"
         return app, self.screen("guestbook")
 
+    def close_keyboard(self, form) -> None:
+        """"Berikutnya" to the step's last field, then "Selesai"."""
+        for _ in range(3):
+            if not form.keyboard_up:
+                return
+            self.tap(self.key(form, "done"))
+        assert not form.keyboard_up
+
     def key(self, form, action: str):
         return next(k for k in form.ids.keyboard.walk(restrict=True) if getattr(k, "action", "") == action)
 
@@ -107,6 +115,8 @@ class GuestbookFlowTest(KioskUITest):
         assert form.step == 2 and ids.institution_name.focus and kb.height > 0
         chips = ids.work_choices
         assert chips.height == 0 and chips.disabled               # under the keyboard's room: folded away
+        self.tap(self.key(form, "done"))                          # "Berikutnya"
+        assert ids.purpose_detail.focus and chips.height == 0
         self.tap(self.key(form, "done"))                          # "Selesai"
         assert not form.keyboard_up and kb.height == 0 and chips.height > 0
         self.tap(self.find_text("Perguruan tinggi", ids.institution_type))
@@ -114,16 +124,16 @@ class GuestbookFlowTest(KioskUITest):
         self.tap(ids.institution_name)
         assert form.keyboard_up and kb.height > 0
         self.type_on_keyboard(kb, "bps")
-        self.tap(self.key(form, "done"))
+        self.close_keyboard(form)
         self.tap(self.find_text("Pelajar/Mahasiswa", ids.occupation))
         self.tap(ids.submit)
         assert form.step == 3 and not form.keyboard_up and kb.height == 0
         self.tap(self.find_text("Perempuan", ids.gender))
         assert kb.height == 0
-        self.tap(ids.purpose_detail)
-        assert form.keyboard_up and kb.height > 0
         self.tap(ids.back)
         assert form.step == 2 and not form.keyboard_up            # institution already typed: no keyboard
+        self.tap(ids.purpose_detail)
+        assert form.keyboard_up and kb.height > 0 and ids.work_choices.height == 0
 
     def test_an_error_goes_as_soon_as_its_field_is_right(self):
         app, form = self.at_guestbook()
@@ -163,9 +173,24 @@ class GuestbookFlowTest(KioskUITest):
     def test_no_step_needs_scrolling(self):
         """At 1920×1080 every focused field and the primary button sit inside the window above the keyboard,
         and with the keyboard down every chip of the step is between the title and the buttons."""
+        self.check_no_scrolling(large_text=False)
+
+    def test_no_step_needs_scrolling_with_larger_text(self):
+        try:
+            self.check_no_scrolling(large_text=True)
+        finally:
+            from kiosk.ui import accessibility
+            accessibility.set_large_text(self.app, False)
+
+    def check_no_scrolling(self, large_text: bool):
+        from kiosk.ui import accessibility
         from kiosk.ui.widgets.common import Pill
 
         app, form = self.at_guestbook()
+        if large_text:
+            accessibility.set_large_text(app, True)
+            self.advance_frames(2)
+            form = self.screen("guestbook")
         ids = form.ids
         kb = ids.keyboard
         height = self.Window.size[1]
@@ -192,8 +217,7 @@ class GuestbookFlowTest(KioskUITest):
                 inside_above_keyboard(ids.back, f"'Kembali' while typing into {name}")
 
         def check_chips():
-            if form.keyboard_up:
-                self.tap(self.key(form, "done"))
+            self.close_keyboard(form)
             bar_top = window_box(ids.action_bar)[1]
             holder_top = window_box(ids.step_holder)[1]
             for pill in [w for w in ids.step_holder.walk(restrict=True) if isinstance(w, Pill)]:
@@ -216,7 +240,7 @@ class GuestbookFlowTest(KioskUITest):
             ids.institution_type.value = ids.occupation.value = ""
             self.advance_frames(2)
             assert form.step == 2
-            check_text_fields(("institution_name",))
+            check_text_fields(("institution_name", "purpose_detail"))
             self.tap(ids.submit)                    # the chips are not chosen: every message shows
             check_chips()
             self.tap(ids.submit)
@@ -226,6 +250,28 @@ class GuestbookFlowTest(KioskUITest):
             assert form.step == 3
             self.tap(ids.submit)
             check_chips()
-            check_text_fields(("purpose_detail",))
-            self.tap(self.key(form, "done"))
             self.tap(ids.back)
+
+    def test_larger_text_keeps_the_step_and_every_answer(self):
+        """"Aa" makes every screen anew; the guestbook comes back on the same step with what was typed and
+        chosen on every step (steps not on screen included)."""
+        app, form = self.at_guestbook()
+        ids = form.ids
+        ids.full_name.text, ids.email.text, ids.phone.text = "Siti Nurhaliza", "siti@bps.go.id", "081234567890"
+        self.tap(ids.submit)
+        self.close_keyboard(form)
+        self.tap(self.find_text("Swasta", ids.institution_type))
+        self.tap(ids.institution_name)
+        self.type_on_keyboard(ids.keyboard, "bps")
+        assert form.step == 2
+        try:
+            self.tap(app.root.ids.header.ids.large_text)
+            again = self.screen("guestbook")
+            assert again is not form and app.large_text
+            assert again.step == 2 and self.find_text("Bps", again)
+            assert (again.ids.full_name.text, again.ids.email.text, again.ids.phone.text, again.ids.institution_name.text,
+                    again.ids.institution_type.value) == ("Siti Nurhaliza", "siti@bps.go.id", "081234567890", "Bps",
+                                                          "swasta")
+        finally:
+            self.tap(app.root.ids.header.ids.large_text)
+        assert not app.large_text and self.screen("guestbook").step == 2

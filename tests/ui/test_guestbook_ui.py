@@ -37,7 +37,9 @@ class GuestbookUITest(KioskUITest):
 
     def choose(self, pills, label: str) -> None:
         form = self.screen("guestbook")
-        if form.keyboard_up:        # the step's chips show once the keyboard is put away ("Selesai")
+        for _ in range(3):          # the step's chips show once the keyboard is put away ("Selesai")
+            if not form.keyboard_up:
+                break
             self.tap(next(k for k in form.ids.keyboard.walk(restrict=True) if getattr(k, "action", "") == "done"))
         pill = self.find_text(label, pills)
         self.tap(pill, frames=0)
@@ -48,6 +50,7 @@ class GuestbookUITest(KioskUITest):
         """Steps 2 and 3 of the form, "Lanjut" after each."""
         ids = form.ids
         assert form.step == 2 and ids.institution_name.focus and form.keyboard_up
+        self.type_into(ids.purpose_detail, "IPM")
         self.choose(ids.institution_type, "Perguruan tinggi")
         self.choose(ids.occupation, "Pelajar/Mahasiswa")
         self.tap(ids.submit)
@@ -56,7 +59,6 @@ class GuestbookUITest(KioskUITest):
         self.choose(ids.age_group, "20–29 tahun")
         self.choose(ids.education, "D4/S1")
         self.choose(ids.purpose, "Skripsi/tesis/disertasi")
-        self.type_into(ids.purpose_detail, "IPM")
 
     def test_whole_check_in_on_the_on_screen_keyboard(self):
         app, ticket = self.begin()

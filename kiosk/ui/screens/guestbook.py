@@ -1,6 +1,6 @@
 """The guestbook form in three short steps (issue 14.2): who to reach (name, e-mail, mobile), where the
-visitor comes from (institution, its type, occupation), and the answers the statistics need (gender, age
-group, education, purpose). Each step fits above the keyboard without scrolling; the keyboard shows only
+visitor comes from and what for (institution, the data wanted, institution type, occupation), and the
+answers the statistics need (gender, age group, education, purpose). Each step fits above the keyboard without scrolling; the keyboard shows only
 while a text field has focus; "Kembali" bottom left and "Lanjut" bottom right on every step.
 
 The rules are ``kiosk.core.guestbook``'s; this screen collects the strings, shows the errors it gets back
@@ -28,12 +28,13 @@ TEXT_INPUTS = ("full_name", "email", "phone", "institution_name", "purpose_detai
 #: the fields of each step, in the order they are filled
 STEPS = (
     ("full_name", "email", "phone"),
-    ("institution_name", "institution_type", "occupation"),
-    ("gender", "age_group", "education", "purpose", "purpose_detail"),
+    ("institution_name", "purpose_detail", "institution_type", "occupation"),
+    ("gender", "age_group", "education", "purpose"),
 )
+DRAFT = "guestbook_draft"    # session scratch key: the form so far (see _save_draft)
 STEP_BOXES = ("step_contact", "step_work", "step_about")
 #: where the keyboard's "Berikutnya" goes from each field; the last field of step 1 goes on to step 2
-NEXT_FIELD = {"full_name": "email", "email": "phone"}
+NEXT_FIELD = {"full_name": "email", "email": "phone", "institution_name": "purpose_detail"}
 
 
 class GuestbookScreen(PhoneCheckin, KioskScreen):
@@ -58,6 +59,8 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
             field.bind(text=lambda w, t, name=name: self._recheck(name))
         for name in gb.CHOICE_FIELDS:
             self.ids[name].bind(value=lambda w, v, name=name: self._recheck(name))
+        for name in self._field_names():
+            self.ids[name].bind(**{"value" if name in gb.CHOICE_FIELDS else "text": self._save_draft})
         self._lookup = Clock.create_trigger(lambda dt: self.check_returning(), 0.4)
         for name in ("full_name", "email", "phone"):
             self.ids[name].bind(text=lambda *a: self._lookup())
@@ -77,6 +80,7 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
         self.app.session.scratch.setdefault("guestbook_started_at", self.app.runtime.clock.now())
         self.fill_choices()
         self.refresh_service()
+        self._restore_draft()
 
     def on_enter(self, *args):
         # no field is focused yet: the QR code for the phone shows, and a tap on a field brings the keyboard
@@ -109,6 +113,7 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
         self._prefill = None
         self._offered_for = None
         self.show_step(1)
+        self.app.session.scratch.pop(DRAFT, None)
 
     def fill_choices(self) -> None:
         settings = self.app.settings.guestbook
@@ -143,6 +148,27 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
         holder.add_widget(self._steps[n - 1])
         if n == 2 and not self.ids.institution_name.text:
             self.ids.institution_name.focus = True      # the one text field of the step: type at once
+        self._save_draft()
+
+    def _save_draft(self, *args) -> None:
+        """The step and every answer so far, in the visit's session: a screen made again (the "Aa" switch
+        makes every screen anew, and copies only the text fields it can see) picks up where the visitor was.
+        The session goes with the visit, so the draft does too."""
+        app = self.app
+        # only the screen on show: a screen being made again is filled in before it is shown
+        if app is not None and self.manager is not None and self.manager.current_screen is self:
+            app.session.scratch[DRAFT] = {"step": self.step, "values": self.values()}
+
+    def _restore_draft(self) -> None:
+        draft = self.app.session.scratch.get(DRAFT)
+        if not draft or (draft["step"], draft["values"]) == (self.step, self.values()):
+            return
+        for name, value in draft["values"].items():
+            if name in gb.CHOICE_FIELDS:
+                self.ids[name].value = value
+            else:
+                self.ids[name].text = value
+        self.show_step(draft["step"])
 
     def primary(self) -> None:
         """ "Lanjut": the next step once this one's fields are right; the last step saves."""
@@ -162,6 +188,7 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
         errors = {name: msgid for name, msgid in self._check().items() if name in STEPS[self.step - 1]}
         self._show_errors(errors)
         if errors:
+            self._unfocus()         # every message in view, chips included; a tap on a field brings the keys
             self.message = MSG_CHECK
             return
         self.message = ""
