@@ -15,3 +15,11 @@ def test_an_unknown_subject_is_shown_as_the_office_wrote_it():
 def test_every_key_is_in_the_form_the_lookup_makes():
     for key in SUBJECT_NAMES_EN:
         assert key == " ".join(key.casefold().split())
+
+
+def test_a_shelf_reads_shelf_in_english_and_rak_in_indonesian():
+    from kiosk.core.subjects import shelf_name
+    assert shelf_name("Rak B-3", "en") == "Shelf B-3" and shelf_name("rak  12", "en") == "Shelf 12"
+    assert shelf_name("Rak B-3", "id") == "Rak B-3"
+    assert shelf_name("Lemari arsip 2", "en") == "Lemari arsip 2"      # anything else as written
+    assert shelf_name("Rakyat corner", "en") == "Rakyat corner" and shelf_name("", "en") == ""

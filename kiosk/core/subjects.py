@@ -6,6 +6,8 @@ language: the subject areas BPS publishes under get the English names of BPS's E
 this list does not know is shown as the office wrote it."""
 from __future__ import annotations
 
+import re
+
 import unicodedata
 
 SUBJECT_NAMES_EN: dict[str, str] = {
@@ -72,3 +74,14 @@ def subject_name(subject: str, lang: str) -> str:
     if lang != "en":
         return subject
     return SUBJECT_NAMES_EN.get(_key(subject), subject)
+
+
+SHELF_WORD = re.compile(r"^\s*rak\b\s*", re.IGNORECASE)
+
+
+def shelf_name(location: str, lang: str) -> str:
+    """Where the printed copy stands, in the visitor's language: catalogues write shelves the Indonesian
+    way ("Rak B-3"); an English screen says "Shelf B-3". Anything else is shown as written."""
+    if lang != "en" or not location:
+        return location
+    return SHELF_WORD.sub("Shelf ", location, count=1)

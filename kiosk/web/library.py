@@ -17,7 +17,7 @@ from kiosk.core import catalog, complaints, online, online_download, online_feed
 from kiosk.core.clock import local
 from kiosk.core import accounts
 from kiosk.core.errors import NotFound, ValidationError
-from kiosk.core.subjects import subject_name
+from kiosk.core.subjects import shelf_name, subject_name
 from kiosk.i18n import gettext_for
 from kiosk.web.account import current_account, send_now
 from kiosk.web.pages import address, checked_form, lang_of, render
@@ -72,6 +72,7 @@ def _pub_view(request: Request, pub, account, status_code: int = 200, errors: di
               values: dict | None = None):
     lang = lang_of(request)
     return render(request, "library_pub.html", status_code=status_code, pub=pub, subject_name=subject_name,
+                  shelf_name=shelf_name,
                   account=account, offered=softcopy.refusal_reason(pub) is None, purposes=_purposes(request),
                   errors={k: gettext_for(lang, v) for k, v in (errors or {}).items()}, values=values or {})
 

@@ -167,6 +167,15 @@ class LibraryUITest(KioskUITest):
         self.tap(lib.cards()[0])
         self.wait_for(lambda: app.manager.current == "publication", what="the publication page")
         assert "Prices" in self.all_texts() and "Harga" not in self.all_texts()
+        app.go("library")
+        self.tap(pills()["All subjects"], frames=0)
+        self.wait_for(lambda: len(lib.cards()) == 3, what="all again")
+        kesra = next(c for c in lib.cards() if c.title.startswith("Statistik Kesejahteraan"))
+        assert any("Shelf B-3" in t for t in self.all_texts(kesra))
+        self.tap(kesra)
+        self.wait_for(lambda: app.manager.current == "publication", what="the publication page")
+        texts = self.all_texts()
+        assert "Printed copy available at Shelf B-3" in texts and not any("Rak B-3" in t for t in texts)
 
     def test_a_broken_file_shows_a_message_in_the_visitors_language(self):
         app = self.start_with_catalogue("library")

@@ -57,6 +57,8 @@ def test_publication_page_shelf_read_only_and_numbers(runtime, tmp_path):
     assert 'id="read-only"' in ro
     assert "Versi cetak tersedia" not in ro
     assert "Digital version only" in client.get(f"/library/p/{b.id}?lang=en").text
+    english = client.get(f"/library/p/{a.id}?lang=en").text      # English says "Shelf", never "Rak"
+    assert "Printed version available at Shelf B-3" in english and "Rak B-3" not in english
 
 
 def test_unknown_or_malformed_publication_is_a_404_page(runtime, tmp_path):

@@ -6,37 +6,13 @@ import io
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 from starlette.testclient import TestClient
 
 from kiosk.core import online
-from kiosk.core.models import VisitorAccount
 from kiosk.web.app import create_app
 from pdf_helpers import add_publication, make_titled_pdf
-from web_helpers import csrf_of
-
-PASSWORD = "buku statistik 2026"
-
-
-def make_account(rt, email="siti.rahma@example.com", verified=True):
-    from kiosk.core.clock import to_utc_naive
-
-    now = to_utc_naive(rt.clock.now())
-    row = VisitorAccount.create(email=email, full_name="Siti Rahma", phone="+6281234567890",
-                                password_hash=PasswordHasher().hash(PASSWORD), consent_version="2026-1",
-                                consent_at=now, verified_at=now if verified else None, created_at=now,
-                                password_changed_at=now)
-    return row
-
-
-def logged_in(rt, email="siti.rahma@example.com") -> TestClient:
-    client = TestClient(create_app(rt, poll=False))
-    token = csrf_of(client.get("/account/login").text)
-    r = client.post("/account/login", data={"csrf": token, "email": email, "password": PASSWORD},
-                    follow_redirects=False)
-    assert r.status_code == 303
-    return client
+from web_helpers import VISITOR_PASSWORD as PASSWORD, csrf_of, logged_in, make_account  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from kiosk.core import calls, queue, survey
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import ResponseSource, SurveyResponse, Visit
 from kiosk.web.app import create_app
-from test_web_online import logged_in, make_account
+from web_helpers import logged_in, make_account
 from web_helpers import PASSWORD, csrf_of, desk_client, live_server, post_action
 
 ALL_TIME = (dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1))

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 from starlette.testclient import TestClient
 
-from kiosk.core import staff_accounts
+from kiosk.core import passwords, staff_accounts
+from kiosk.core.models import VisitorAccount
 from kiosk.core.clock import to_utc_naive
 from kiosk.web.app import create_app, make_server
 
@@ -72,3 +73,25 @@ def live_server(rt, port: int | None = None, **kwargs):
     finally:
         server.handle_exit(None, None)
         thread.join(10)
+
+
+# --- a visitor's online account (the library online, the phone's rating) ---
+VISITOR_PASSWORD = "buku statistik 2026"
+
+
+def make_account(rt, email="siti.rahma@example.com", verified=True):
+    now = to_utc_naive(rt.clock.now())
+    row = VisitorAccount.create(email=email, full_name="Siti Rahma", phone="+6281234567890",
+                                password_hash=passwords.hash_password(VISITOR_PASSWORD), consent_version="2026-1",
+                                consent_at=now, verified_at=now if verified else None, created_at=now,
+                                password_changed_at=now)
+    return row
+
+
+def logged_in(rt, email="siti.rahma@example.com") -> TestClient:
+    client = TestClient(create_app(rt, poll=False))
+    token = csrf_of(client.get("/account/login").text)
+    r = client.post("/account/login", data={"csrf": token, "email": email, "password": VISITOR_PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    return client
