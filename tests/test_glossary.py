@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 I18N = Path(__file__).resolve().parents[1] / "kiosk" / "i18n"
-DOMAINS = ("foundation", "guestbook", "library")
+DOMAINS = tuple(sorted(p.stem for p in (I18N / "id" / "LC_MESSAGES").glob("*.po")))   # every catalogue
 
 #: (language, what must never appear, what to write instead)
 NEVER = (
@@ -23,8 +23,8 @@ NEVER = (
     ("en", re.compile(r"\bkios\b"), "kiosk"),
     ("en", re.compile(r"Petugas PST"), "PST staff"),
 )
-#: texts that name a config key or a command (not words the visitor reads)
-CODE = re.compile(r"`[^`]*`|\bkiosk\.[a-z_]+")
+#: placeholders, config keys and commands (not words the visitor reads)
+CODE = re.compile(r"\{[a-z_]+\}|`[^`]*`|\bkiosk\.[a-z_]+|\bkiosk (?:staff|init|doctor|backup|restore|serve|mail|queue)\b")
 
 
 def shown_texts(lang: str, domain: str):

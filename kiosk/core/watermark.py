@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 STAMP_PREFIX = "/PSTStamp"          # every stamp's XObject name starts so (older kiosks: exactly this)
 STAMP_MARKER = "/PSTKioskStamp"     # a private key on the stamp's Form XObject (PDF allows second-class names)
-FOOTER = "Diperoleh dari Perpustakaan {office} melalui kiosk PST — hanya untuk penggunaan pribadi"
+FOOTER = "Diperoleh dari Perpustakaan {office} melalui kios PST — hanya untuk penggunaan pribadi"
 
 PROTECTED = N_("This publication is protected with a password and cannot be sent. Please ask a staff member.")
 DAMAGED = N_("This publication's file is damaged and cannot be sent. Please ask a staff member.")
