@@ -29,3 +29,11 @@ def test_plural_msgids_are_extracted_and_checked_for_every_form(tmp_path, monkey
         write_po(fh, catalog)
     monkeypatch.setattr("kiosk.i18n.extract.po_files", lambda lang: [folder / "x.po"])
     assert catalog_msgids("id") == {"{n} thing": ""}
+
+
+def test_the_library_result_line_counts_in_both_languages():
+    from kiosk.i18n import ngettext_for
+    pair = ("{count} publication found for “{query}”", "{count} publications found for “{query}”")
+    assert ngettext_for("en", *pair, 1).format(count=1, query="x") == "1 publication found for “x”"
+    assert ngettext_for("en", *pair, 2).format(count=2, query="x") == "2 publications found for “x”"
+    assert ngettext_for("id", *pair, 2).format(count=2, query="x") == "2 publikasi ditemukan untuk “x”"

@@ -16,7 +16,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import catalog, search
 from kiosk.core.subjects import subject_name
-from kiosk.ui.i18n import _, current_language
+from kiosk.ui.i18n import _, current_language, ngettext
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.common import Pill
 from kiosk.ui.widgets.reader import Cover
@@ -179,9 +179,8 @@ class LibraryScreen(KioskScreen):
         if not text:
             return (_("Newest publications: {subject}").format(subject=subject_name(subject, lang)) if subject
                     else _("Newest publications"))
-        if count == 1:
-            return _("1 publication found for “{query}”").format(query=text)
-        return _("{count} publications found for “{query}”").format(count=count, query=text)
+        return ngettext("{count} publication found for “{query}”", "{count} publications found for “{query}”",
+                        count).format(count=count, query=text)
 
     # --- visitor state ---
 
