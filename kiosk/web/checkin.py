@@ -14,7 +14,7 @@ from kiosk.i18n import gettext_for
 from kiosk.web.account import current_account
 from kiosk.web.pages import checked_form, lang_of, render
 
-TEXT_FIELDS = ("full_name", "email", "phone", "institution_name", "birth_year", "purpose_detail")
+TEXT_FIELDS = ("full_name", "email", "phone", "institution_name", "purpose_detail")   # age asked once: its group
 
 
 def _view(request: Request, token: str, values: dict, errors: dict, status_code: int = 200, done: bool = False):

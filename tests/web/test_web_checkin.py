@@ -115,3 +115,10 @@ def test_dead_links_are_forgotten_as_new_ones_are_made(runtime, clock):
     clock.advance(checkin.LIFETIME.total_seconds() + 24 * 3600 + 1)
     kiosk_session(runtime, seq=8)
     assert CheckinToken.select().count() == 1
+
+
+def test_the_phone_form_asks_the_age_once_like_the_kiosk(runtime):
+    # the kiosk asks the age group only; the phone page also asked for a birth year (issue 14.2)
+    _key, opened, _ticket = kiosk_session(runtime)
+    page = TestClient(create_app(runtime, poll=False)).get(path_of(opened)).text
+    assert 'name="age_group"' in page and 'name="birth_year"' not in page
