@@ -13,6 +13,17 @@ from kiosk.ui.app import KioskApp
 
 
 SETTLE_FRAMES = 5
+PALETTE_COLOURS = 64     # the screens use a handful of theme colours: a palette PNG is ~40 % of the RGB one
+
+
+def _to_palette(path: Path) -> None:
+    """Screenshots are committed (docs/ and the README): every re-render stays in the history, so keep
+    each small."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None = None) -> Path:
@@ -47,6 +58,7 @@ def take_screenshot(runtime: Runtime, screen: str, out: Path, lang: str | None =
             return
         saved = Window.screenshot(name=str(out.with_suffix("")) + "-tmp.png")
         shutil.move(saved, out)
+        _to_palette(out)
         app.stop()
 
     Clock.schedule_once(prepare, 0.2)
