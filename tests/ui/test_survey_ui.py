@@ -215,7 +215,7 @@ class ComplaintUITest(KioskUITest):
         assert screen.ids.keyboard.layout == "email"
         self.type_on_keyboard(screen.ids.keyboard, "b@")
         self.tap_and_wait(screen.ids.send, screen)
-        assert screen.ids.contact_field.error == "Isi alamat e-mail atau nomor telepon, atau kosongkan saja."
+        assert screen.ids.contact_field.error == "Isi alamat e-mail atau nomor HP, atau kosongkan saja."
         assert screen.ids.text.text == "AC mati total"      # nothing typed is lost
         assert Complaint.select().count() == 0
 
