@@ -10,13 +10,13 @@ is announced again and a display that reconnects knows which calls it has alread
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import statistics
 from dataclasses import dataclass, field
 
 from peewee import fn
 
 from kiosk.core import models, queue, standard
+from kiosk.core.phone_links import phone_token, phone_url, ticket_qr  # noqa: F401  (re-exported)
 from kiosk.core.clock import Clock, local, to_utc_naive
 from kiosk.core.config import Settings
 from kiosk.core.db import is_sqlite, write_transaction
@@ -283,32 +283,7 @@ def _desk_panels_version() -> tuple:
 
 
 # --- the ticket on the visitor's phone ---
-
-def phone_token(ticket: Ticket) -> str:
-    """The ticket's unguessable token (128 random bits), made at the first ask and kept. The printer
-    and the ticket screen ask at the same moment from two threads (or kiosks on PostgreSQL): the insert
-    that comes second is ignored and both read the one stored token."""
-    link = TicketLink.get_or_none(TicketLink.ticket == ticket.id)
-    if link is None:
-        with write_transaction(models.database.obj):
-            TicketLink.insert(ticket=ticket.id, token=secrets.token_urlsafe(16)).on_conflict_ignore().execute()
-        link = TicketLink.get(TicketLink.ticket == ticket.id)
-    return link.token
-
-
-def phone_url(settings: Settings, ticket: Ticket) -> str:
-    """What the ticket's QR code carries: ``public_url/q/<token>`` (for the ticket layout and screen)."""
-    return f"{settings.web.public_url.rstrip('/')}/q/{phone_token(ticket)}"
-
-
-def ticket_qr(settings: Settings, ticket: Ticket) -> str:
-    """What the ticket's QR code (paper and screen) carries: the phone page, or "" — no QR — when
-    ``[web] public_url`` is empty: without an address phones can reach, a code would lead nowhere,
-    and an internal id in it would only tell a visitor's phone nothing."""
-    if not settings.web.public_url.strip():
-        return ""
-    return phone_url(settings, ticket)
-
+# (the link itself is kiosk.core.phone_links: the paper ticket needs it, and queue must not import calls)
 
 @dataclass(frozen=True)
 class PhoneStatus:

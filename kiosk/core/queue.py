@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from peewee import Database, fn
 
-from kiosk.core import models, numbering, standard
+from kiosk.core import models, numbering, phone_links, standard
 from kiosk.core.clock import Clock, local, local_day_bounds, to_utc_naive, zone_label
 from kiosk.core.config import ServiceSettings, Settings
 from kiosk.core.db import is_sqlite, write_transaction
@@ -165,12 +165,10 @@ def ticket_text(settings: Settings, ticket: Ticket, ahead: int) -> TicketText:
 
 
 def _qr_data(settings: Settings, ticket: Ticket) -> str:
-    """The phone page's address (``calls.ticket_qr``); "" (no QR) when the link cannot be stored now —
+    """The phone page's address (``phone_links.ticket_qr``); "" (no QR) when the link cannot be stored now —
     the ticket is committed and its number must still be printed."""
-    from kiosk.core import calls        # here: calls builds on this module
-
     try:
-        return calls.ticket_qr(settings, ticket)
+        return phone_links.ticket_qr(settings, ticket)
     except StorageError as exc:
         log.warning("ticket %s printed without its phone QR: %s", ticket.number, exc)
         return ""

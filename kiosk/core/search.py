@@ -23,6 +23,7 @@ from kiosk.core.db import is_sqlite
 from kiosk.core.errors import SchemaOutOfDate
 from kiosk.core.models import Publication
 from kiosk.core import spelling
+from kiosk.core.search_index import postgres_document  # noqa: F401  (the index definition, shared with spelling)
 
 log = logging.getLogger(__name__)
 
@@ -182,27 +183,8 @@ def _publications(cursor) -> list[Publication]:
     return found
 
 
-_PG_ACCENTED = "áàâäãåāéèêëēíìîïīóòôöõōúùûüūñçýÿ"
-_PG_PLAIN = "aaaaaaaeeeeeiiiiioooooouuuuuncyy"
-
-
 def _pg_word(term: str) -> str:
     return f"{re.sub(r'[^0-9a-z]', '', term) or 'x'}:*"
-
-
-def _pg_folded(expr: str) -> str:
-    return f"translate(lower({expr}), '{_PG_ACCENTED}', '{_PG_PLAIN}')"
-
-
-def postgres_document() -> str:
-    """The tsvector of ``publication AS p`` the PostgreSQL search matches (and the spelling's vocabulary reads)."""
-    # 'simple' configuration: no stemming in a language the server may not know. Diacritics are folded
-    # with translate() on both sides (the unaccent extension is not installed everywhere).
-    subject_and_number = _pg_folded("p.subject || ' ' || p.catalogue_number")
-    return (f"setweight(to_tsvector('simple', {_pg_folded('p.title')}), 'A')"
-            f" || setweight(to_tsvector('simple', {_pg_folded('p.subtitle')}), 'B')"
-            f" || setweight(to_tsvector('simple', {subject_and_number}), 'C')"
-            f" || setweight(to_tsvector('simple', {_pg_folded('p.abstract')}), 'D')")
 
 
 def _search_postgres(terms: list, subject: str, year: int | None, limit: int) -> list[Publication]:

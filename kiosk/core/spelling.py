@@ -256,8 +256,8 @@ def _counted_words(db: Database) -> dict[str, int]:
             db.execute_sql(SQLITE_SEARCH[-1])
             rows = db.execute_sql("SELECT term, doc FROM publication_vocab").fetchall()
     else:
-        # the same folded words the search's tsvector holds (kiosk.core.search.postgres_document)
-        from kiosk.core.search import postgres_document
+        # the same folded words the search's tsvector holds
+        from kiosk.core.search_index import postgres_document
 
         rows = db.execute_sql(f"SELECT word, ndoc FROM ts_stat($$SELECT {postgres_document()} FROM publication AS p$$)")
     return {term: docs for term, docs in rows if _WORD.fullmatch(term)}

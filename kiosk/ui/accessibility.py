@@ -53,13 +53,12 @@ def _remake(app) -> None:
     if app.root is None:
         return
     _remake_header(app.root)
-    from kiosk.ui.app import KEPT_SCREENS     # here: the app module imports this one
     manager = app.manager
     current = manager.current_screen
     for screen in list(manager.screens):
         if screen is not current:
             manager.remove_widget(screen)
-    for name in KEPT_SCREENS:                 # welcome and failsafe are always there
+    for name in app.kept_screens:             # welcome and failsafe are always there
         if current is None or name != current.name:
             manager.get_screen(name)
     if current is None or current.name not in app.screen_classes:

@@ -87,6 +87,8 @@ class _Failsafe(ExceptionHandler):
 
 
 class KioskApp(App):
+    #: built at start and kept through every visit (accessibility remakes the others)
+    kept_screens = KEPT_SCREENS
     lang = StringProperty("id")
     colors = DictProperty({})
     office_name = StringProperty("")
