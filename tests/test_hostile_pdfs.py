@@ -117,7 +117,10 @@ def run_child(code: str, tmp_path: Path) -> dict:
     """Run ``code`` in a fresh Python with the address space limited; it prints one JSON line."""
     prelude = (f"import json, resource, sys\nsys.path.insert(0, {str(TESTS)!r})\n"
                f"resource.setrlimit(resource.RLIMIT_AS, ({CHILD_ADDRESS_SPACE}, {CHILD_ADDRESS_SPACE}))\n"
-               "def peak_mb():\n    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n")
+               # VmHWM, the high-water mark of this process's own memory: ru_maxrss keeps the parent's
+               # (pytest's, hundreds of MB late in the suite) across the fork and exec that started it
+               "def peak_mb():\n    for line in open('/proc/self/status'):\n"
+               "        if line.startswith('VmHWM:'):\n            return int(line.split()[1]) / 1024\n")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True,
                           cwd=tmp_path, env=env, timeout=300)
