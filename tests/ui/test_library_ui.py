@@ -62,6 +62,12 @@ class LibraryUITest(KioskUITest):
         self.wait_for(lambda: lib.searched_text == "kesej", what="the answer to the whole word")
         assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
         assert lib.ids.status_line.text == "1 publikasi ditemukan untuk “kesej”"
+        # one result keeps the width of one of six columns (it was stretched to ~1,700 px), its shelf ≥ 24 px
+        self.advance_frames(2)
+        card = lib.cards()[0]
+        assert card.width < lib.ids.grid.width / 5
+        shelf = next(w for w in card.walk(restrict=True) if "Rak B-3" in getattr(w, "text", ""))
+        assert shelf.font_size >= 24
         self.tap(lib.cards()[0], frames=0)
         # opened at the tap's release (no frame drawn since), although the grid is a ScrollView
         assert app.manager.current == "publication"
