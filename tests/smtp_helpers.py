@@ -9,7 +9,10 @@ import socket
 import threading
 import time
 
+import pytest
 from aiosmtpd.controller import Controller
+
+from pg_server import free_port
 
 
 def mail_config(port: int, timeout_s: float = 5.0) -> dict[str, str]:
@@ -70,6 +73,20 @@ class Server:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+@pytest.fixture
+def port() -> int:
+    """A free loopback port for the mail server (import the fixture with ``smtp``)."""
+    return free_port()
+
+
+@pytest.fixture
+def smtp(port):
+    """A real SMTP server on 127.0.0.1:``port`` that accepts everything (``smtp.sink.received``)."""
+    server = Server(port).start()
+    yield server
+    server.stop()
 
 
 class ThrottlingProxy:

@@ -14,23 +14,10 @@ from kiosk.core import outbox, softcopy
 from kiosk.core.models import OutboxMail, SoftcopyItem, SoftcopyRequest
 from kiosk.devices.mail import KeepInOutbox, SmtpSender, make_sender
 from helpers import make_runtime
-from pg_server import free_port
-from smtp_helpers import Server, mail_config
+from smtp_helpers import Server, mail_config, port, smtp  # noqa: F401  (fixtures)
 from pdf_helpers import add_publication
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def smtp(port):
-    server = Server(port).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

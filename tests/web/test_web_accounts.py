@@ -15,7 +15,7 @@ from helpers import make_runtime
 from kiosk.core.models import OnlineAttempt, OutboxMail, Visitor, VisitorAccount
 from kiosk.web.app import create_app
 from pg_server import free_port
-from smtp_helpers import Server, mail_config
+from smtp_helpers import Server, mail_config, port, smtp  # noqa: F401  (fixtures)
 from web_helpers import csrf_of
 
 PASSWORD = "buku statistik 2026"
@@ -23,18 +23,6 @@ FORM = {"full_name": "Siti Rahma", "email": "Siti.Rahma@Example.com", "phone": "
         "institution_name": "Universitas Contoh", "occupation": "pelajar", "password": PASSWORD,
         "password2": PASSWORD, "consent": "yes"}
 LINK = re.compile(r"http://127\.0\.0\.1:8080(/account/(?:verify|reset)/[A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def smtp(port):
-    server = Server(port).start()
-    yield server
-    server.stop()
 
 
 def _rt(tmp_path, clock, port, **replace):
