@@ -37,6 +37,21 @@ class KioskUITest(GraphicUnitTest):
         self.advance_frames(3)
         return self.app
 
+    def at_consent_with_a_ticket(self, replace: dict[str, str] | None = None):
+        """A lobby visitor who took A-007 and now reads the privacy notice: (app, ticket)."""
+        import datetime as dt
+
+        from kiosk.core.clock import to_utc_naive
+        from kiosk.core.models import Ticket
+
+        app = self.start("welcome", replace=replace)
+        ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
+                               issued_at=to_utc_naive(self.clock.now()))
+        app.session.ticket_id = ticket.id
+        app.go("consent")
+        self.advance_frames(2)
+        return app, ticket
+
     def tearDown(self, fake=False):
         app = getattr(self, "app", None)
         if app is not None and not fake:

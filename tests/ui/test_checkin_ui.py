@@ -3,14 +3,12 @@ form (over HTTP to the real app, and in a phone-sized Debian chromium against th
 moves on to the locker step by itself, with the visit the phone made."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 
 import pytest
 
-from kiosk.core.clock import to_utc_naive
-from kiosk.core.models import CheckinToken, Ticket, Visit
+from kiosk.core.models import CheckinToken, Visit
 from kiosk.ui.screens import guestbook as guestbook_screen
 from ui.kiosk_ui import KioskUITest
 
@@ -23,12 +21,7 @@ CHROMIUM = shutil.which("chromium")
 class CheckinUITest(KioskUITest):
 
     def at_guestbook(self):
-        app = self.start("welcome")
-        ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
-                               issued_at=to_utc_naive(self.clock.now()))
-        app.session.ticket_id = ticket.id
-        app.go("consent")
-        self.advance_frames(2)
+        app, ticket = self.at_consent_with_a_ticket()
         self.tap(self.screen("consent").ids.accept)
         assert app.manager.current == "guestbook"
         form = self.screen("guestbook")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.core import guestbook as gb
-from kiosk.core.clock import to_utc_naive
-from kiosk.core.models import Ticket, Visit
+from kiosk.core.models import Visit
 from ui.kiosk_ui import KioskUITest
 
 MAX_ACTIONS = 60        # issue 14.2: from the ticket to the locker question
@@ -21,12 +20,7 @@ class GuestbookFlowTest(KioskUITest):
         super().tap(widget, frames)
 
     def at_guestbook(self):
-        app = self.start("welcome")
-        ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
-                               issued_at=to_utc_naive(self.clock.now()))
-        app.session.ticket_id = ticket.id
-        app.go("consent")
-        self.advance_frames(2)
+        app, _ticket = self.at_consent_with_a_ticket()
         self.tap(self.screen("consent").ids.accept)
         assert app.manager.current == "guestbook"
         return app, self.screen("guestbook")

@@ -12,7 +12,7 @@ from kiosk.core import identity
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.config import sqlite_path
 from kiosk.core.logs import setup_logging
-from kiosk.core.models import Locker, LockerAssignment, Ticket, Visit, Visitor
+from kiosk.core.models import Locker, LockerAssignment, Visit, Visitor
 from kiosk.i18n import gettext_for
 from ui.kiosk_ui import KioskUITest
 
@@ -22,13 +22,7 @@ NIK = "3271014506900001"
 class GuestbookUITest(KioskUITest):
 
     def begin(self, replace: dict[str, str] | None = None):
-        app = self.start("welcome", replace=replace)
-        ticket = Ticket.create(service_code="A", day=dt.date(2026, 11, 24), seq=7, number="A-007", kiosk="kiosk-1",
-                               issued_at=to_utc_naive(self.clock.now()))
-        app.session.ticket_id = ticket.id
-        app.go("consent")
-        self.advance_frames(2)
-        return app, ticket
+        return self.at_consent_with_a_ticket(replace)
 
     def type_into(self, field, text: str) -> None:
         self.tap(field)

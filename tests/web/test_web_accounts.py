@@ -15,7 +15,7 @@ from helpers import make_runtime
 from kiosk.core.models import OnlineAttempt, OutboxMail, Visitor, VisitorAccount
 from kiosk.web.app import create_app
 from pg_server import free_port
-from smtp_helpers import Server, mail_config, port, smtp  # noqa: F401  (fixtures)
+from smtp_helpers import mail_config, port, smtp  # noqa: F401  (fixtures)
 from web_helpers import csrf_of
 
 PASSWORD = "buku statistik 2026"
