@@ -189,6 +189,15 @@ def open_sqlite(path: Path | str, read_only: bool = False) -> SqliteDatabase:
     return KioskSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
 
 
+def starts_like_sqlite(path: Path) -> bool:
+    """Whether the file begins with SQLite's header (a missing file does not); OSError when unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except FileNotFoundError:
+        return False
+
+
 def check_sqlite_file(path: Path, *, creating: bool = False, force: bool = False) -> None:
     """Refuse a database file that is missing, empty or not SQLite, instead of letting SQLite
     quietly start a new empty database there (numbering would restart at A-001, the guestbook
@@ -209,11 +218,10 @@ def check_sqlite_file(path: Path, *, creating: bool = False, force: bool = False
         raise DatabaseDamaged(f"{path}: the database file is empty (0 bytes) — {restore}, or start a new empty "
                               "database with `kiosk init --force`")
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
+        ok = starts_like_sqlite(path)
     except OSError as exc:
         raise DatabaseReadOnly(f"{path}: cannot read the database file ({exc.strerror})") from None
-    if head != SQLITE_MAGIC:
+    if not ok:
         raise DatabaseDamaged(f"{path}: not a SQLite database (damaged or overwritten) — {restore}, or start a "
                               "new empty database with `kiosk init --force`")
 
@@ -234,11 +242,10 @@ def _writable(path: Path) -> bool:
 
 def open_database(settings: Settings, *, read_only: bool = False, create: bool = False,
                   force: bool = False) -> Database:
-    """Bind the models to the configured database and return it. Opening writes nothing.
-
-    ``create`` (``kiosk init`` only) makes a missing SQLite file; ``read_only`` commands open a
-    database on a read-only disk immutable; ``force`` accepts an empty or damaged file (to be
-    replaced by ``kiosk init --force``)."""
+    """Bind the models to the configured database and return it. Opening writes nothing, except what
+    ``kiosk init`` asks for: ``create`` makes a missing SQLite file; ``force`` accepts an empty file and
+    moves a damaged one aside (``kiosk init --force``). ``read_only`` commands open a database on a
+    read-only disk immutable."""
     url = settings.database.url
     if url.startswith("sqlite:///"):
         path = sqlite_path(settings)
@@ -248,13 +255,11 @@ def open_database(settings: Settings, *, read_only: bool = False, create: bool =
             check_sqlite_file(path, creating=create, force=force)
             if create and not path.exists():
                 _create_private(path)
-            elif force and path.exists() and path.stat().st_size > 0:
-                with open(path, "rb") as fh:
-                    if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-                        bad = path.with_name(f"{path.name}.damaged")
-                        path.replace(bad)
-                        log.warning("damaged database moved to %s; a new one is created", bad)
-                        _create_private(path)
+            elif force and path.stat().st_size > 0 and not starts_like_sqlite(path):
+                bad = path.with_name(f"{path.name}.damaged")
+                path.replace(bad)
+                log.warning("damaged database moved to %s; a new one is created", bad)
+                _create_private(path)
             db = open_sqlite(path, read_only=read_only and not _writable(path))
     else:
         parts = urlparse(url)

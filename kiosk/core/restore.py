@@ -35,7 +35,7 @@ from peewee import Database, SqliteDatabase
 
 from kiosk.core import backup as bk
 from kiosk.core.config import Settings, sqlite_path
-from kiosk.core.db import SQLITE_MAGIC, describe, latest_version
+from kiosk.core.db import describe, latest_version, starts_like_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +140,8 @@ def _check_schema(manifest: dict, archive: Path) -> bool:
 
 
 def _check_sqlite_copy(path: Path, manifest: dict, archive: Path) -> None:
-    with open(path, "rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-            raise ArchiveRefused(f"{archive}: the database in it is not SQLite — nothing was changed")
+    if not starts_like_sqlite(path):
+        raise ArchiveRefused(f"{archive}: the database in it is not SQLite — nothing was changed")
     conn = sqlite3.connect(str(path))
     try:
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -188,13 +187,6 @@ def _stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _starts_like_sqlite(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
-    except FileNotFoundError:
-        return False
-
 
 def _side_files(path: Path) -> list[Path]:
     return [path.with_name(path.name + extra) for extra in ("-wal", "-shm", "-journal")]
@@ -215,7 +207,7 @@ def _replace_sqlite(settings: Settings, staged: Path, now: dt.datetime) -> Path 
     assert path is not None
     kept = None
     hold = None
-    if _starts_like_sqlite(path):
+    if starts_like_sqlite(path):
         try:
             hold = hold_sqlite(path)
         except sqlite3.DatabaseError as exc:       # damaged past its first page: nothing can hold it
