@@ -123,7 +123,7 @@ class KioskApp(App):
         return self.runtime.settings
 
     def apply_settings(self, settings: Settings) -> None:
-        self.runtime.settings = settings
+        """Show ``settings`` (the runtime's: it alone holds them and remakes devices, see _apply_reloaded)."""
         theme = settings.theme
         self.colors = accessibility.palette(theme, self.high_contrast)
         self.office_name = settings.office.name
