@@ -168,3 +168,23 @@ def test_an_empty_folder_setting_is_refused_by_check_config(tmp_path, section_li
     with pytest.raises(ConfigError) as err:
         config.load(path)
     assert f"{key}: must name a folder" in str(err.value)
+
+
+@pytest.mark.parametrize("width,height,layout", [
+    (1920, 1080, "landscape"), (1366, 768, "compact"), (1080, 1920, "portrait"), (3840, 2160, "landscape")])
+def test_the_three_layouts_screen_sizes_are_accepted(tmp_path, width, height, layout):
+    from kiosk.core.form_factor import form_factor
+
+    text = EXAMPLE.read_text().replace("width = 1920", f"width = {width}").replace("height = 1080", f"height = {height}")
+    (tmp_path / "kiosk.toml").write_text(text, encoding="utf-8")
+    settings = config.load(tmp_path / "kiosk.toml")
+    assert form_factor(settings.kiosk.width, settings.kiosk.height).name == layout
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1280, 1024), (768, 1366), (1024, 600), (1920, 1081 * 2)])
+def test_check_config_refuses_a_screen_size_no_layout_fits(tmp_path, width, height):
+    """Portrait 1080×1920 once passed check-config and then broke every screen (issue 14.5)."""
+    text = EXAMPLE.read_text().replace("width = 1920", f"width = {width}").replace("height = 1080", f"height = {height}")
+    problems = problems_for(tmp_path, text)
+    assert any(f"kiosk.width: {width}×{height}: no layout fits this screen" in p and "9:16 portrait" in p
+               for p in problems), problems

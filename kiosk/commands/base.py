@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("screenshot", help="render one screen to a PNG and exit (needs a display, e.g. Xvfb)")
     p.add_argument("screen", nargs="?", help="screen name, or NAME:STATE for one of its states (see --list)")
-    p.add_argument("--out", type=Path, help="PNG file to write")
+    p.add_argument("--out", type=Path, help="PNG or WebP file to write")
+    p.add_argument("--size", type=screen_size, help="WIDTHxHEIGHT instead of the config's (e.g. 1080x1920)")
     p.add_argument("--lang", choices=("id", "en"), help="language (default: the config's)")
     p.add_argument("--list", action="store_true", help="list the screen names and their states")
     p.set_defaults(func=cmd_screenshot, runtime=None)
@@ -98,11 +99,24 @@ def cmd_hash_pin(args) -> int:
     return 0
 
 
+def screen_size(text: str) -> tuple[int, int]:
+    from kiosk.core.form_factor import UnsupportedScreen, form_factor
+
+    try:
+        width, height = (int(n) for n in text.lower().replace("×", "x").split("x"))
+        form_factor(width, height)
+    except (ValueError, UnsupportedScreen) as exc:
+        raise argparse.ArgumentTypeError(str(exc) if isinstance(exc, UnsupportedScreen)
+                                         else f"{text!r}: WIDTHxHEIGHT, e.g. 1080x1920") from None
+    return width, height
+
+
 def _configure_ui(args, *, windowed: bool) -> None:
     settings = config_mod.load(args.config)
     from kiosk.ui.bootstrap import configure_kivy
 
-    configure_kivy(width=settings.kiosk.width, height=settings.kiosk.height,
+    width, height = getattr(args, "size", None) or (settings.kiosk.width, settings.kiosk.height)
+    configure_kivy(width=width, height=height,
                    fullscreen=settings.kiosk.fullscreen and not windowed,
                    kivy_home=settings.storage.data_dir / "kivy")
 

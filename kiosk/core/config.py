@@ -23,10 +23,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, Int, ListOf, Number,  # noqa: F401
                                   Problems, Tables, Text, TimeZone, build_section, build_tables, closest,
                                   default_of, required, resolve_paths, setting, toml_value)
+from kiosk.core.config_online import OnlineSettings
 from kiosk.core.config_scanner import ScannerSettings
 from kiosk.core.config_web import WebSettings
-from kiosk.core.config_online import OnlineSettings
 from kiosk.core.contrast import theme_problems
+from kiosk.core.form_factor import size_problem
 
 EXAMPLE_NAME = "kiosk.example.toml"
 
@@ -66,7 +67,8 @@ class KioskSettings:
                         "This kiosk's name, stored with every record it makes")
     language: str = setting("id", Text(choices=("id", "en")), "Default language of the screens: id | en")
     fullscreen: bool = setting(False, Bool(), "true on the lobby kiosk: fullscreen, no borders; false = a window (set-up, testing)")
-    width: int = setting(1920, Int(640, 7680), "Screen width in pixels")
+    width: int = setting(1920, Int(640, 7680),
+                         "Screen width in pixels; the layouts fit 16:9 from 1366x768 and 9:16 from 1080x1920")
     height: int = setting(1080, Int(480, 4320), "Screen height in pixels")
     idle_timeout_s: int = setting(120, Int(15, 3600),
                                   "Seconds without a touch before asking \"Masih di sana?\"")
@@ -345,9 +347,11 @@ def parse(text: str, path: Path) -> Settings:
         prefixes = [s.prefix for s in sections[name] if s is not None]
         if len(set(prefixes)) != len(prefixes):
             problems.add(name, "two services share one ticket prefix")
-    if sections["theme"] is not None:       # colours every visitor can read (WCAG contrast)
-        for key, line in theme_problems(sections["theme"]):
-            problems.add(f"theme.{key}", line)
+    # colours every visitor can read (WCAG contrast), a screen size some layout is drawn for (issue 14.5)
+    for key, line in (theme_problems(sections["theme"]) if sections["theme"] is not None else ()):
+        problems.add(f"theme.{key}", line)
+    if sections["kiosk"] is not None and (line := size_problem(sections["kiosk"].width, sections["kiosk"].height)):
+        problems.add("kiosk.width", line)
     if problems.items:
         raise ConfigError(problems.items)
     base = path.resolve().parent
@@ -374,8 +378,7 @@ def sqlite_path(settings: Settings) -> Path | None:
     url = settings.database.url
     if not url.startswith("sqlite:///"):
         return None
-    rest = url[len("sqlite:///"):]
-    if rest == ":memory:":
+    if (rest := url[len("sqlite:///"):]) == ":memory:":
         return None
     p = Path(rest).expanduser()
     return p if p.is_absolute() else (settings.base_dir / p).resolve()
@@ -386,7 +389,6 @@ def schema_keys() -> dict[str, list[str]]:
     keys = {name: [f.name for f in dataclasses.fields(cls)] for name, cls in SECTIONS.items()}
     keys.update({name: [f.name for f in dataclasses.fields(cls)] for name, (cls, _) in ARRAY_SECTIONS.items()})
     return keys
-
 
 
 # --- the commented example file, generated from the schema ---

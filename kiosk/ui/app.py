@@ -17,10 +17,12 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager, ScreenManagerException
 
 from kiosk.core import config as config_mod
+from kiosk.core import form_factor
 from kiosk.core import outbox, softcopy
 from kiosk.core.clock import local, zone_label
 from kiosk.core.config import Settings
@@ -97,6 +99,11 @@ class KioskApp(App):
     #: the header's "Aa" (text ×1.3) and contrast buttons, for this visitor only (kiosk.ui.accessibility)
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
+    #: the screen's shape, kiosk.core.form_factor: 'landscape' (1920×1080 dp), 'compact' (≈1707×960 dp,
+    #: 1366×768 panels) or 'portrait' (1080×1920 dp); the kv rules pick their arrangement from these
+    layout = StringProperty(form_factor.LANDSCAPE)
+    portrait = BooleanProperty(False)
+    compact = BooleanProperty(False)
 
     def __init__(self, runtime: Runtime, initial_screen: str = "welcome", **kwargs: Any):
         super().__init__(**kwargs)
@@ -202,7 +209,14 @@ class KioskApp(App):
 
     # --- building ---
 
+    def _fit_layout(self, *args) -> None:
+        self.layout = form_factor.from_dp(Window.width / dp(1), Window.height / dp(1))
+        self.portrait = self.layout == form_factor.PORTRAIT
+        self.compact = self.layout == form_factor.COMPACT
+
     def build(self):
+        self._fit_layout()
+        Window.bind(size=self._fit_layout)
         for kv in sorted((UI_DIR / "widgets").glob("*.kv")):
             load_kv_once(kv)
         load_kv_once(UI_DIR / "app.kv")
@@ -259,6 +273,7 @@ class KioskApp(App):
 
     def on_stop(self):
         ExceptionManager.remove_handler(self._failsafe)
+        Window.unbind(size=self._fit_layout)
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.unbind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
         self._tick_event.cancel()

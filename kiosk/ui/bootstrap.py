@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from kiosk.core.form_factor import form_factor
+
 log = logging.getLogger(__name__)
 
 # glibc mallopt(3) parameters
@@ -71,8 +73,8 @@ def configure_kivy(*, width: int, height: int, fullscreen: bool, kivy_home: Path
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     kivy_home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("KIVY_HOME", str(kivy_home))
-    # Layouts are drawn for 1080 px of height; other screens scale in proportion.
-    os.environ.setdefault("KIVY_METRICS_DENSITY", f"{height / 1080:.4f}")
+    # One dp is the same few tenths of a millimetre on every supported screen (kiosk.core.form_factor)
+    os.environ.setdefault("KIVY_METRICS_DENSITY", f"{form_factor(width, height).density:.4f}")
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")

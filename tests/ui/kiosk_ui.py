@@ -21,16 +21,16 @@ class KioskUITest(GraphicUnitTest):
         self.tmp_path = tmp_path
 
     def start(self, screen: str = "welcome", extra: str = "", replace: dict[str, str] | None = None,
-              before=None):
+              before=None, size: tuple[int, int] = (WIDTH, HEIGHT)):
         """The kiosk on a fresh database; ``before(runtime)`` runs before the app is built (what a
-        previous run of the kiosk left behind)."""
+        previous run of the kiosk left behind); ``size`` picks the layout (kiosk.core.form_factor)."""
         from kiosk.ui.app import KioskApp
 
         self.clock = FakeClock()
         self.runtime = make_runtime(self.tmp_path, clock=self.clock, extra=extra, replace=replace)
         if before is not None:
             before(self.runtime)
-        self.Window.size = (WIDTH, HEIGHT)
+        self.Window.size = size      # in dp: the tests run at one pixel per dp (conftest)
         self.app = KioskApp(self.runtime, initial_screen=screen)
         self.app.root = self.app.build()
         self.render(self.app.root)
@@ -57,6 +57,8 @@ class KioskUITest(GraphicUnitTest):
         if app is not None and not fake:
             app.dispatch("on_stop")   # also clears kv's cached `app` (ProxyApp)
             self.runtime.close()
+        if tuple(self.Window.size) != (WIDTH, HEIGHT):
+            self.Window.size = (WIDTH, HEIGHT)      # the next test's widgets expect the landscape window
         super().tearDown(fake)
 
     # --- acting as a visitor ---

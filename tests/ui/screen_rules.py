@@ -1,12 +1,14 @@
-"""Rules measured on the real widget tree of a screen at 1920×1080 (issue 14.3, 14.4): every control a
-visitor taps is at least 80 px both ways and 12 px from its neighbours; every visible text reaches its
-WCAG contrast against what is drawn behind it (text 4.5:1, large or bold-large text and icons 3:1).
+"""Rules measured on the real widget tree of a screen (issue 14.3, 14.4, 14.5): every control a visitor taps
+is at least 80 dp both ways and 12 dp from its neighbours (80 px at 1920×1080); every visible text reaches its
+WCAG contrast against what is drawn behind it (text 4.5:1, large or bold-large text and icons 3:1); at every
+supported screen size nothing is clipped or overlapping (``layout_problems``).
 
 "Behind it" is found the way the eye finds it: the nearest widget, the label itself first, whose
 ``canvas.before`` fills the label's centre (a translucent fill is laid over what is behind *it*), else the
 window's clear colour."""
 from __future__ import annotations
 
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Rectangle, RoundedRectangle
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
@@ -155,4 +157,98 @@ def contrast_problems(root, clear_colour) -> list[str]:
         value = ratio(fg, bg)
         if value < minimum - .01:
             problems.append(f"{describe(w)} {value:.2f}:1 < {minimum:g}:1 ({size:.0f} px{' bold' if bold else ''})")
+    return problems
+
+
+def _text_rect(label) -> tuple[float, float, float, float]:
+    """Where a Label's text is drawn in the window: its texture, centred in the widget (Kivy's label rule)."""
+    tw, th = label.texture_size
+    cx, cy = label.to_window(*label.center)
+    return cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2
+
+
+def _longest_word_px(label) -> float:
+    words = str(label.text).replace("\n", " ").split()
+    if not words:
+        return 0
+    core = CoreLabel(font_size=label.font_size, font_name=label.font_name, bold=label.bold)
+    return max(core.get_extents(w)[0] for w in words)
+
+
+def parked(widget, size) -> bool:
+    """Inside a panel moved wholly off the window on purpose (a step not in use, kept to keep its fields)."""
+    return any(not _in_window(window_rect(node), size) for node in list(_chain(widget))[1:])
+
+
+def _texts(root, size):
+    for w in root.walk(restrict=True):
+        if isinstance(w, Label) and str(w.text).strip() and shown(w) and visible_in_clips(w) and not parked(w, size):
+            yield w
+
+
+def layout_problems(root, window_size, slack: float = 2) -> list[str]:
+    """What a visitor would see as broken: a control or text outside the window, text spilling out of its box
+    or over another text, a word broken over two lines ("one letter per line"), a scroll area off-screen."""
+    width, height = window_size
+    problems = []
+
+    def outside(rect):
+        x1, y1, x2, y2 = rect
+        return x1 < -slack or y1 < -slack or x2 > width + slack or y2 > height + slack
+
+    for w in root.walk(restrict=True):
+        if not shown(w) or parked(w, window_size):
+            continue
+        in_scroll = any(isinstance(a, StencilView) for a in list(_chain(w))[1:])
+        if isinstance(w, (ButtonBehavior, TextInput, StencilView)) and not in_scroll and outside(window_rect(w)):
+            x1, y1, x2, y2 = window_rect(w)
+            problems.append(f"{describe(w)} is outside the window ({x1:.0f},{y1:.0f})-({x2:.0f},{y2:.0f})")
+    texts = list(_texts(root, window_size))
+    for w in texts:
+        tw, th = w.texture_size
+        if w.shorten or w.max_lines:    # cut on purpose, with an ellipsis — but some of it must show
+            if w.width < 3 * w.font_size:
+                problems.append(f"{describe(w)} is cut to {w.width:.0f} px: too narrow to read")
+        elif tw > w.width + slack or th > w.height + slack:
+            problems.append(f"{describe(w)} text {tw:.0f}x{th:.0f} spills out of its {w.width:.0f}x{w.height:.0f} box")
+        if w.text_size[0] is not None and _longest_word_px(w) > w.text_size[0] + slack:
+            problems.append(f"{describe(w)} breaks a word: {w.text_size[0]:.0f} px wide")
+        in_scroll = any(isinstance(a, StencilView) for a in list(_chain(w))[1:])
+        if not in_scroll and outside(_text_rect(w)):
+            problems.append(f"{describe(w)} text is outside the window")
+    rects = [(w, _text_rect(w)) for w in texts]
+    for i, (a, ra) in enumerate(rects):
+        for b, rb in rects[i + 1:]:
+            if a in set(_chain(b)) or b in set(_chain(a)):
+                continue
+            dx = min(ra[2], rb[2]) - max(ra[0], rb[0])
+            dy = min(ra[3], rb[3]) - max(ra[1], rb[1])
+            if dx > slack and dy > slack:
+                problems.append(f"{describe(a)} and {describe(b)} overlap")
+    return problems
+
+
+FILLED = ("success", "primary", "accent", "danger")
+
+
+def button_problems(root, window_size) -> list[str]:
+    """One button system (issue 14.12): a screen's next step is its one green ("success") button, on the right
+    half; every filled button sits in the lower two thirds of the window (in reach from a wheelchair)."""
+    from kiosk.ui.widgets.common import KButton
+
+    width, height = window_size
+    buttons = [w for w in root.walk(restrict=True)
+               if isinstance(w, KButton) and shown(w) and visible_in_clips(w) and not parked(w, window_size)]
+    problems = []
+    for w in buttons:
+        x1, y1, x2, y2 = window_rect(w)
+        if w.style in FILLED and (y1 + y2) / 2 > height * 2 / 3:
+            problems.append(f"{describe(w)} ({w.style}) is in the top third of the window")
+    nexts = [w for w in buttons if w.style == "success"]
+    if len(nexts) > 1:
+        problems.append("more than one next step (green): " + ", ".join(describe(w) for w in nexts))
+    for w in nexts:
+        x1, _, x2, _ = window_rect(w)
+        if (x1 + x2) / 2 < width / 2:
+            problems.append(f"{describe(w)}, the next step, is on the left half")
     return problems
