@@ -26,6 +26,7 @@ from kiosk.core.configkit import (Bool, Check, Colour, ConfigError, FilePath, In
 from kiosk.core.config_notes import SECTION_NOTES
 from kiosk.core.config_online import OnlineSettings
 from kiosk.core.config_scanner import ScannerSettings
+from kiosk.core.config_sound import SoundSettings
 from kiosk.core.config_web import WebSettings
 from kiosk.core.contrast import theme_problems
 from kiosk.core.form_factor import size_problem
@@ -293,6 +294,7 @@ class Settings:
     web: WebSettings
     scanner: ScannerSettings
     online: OnlineSettings
+    sound: SoundSettings
     source: Path  # the file these settings came from
 
     @property
@@ -312,6 +314,7 @@ SECTIONS: dict[str, type] = {
     "guestbook": GuestbookSettings, "privacy": PrivacySettings, "lockers": LockerSettings,
     "library": LibrarySettings, "mail": MailSettings, "complaints": ComplaintSettings,
     "backup": BackupSettings, "web": WebSettings, "scanner": ScannerSettings, "online": OnlineSettings,
+    "sound": SoundSettings,
 }
 ARRAY_SECTIONS: dict[str, tuple[type, list[dict]]] = {"services": (ServiceSettings, DEFAULT_SERVICES)}
 

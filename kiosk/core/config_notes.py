@@ -18,5 +18,6 @@ SECTION_NOTES = {
     "web": "Layanan web `kiosk serve`: konsol loket, layar panggilan, karcis di ponsel / Web: desk, display, phone",
     "scanner": "Pemindai buku tercetak di perpustakaan / The printed library's scanner",
     "online": "Perpustakaan daring: akun, unduhan / The library online: accounts, downloads",
+    "sound": "Suara: bunyi sentuhan, nomor antrean diucapkan / Sound: touch cues, the spoken number",
     "services": "Layanan PST dan awalan nomor antrean / PST services and ticket prefixes",
 }
