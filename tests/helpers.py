@@ -22,6 +22,8 @@ def write_config(folder: Path, extra: str = "", replace: dict[str, str] | None =
     Paths are made to point inside ``folder`` so a test never touches the repository's data."""
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('logo = "../assets/logo.png"', f'logo = "{REPO / "assets" / "logo.png"}"')
+    # the real player, into ALSA's null device: tests run aplay for real and never make a sound on the machine
+    text = text.replace('device = "default"', 'device = "null"')
     for old, new in (replace or {}).items():
         assert old in text, f"not in the example config: {old!r}"
         text = text.replace(old, new)
