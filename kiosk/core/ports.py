@@ -131,6 +131,27 @@ class Voice(Protocol):
         """A WAV file of ``text`` said in ``lang`` (cached per phrase), or raise ``VoiceError``."""
 
 
+# --- the kiosk's own sounds (issue 14.12) ---
+
+
+class SoundError(KioskError):
+    """The kiosk cannot make a sound (player missing, no sound card, device busy): it works on in silence."""
+
+
+class Speaker(Protocol):
+    def cue(self, name: str) -> None:
+        """Play the cue ``name`` ("tap", "success", "error") in the background: never blocks, never raises."""
+
+    def say(self, text: str, lang: str = "id") -> None:
+        """Speak ``text`` in the background after what is already playing: never blocks, never raises."""
+
+    def status(self) -> str:
+        """One line for staff: what plays the sounds and that it works, or raise ``SoundError``."""
+
+    def close(self) -> None:
+        """Play what is queued, then stop (the runtime closes, or [sound] was changed)."""
+
+
 # --- the printed library's scanner ---
 
 
