@@ -260,3 +260,25 @@ class LibraryUITest(KioskUITest):
         assert lib.suggestion == "" and lib.ids.suggestion.opacity == 0
         app.finish_visit()
         assert lib.suggestion == ""
+
+    def test_a_title_longer_than_three_lines_ends_with_an_ellipsis(self):
+        """Issue 14.8: a title cut at three lines says so with "…" (it was cut without a sign)."""
+        app = self.start_with_catalogue()
+        long_title = ("Produk Domestik Regional Bruto Kota Lubuklinggau Menurut Lapangan Usaha "
+                      "Atas Dasar Harga Berlaku dan Harga Konstan 2020-2024")
+        src = self.tmp_path / "incoming"
+        catalog_import.import_file(self.runtime.settings, self.runtime.clock,
+                                   make_titled_pdf(src / "pdrb.pdf", long_title, 2), {"year": 2025})
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 4, what="newest first")
+        self.advance_frames(2)
+        label = lambda card: card.ids.title_label      # noqa: E731
+        pdrb = next(c for c in lib.cards() if c.title == long_title)
+        shown = label(pdrb).text
+        assert shown.endswith("…") and long_title.startswith(shown[:-1]) and len(shown) < len(long_title)
+        # three lines at most, measured on what the label drew
+        one_line = label(pdrb).font_size * label(pdrb).line_height * 1.5
+        assert label(pdrb).texture_size[1] < 3 * one_line
+        kesra = next(c for c in lib.cards() if c.title.startswith("Statistik Kesejahteraan"))
+        assert label(kesra).text == "Statistik Kesejahteraan Rakyat 2024"     # a title that fits stays whole

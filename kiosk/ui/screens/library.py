@@ -10,12 +10,14 @@ import logging
 from pathlib import Path
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import catalog, search
 from kiosk.core.subjects import subject_name
+from kiosk.core.text_fit import fit_lines
 from kiosk.ui.i18n import _, current_language, ngettext
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.common import Pill
@@ -34,6 +36,15 @@ class CoverCard(ButtonBehavior, BoxLayout):
     year = StringProperty("")
     cover = StringProperty("")      # thumbnail path; "" draws a plain placeholder
     location = StringProperty("")
+    title_lines = 3         # as many as the card's title label shows (max_lines in library.kv)
+
+    def fitted_title(self, title: str, width: float, font_size: float, font_name: str, bold: bool) -> str:
+        """The title as it fits the card's lines, measured with the label's own font."""
+        if width < 2:
+            return title
+        font = CoreLabel(font_size=font_size, font_name=font_name, bold=bold)
+        # a pixel to spare: a label sums its words' widths, which can round apart from a whole line's
+        return fit_lines(title, self.title_lines, width - 2, lambda text: font.get_extents(text)[0])
 
 
 class LibraryScreen(KioskScreen):
