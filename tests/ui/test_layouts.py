@@ -63,6 +63,49 @@ class LayoutTest(KioskUITest):
     def test_every_screen_in_portrait_1080x1920(self):
         self.check(PORTRAIT)
 
+    def test_the_layout_follows_the_window(self):
+        app = self.start(size=dp_size(LANDSCAPE))
+        header = app.root.ids.header
+        assert (app.layout, header.orientation) == (LANDSCAPE, "horizontal")
+        self.Window.size = dp_size(PORTRAIT)
+        self.advance_frames(3)
+        assert (app.layout, app.portrait, header.orientation) == (PORTRAIT, True, "vertical")
+        self.Window.size = dp_size(COMPACT)
+        self.advance_frames(3)
+        assert (app.layout, app.compact, header.orientation) == (COMPACT, True, "horizontal")
+
+    def test_the_walk_finds_what_broke_the_portrait_screens(self):
+        """The rules' own check, with the first wave's faults: the one-row header at 1080 dp put Home off the
+        window; a 135 dp service tile broke "Perpustakaan"; a filled button at the top; two green buttons."""
+        from kivy.uix.label import Label
+
+        from kiosk.ui.widgets.common import KButton
+        from ui.screen_rules import button_problems, layout_problems
+
+        size = dp_size(PORTRAIT)
+        app = self.start(size=size)
+        app.go("library")
+        self.advance_frames(3)
+        assert not layout_problems(app.root, size) and not button_problems(app.root, size)
+        header = app.root.ids.header
+        header.orientation = "horizontal"
+        self.advance_frames(3)
+        assert any("home_button" in p and "outside the window" in p for p in layout_problems(app.root, size))
+        header.orientation = "vertical"
+        screen = self.screen("library")
+        narrow = Label(text="Perpustakaan", font_size=30, size_hint=(None, None), size=(135, 200))
+        narrow.text_size = (135, None)
+        top = KButton(text="Baca", style="success", size_hint=(None, None), size=(300, 96), pos=(700, 1700))
+        left = KButton(text="Lanjut", style="success", size_hint=(None, None), size=(300, 96), pos=(20, 200))
+        for widget in (narrow, top, left):
+            screen.add_widget(widget)
+        self.advance_frames(3)
+        problems = layout_problems(app.root, size) + button_problems(app.root, size)
+        assert any("Perpustakaan" in p and "breaks a word" in p for p in problems), problems
+        assert any("'Baca'" in p and "top third" in p for p in problems), problems
+        assert any("more than one next step" in p for p in problems), problems
+        assert any("'Lanjut'" in p and "left half" in p for p in problems), problems
+
 
 
 # Screens still short of a layout (issue 14.5), while they are being redrawn: each fixed one leaves the list.
