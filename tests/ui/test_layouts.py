@@ -6,7 +6,7 @@ The window is sized in dp (the tests run at one pixel per dp), the way ``kiosk.c
 panel: 1366×768 is ≈1708×960 dp, 1080×1920 is 1080×1920 dp."""
 from __future__ import annotations
 
-import pytest
+import itertools
 
 from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
 from ui.kiosk_ui import KioskUITest
@@ -62,6 +62,24 @@ class LayoutTest(KioskUITest):
 
     def test_every_screen_in_portrait_1080x1920(self):
         self.check(PORTRAIT)
+
+    def test_the_start_again_and_still_there_questions_at_each_size(self):
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        app = self.start()
+        app.go("library")
+        for layout, overlay, lang in itertools.product((LANDSCAPE, COMPACT, PORTRAIT), ("confirm_home", "idle_overlay"),
+                                                       ("id", "en")):
+            size = dp_size(layout)
+            self.Window.size = size
+            app.set_language(lang)
+            shown = getattr(app.root.ids, overlay)
+            shown.visible = True
+            self.advance_frames(3)
+            # the question covers the screen (it takes every touch): only what it shows counts
+            problems = layout_problems(shown, size) + target_problems(shown, size) + button_problems(shown, size)
+            assert not problems, (layout, overlay, lang, problems)
+            shown.visible = False
 
     def test_the_layout_follows_the_window(self):
         app = self.start(size=dp_size(LANDSCAPE))
