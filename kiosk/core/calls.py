@@ -55,12 +55,22 @@ def spoken_number(n: int) -> str:
     return head + (f" {spoken_number(rest)}" if rest else "")
 
 
+def said_number(number: str) -> str:
+    """A queue number as it is said aloud: "A-007" → "A tujuh"."""
+    prefix, _, seq = number.partition("-")
+    return f"{prefix} {spoken_number(int(seq))}" if seq.isdigit() and len(seq) < 7 else number
+
+
 def call_phrase(number: str, counter: str) -> str:
     """What the lobby hears: "Nomor antrean A tujuh, silakan menuju loket satu"."""
-    prefix, _, seq = number.partition("-")
-    said = f"{prefix} {spoken_number(int(seq))}" if seq.isdigit() else number
     place = spoken_number(int(counter)) if counter.isdigit() and len(counter) < 6 else counter
-    return f"Nomor antrean {said}, silakan menuju loket {place}"
+    return f"Nomor antrean {said_number(number)}, silakan menuju loket {place}"
+
+
+def ticket_phrase(number: str) -> str:
+    """What the kiosk says as the ticket comes out (issue 14.12), worded as the counter will call it:
+    "Nomor antrean Anda, A tujuh"."""
+    return f"Nomor antrean Anda, {said_number(number)}"
 
 
 def counters(settings: Settings) -> list[str]:
