@@ -22,7 +22,7 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Settings
 
 if TYPE_CHECKING:
-    from kiosk.core.ports import MailSender, Scanning, TicketPrinting, Voice
+    from kiosk.core.ports import MailSender, Scanning, Speaker, TicketPrinting, Voice
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Runtime:
     _mailer: "MailSender | None" = field(default=None, repr=False)
     _voice: "Voice | None" = field(default=None, repr=False)
     _scanner: "Scanning | None" = field(default=None, repr=False)
+    _speaker: "Speaker | None" = field(default=None, repr=False)
 
     @property
     def config_path(self) -> Path:
@@ -91,6 +92,19 @@ class Runtime:
     def scanner(self, value: "Scanning | None") -> None:
         self._scanner = value
 
+    @property
+    def speaker(self) -> "Speaker":
+        """The kiosk's own sounds from [sound] (cues, the spoken number), made at first use; tests set their own."""
+        if self._speaker is None:
+            from kiosk.devices.speaker import make_speaker
+
+            self._speaker = make_speaker(self.settings.sound, self.voice)
+        return self._speaker
+
+    @speaker.setter
+    def speaker(self, value: "Speaker | None") -> None:
+        self._speaker = value
+
     def apply_settings(self, settings: Settings) -> None:
         """A reloaded config: devices are made again from it at their next use."""
         if settings.printer != self.settings.printer:
@@ -99,9 +113,14 @@ class Runtime:
             self._mailer = None
         if settings.scanner != self.settings.scanner:
             self._scanner = None
+        if settings.sound != self.settings.sound and self._speaker is not None:
+            self._speaker.close()       # its thread ends after what is queued
+            self._speaker = None
         self.settings = settings
 
     def close(self) -> None:
+        if self._speaker is not None:
+            self._speaker.close()
         if not self.db.is_closed():
             self.db.close()
 
