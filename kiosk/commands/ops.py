@@ -123,7 +123,7 @@ def gather(config_path: Path, timeout_s: float = health.CHECK_TIMEOUT_S) -> list
     try:
         findings += health.run_checks(health.doctor_checks(settings, rt.db if rt else None, devices.printer,
                                                            devices.mailer, clock.now(), timeout_s,
-                                                           scanner=devices.scanner))
+                                                           scanner=devices.scanner, speaker=devices.speaker))
     finally:
         if rt is not None:
             rt.close()

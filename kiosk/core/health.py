@@ -155,6 +155,19 @@ def check_scanner(settings: Settings, scanner: Any) -> tuple[Level, str]:
         return Level.FAIL, f"scanner: {' '.join(str(exc).split())} — check its power and cable, or the scan folder"
 
 
+def check_sound(settings: Settings, speaker: Any) -> tuple[Level, str]:
+    """Cues and the spoken number (issue 14.12): without them the kiosk works on in silence, so a WARN."""
+    try:
+        line = speaker.status()        # [sound] player = "none" says so, as an OK line
+    except KioskError as exc:
+        return Level.WARN, (f"no sound: {' '.join(str(exc).split())} — check the speaker and "
+                            "[sound] device (`aplay -L`)")
+    if settings.sound.speak_ticket and shutil.which("espeak-ng") is None:
+        return Level.WARN, ("speak_ticket is on but espeak-ng is missing (apt-get install espeak-ng): "
+                            "numbers are not said")
+    return Level.OK, line
+
+
 def check_mail(settings: Settings, mailer: Any) -> tuple[Level, str]:
     if not settings.mail.enabled:
         return Level.OK, "e-mail is off (mail.enabled = false): softcopies stay in the outbox"
@@ -269,7 +282,7 @@ def check_clock(now: dt.datetime) -> tuple[Level, str]:
 
 def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer: Any,
                   now: dt.datetime, timeout_s: float = CHECK_TIMEOUT_S,
-                  scanner: Any = None) -> list[tuple[str, Check, float]]:
+                  scanner: Any = None, speaker: Any = None) -> list[tuple[str, Check, float]]:
     """Every check of issue 13 but the config's (the caller loaded it); without a database the ones
     that need it are left out (the database check has said why)."""
     checks: list[tuple[str, Check, float]] = [
@@ -280,6 +293,8 @@ def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer:
     ]
     if scanner is not None:
         checks.insert(2, ("scanner", lambda: check_scanner(settings, scanner), timeout_s))
+    if speaker is not None:
+        checks.append(("sound", lambda: check_sound(settings, speaker), timeout_s))
     if db is not None:
         checks[:0] = [("database", _closing(db, lambda: check_database(db)), timeout_s * 3),
                       ("schema", _closing(db, lambda: check_schema(db)), timeout_s)]
