@@ -12,11 +12,13 @@ import enum
 import logging
 
 import qrcode
+from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.core import calls, queue
 from kiosk.core.ports import PrintFault
+from kiosk.ui import sounds
 from kiosk.ui.i18n import _
 from kiosk.ui.screens.base import KioskScreen
 
@@ -71,6 +73,13 @@ class TicketScreen(KioskScreen):
         self.qr = None
         self._show_qr(t)
         self._print(t, reprint=False, ahead=issued.waiting_ahead)
+        # [sound] speak_ticket, for visitors who cannot read the screen: next frame, so after the "done" notes
+        # this screen plays on entering (the caller shows the ticket, then goes to this screen)
+        Clock.schedule_once(lambda _dt: self._say(t.id, t.number))
+
+    def _say(self, ticket_id: int, number: str) -> None:
+        if ticket_id == self.ticket_id:       # not after the visitor has gone
+            sounds.say_ticket(number)
 
     def _show_qr(self, ticket) -> None:
         """The same link as the paper's QR (stored once: the printer's job reads the same token)."""
