@@ -16,6 +16,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.textinput import TextInput
 
 from kiosk.core.errors import KioskError
+from kiosk.ui import sounds
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class KioskScreen(Screen):
     def _start_done_countdown(self, *args) -> None:
         if self.returns_home_after:       # the countdown shows its full length from the first frame
             self.done_seconds_left = self.app.settings.kiosk.done_return_s
+            sounds.cue("success")         # the step is done: heard too, not only seen (issue 14.12)
 
     @property
     def app(self):
@@ -54,6 +56,7 @@ class KioskScreen(Screen):
             raise exc
         log.warning("%s: %s: %s", self.screen_name or type(self).__name__, type(exc).__name__, exc)
         self.message = exc.visitor_message
+        sounds.cue("error")
 
     def in_background(self, job: Callable[[], Any], on_done: Callable[[Any], None],
                       on_error: Callable[[BaseException], None] | None = None) -> bool:
