@@ -31,7 +31,7 @@ from kiosk.core.journey import journeys_for, next_step
 from kiosk.core.session import VisitorSession
 from kiosk.core.staff import PinGate
 from kiosk.runtime import Runtime
-from kiosk.ui import accessibility, countdown
+from kiosk.ui import accessibility, countdown, sounds
 from kiosk.ui import screens as screens_pkg
 from kiosk.ui.root import KioskRoot
 from kiosk.ui.widgets import common, keyboard  # noqa: F401  (registers the classes the kv rules name)
@@ -231,6 +231,7 @@ class KioskApp(App):
         Window.clearcolor = self.colors["background"]
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
+        Window.bind(on_touch_up=sounds.on_touch_up)     # the click of a pressed control (issue 14.12)
         ExceptionManager.add_handler(self._failsafe)
         self._tick_event = Clock.schedule_interval(lambda dt: self.tick(), 1)
         self.tick()
@@ -276,6 +277,7 @@ class KioskApp(App):
         Window.unbind(size=self._fit_layout)
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.unbind(on_touch_down=self._on_activity, on_key_down=self._on_activity)
+        Window.unbind(on_touch_up=sounds.on_touch_up)
         self._tick_event.cancel()
         if self.mail_sender is not None:
             self.mail_sender.stop()
