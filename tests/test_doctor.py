@@ -72,7 +72,7 @@ def test_healthy_kiosk_is_all_ok_and_exit_code_0(runtime, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     names = [line.split()[1] for line in lines]
     assert names == ["config", "database", "schema", "printer", "mail", "scanner", "disk", "backup", "identity", "outbox",
-                     "lockers", "clock"]
+                     "lockers", "clock", "sound"]
     assert all(line.startswith("OK ") for line in lines), lines
 
 

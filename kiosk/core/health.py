@@ -293,8 +293,6 @@ def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer:
     ]
     if scanner is not None:
         checks.insert(2, ("scanner", lambda: check_scanner(settings, scanner), timeout_s))
-    if speaker is not None:
-        checks.append(("sound", lambda: check_sound(settings, speaker), timeout_s))
     if db is not None:
         checks[:0] = [("database", _closing(db, lambda: check_database(db)), timeout_s * 3),
                       ("schema", _closing(db, lambda: check_schema(db)), timeout_s)]
@@ -302,6 +300,8 @@ def doctor_checks(settings: Settings, db: Database | None, printer: Any, mailer:
                    ("outbox", _closing(db, lambda: check_outbox(now)), timeout_s),
                    ("lockers", _closing(db, lambda: check_lockers(settings, now)), timeout_s),
                    ("clock", _closing(db, lambda: check_clock(now)), timeout_s)]
+    if speaker is not None:
+        checks.append(("sound", lambda: check_sound(settings, speaker), timeout_s))
     return checks
 
 
