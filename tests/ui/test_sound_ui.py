@@ -123,3 +123,14 @@ class SoundUITest(KioskUITest):
         self.tap_and_wait(screen.ids.send, screen)
         assert screen.step == "done"
         assert self.speaker.heard == ["tap", "tap", "success"]
+
+
+class StaffSoundLineTest(KioskUITest):
+
+    def test_the_staff_panel_lists_the_sound_line(self):
+        app = self.start(replace={'device = "null"': 'device = "no_such_card_14_12"'})
+        app.go("staff")
+        staff = self.screen("staff")
+        self.wait_for(lambda: staff.health_lines, seconds=20, what="the doctor's lines")
+        sound = [line for line in staff.health_lines if "sound:" in line]
+        assert len(sound) == 1 and "WARN" in sound[0] and "aplay -D no_such_card_14_12" in sound[0], sound

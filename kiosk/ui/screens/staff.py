@@ -83,7 +83,7 @@ class StaffScreen(KioskScreen):
 
         def job() -> list[health.Finding]:
             return health.run_checks(health.doctor_checks(rt.settings, rt.db, rt.printer, rt.mailer, rt.clock.now(),
-                                                         scanner=rt.scanner))
+                                                         scanner=rt.scanner, speaker=rt.speaker))
 
         def done(findings: list[health.Finding]) -> None:
             if run == self._run:         # an older run (a second tap) is not shown over a newer one
