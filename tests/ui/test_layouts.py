@@ -131,5 +131,5 @@ KNOWN_GAPS: dict[str, set[str]] = {
     LANDSCAPE: {"complaint", "scan"},
     COMPACT: {"complaint", "guestbook", "locker", "scan", "softcopy", "survey"},
     PORTRAIT: {"complaint", "consent", "guestbook", "locker", "publication", "scan", "service",
-               "softcopy", "survey", "thanks"},
+               "softcopy", "survey"},
 }
