@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from kiosk.core import samples, softcopy
+from kiosk.core import catalog, samples, softcopy
 from kiosk.core.subjects import subject_name
 from kiosk.ui.i18n import _, current_language
 from kiosk.ui.screens.base import KioskScreen
@@ -97,8 +97,13 @@ class PublicationScreen(KioskScreen):
         self.title = self.subtitle = self.cover = self.location = self.abstract = ""
         self._refresh_texts()
 
+    # read_only: no softcopy, and the note saying why where the button was
+    screenshot_states = ("read_only",)
+
     def screenshot_setup(self, state: str = "") -> None:
         pub = samples.publication_with_shelf()
+        if state == "read_only":
+            pub = next((p for p in map(catalog.get, samples.softcopy_choice()) if p.read_only), pub)
         pubs = [pub] if pub is not None else []
         if pubs:
             Cover.load_now(pubs[0].thumbnail_path if Path(pubs[0].thumbnail_path).exists() else "")
