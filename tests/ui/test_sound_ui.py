@@ -4,6 +4,8 @@ in Indonesian. The runtime's speaker is replaced by one that records what it was
 device boundary; the real player is tests/test_sound.py)."""
 from __future__ import annotations
 
+from kivy.clock import Clock
+
 from kiosk.core import complaints
 from kiosk.ui.widgets.common import Tile
 from kiosk.ui.widgets.keyboard import Key
@@ -114,6 +116,19 @@ class SoundUITest(KioskUITest):
         self.tap_and_wait(screen.ids.send, screen)
         assert screen.message and screen.step == "form"          # the per-minute limit, through show_failure
         assert self.speaker.heard == ["tap", "tap", "error"]
+
+    def test_the_failsafe_screen_sounds_the_error_tone(self):
+        app = self.start_listening()
+        welcome = self.screen("welcome")
+
+        def broken(*args):
+            raise RuntimeError("printer driver exploded")
+
+        welcome.open_journey = broken
+        Clock.schedule_once(lambda dt: welcome.open_journey(None), 0)     # the real event loop's path
+        self.render(app.root, framecount=6)
+        assert app.manager.current == "failsafe"
+        assert self.speaker.heard == ["error"]
 
     def test_a_finished_complaint_plays_the_done_notes_after_the_click(self):
         app = self.start_listening("complaint")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.clock import Clock
 from kivy.properties import NumericProperty
 
+from kiosk.ui import sounds
 from kiosk.ui.screens.base import KioskScreen
 
 
@@ -17,6 +18,7 @@ class FailsafeScreen(KioskScreen):
         if getattr(self, "_countdown", None) is not None:
             self._countdown.cancel()
         self._countdown = Clock.schedule_interval(self._tick, 1)
+        sounds.cue("error")       # heard too: a visitor who cannot read the screen knows to ask staff
 
     def _tick(self, dt) -> bool:
         self.seconds_left -= 1
