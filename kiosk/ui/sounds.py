@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.core import calls
@@ -38,15 +39,19 @@ def say_ticket(number: str) -> None:
         runtime.speaker.say(calls.ticket_phrase(number), "id")
 
 
+def _is_control(widget) -> bool:
+    # the hidden staff gesture is no control a visitor should hear
+    return isinstance(widget, ButtonBehavior) and not isinstance(widget, LongPressArea)
+
+
 def pressed_control(touch):
     """The control this touch pressed and is releasing over (so its action happens), or None.
 
-    A pressed control holds the touch (``touch.grab``; inside a scroll view only once the touch did not
-    become a swipe); Kivy's ButtonBehavior acts on release over itself unless ``always_release``. The
-    hidden staff gesture is no control a visitor should hear."""
+    A pressed control holds the touch (``touch.grab``); Kivy's ButtonBehavior acts on release over itself
+    unless ``always_release``."""
     for ref in touch.grab_list:
         widget = ref()
-        if not isinstance(widget, ButtonBehavior) or isinstance(widget, LongPressArea) or widget.disabled:
+        if not _is_control(widget):
             continue
         if widget.parent is None or widget.always_release:
             return widget       # gone with the screen its press opened: the press did act
@@ -55,8 +60,26 @@ def pressed_control(touch):
     return None
 
 
+def _controls_pressed_by(touch) -> set:
+    # ButtonBehavior marks each touch it presses with itself as a key of the touch's user data
+    return {key for key in touch.ud if _is_control(key)}
+
+
 def on_touch_up(window, touch) -> bool:
-    """Bound to the window's ``on_touch_up`` by the app (before the controls see the release)."""
+    """Bound to the window's ``on_touch_up`` by the app: it runs before the controls see the release.
+
+    A quick tap inside a scroll view (shorter than its ``scroll_timeout``) reaches the control only
+    while the view handles this release — pressed and released at once, after this runs — so a control
+    newly pressed by the touch is looked for on the next frame. A swipe presses nothing; a press slid
+    off its control was pressed before and is not released over it: both stay silent."""
     if pressed_control(touch) is not None:
         cue("tap")
+        return False
+    before = _controls_pressed_by(touch)
+
+    def after_release(_dt) -> None:
+        if _controls_pressed_by(touch) - before:
+            cue("tap")
+
+    Clock.schedule_once(after_release)
     return False

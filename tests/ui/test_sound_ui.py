@@ -106,6 +106,42 @@ class SoundUITest(KioskUITest):
         self.advance_frames(2)
         assert self.speaker.heard == []
 
+    def scrolling_list(self, app):
+        """A real ScrollView of buttons laid over the screen (as the library's results and long choices are)."""
+        from kivy.uix.boxlayout import BoxLayout
+        from kivy.uix.scrollview import ScrollView
+
+        from kiosk.ui.widgets.common import KButton
+
+        view = ScrollView(size_hint=(None, None), size=(600, 400), pos=(100, 100))
+        column = BoxLayout(orientation="vertical", size_hint_y=None, height=2000)
+        pressed = []
+        for n in range(20):
+            column.add_widget(KButton(text=str(n), on_release=lambda b: pressed.append(b.text)))
+        view.add_widget(column)
+        app.root.add_widget(view)
+        self.advance_frames(3)
+        return view, pressed
+
+    def test_a_quick_tap_in_a_scrolling_list_clicks_and_a_swipe_does_not(self):
+        from kivy.tests.common import UnitTestTouch
+
+        app = self.start_listening()
+        view, pressed = self.scrolling_list(app)
+        x, y = view.to_window(*view.center)
+        tap = UnitTestTouch(x, y)            # down and up at once: faster than the view's scroll_timeout,
+        tap.touch_down()                     # so the view presses the button only while handling the release
+        tap.touch_up()
+        self.advance_frames(2)
+        assert len(pressed) == 1 and self.speaker.heard == ["tap"]
+        swipe = UnitTestTouch(x, y)
+        swipe.touch_down()
+        for step in range(1, 8):
+            swipe.touch_move(x, y + step * 30)
+        swipe.touch_up()
+        self.advance_frames(3)
+        assert len(pressed) == 1 and self.speaker.heard == ["tap"]
+
     def test_a_failure_shown_to_the_visitor_sounds_the_error_tone(self):
         app = self.start_listening("complaint", replace={"per_kiosk_per_minute = 3": "per_kiosk_per_minute = 1"})
         complaints.file_complaint(self.clock, "Asia/Jakarta", app.settings.kiosk.name, "other", "Saran: colokan.",
