@@ -1,8 +1,12 @@
 """Complaints and suggestions: category, text, optional contact (anonymous is fine), then the
-reference number and the office's official complaint channels."""
+reference number and the office's official complaint channels.
+
+The keyboard shows while a text field has focus ("Berikutnya" goes from the text to the contact, "Selesai"
+puts it away). It needs 1,040 dp of width: beside the contact column on a landscape screen, below the whole
+form in portrait, where it takes the place of the channels card while it is up."""
 from __future__ import annotations
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import complaints
@@ -37,10 +41,33 @@ class ComplaintScreen(KioskScreen):
     text_error = StringProperty("")
     contact_error = StringProperty("")
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
+    keyboard_up = BooleanProperty(False)     # a text field has focus: the keyboard shows
+    stacked = BooleanProperty(False)         # portrait: one column, the keyboard at its foot (kv: app.portrait)
 
     def on_kv_post(self, base_widget):
         # "finish" named the done step's own button before the DoneBar
         self.ids["finish"] = self.ids.done_bar.ids.done
+        self.on_stacked()
+
+    def on_stacked(self, *args) -> None:
+        """The keyboard ends the form's left column beside the contact column, or in portrait the page
+        below the send button, across the whole width (1,040 dp of keys need it)."""
+        keyboard = self.ids.keyboard.__self__
+        column = self.ids.form if self.stacked else self.ids.left
+        if keyboard.parent is not column.__self__:
+            keyboard.parent.remove_widget(keyboard)
+            column.add_widget(keyboard)
+
+    # --- keyboard and focus ---
+
+    def on_field_focus(self, field) -> None:
+        self.keyboard_up = self.ids.text.focus or self.ids.contact.focus
+        if field.focus:
+            self.ids.keyboard.layout = field.keyboard_layout     # the contact gets the e-mail keys
+
+    def close_keyboard(self) -> None:
+        self.ids.text.focus = self.ids.contact.focus = False
+        self.keyboard_up = False
 
     @property
     def returns_home_after(self) -> bool:
@@ -69,6 +96,7 @@ class ComplaintScreen(KioskScreen):
         self.step, self.reference, self.message = FORM, "", ""
         self.category_error = self.text_error = self.contact_error = ""
         self.ids.category.value = ""
+        self.keyboard_up = False
 
     def on_category_chosen(self) -> None:
         self.category_error = ""
@@ -90,6 +118,10 @@ class ComplaintScreen(KioskScreen):
             self.category_error = exc.errors.get("category", "")
             self.text_error = exc.errors.get("text", "")
             self.contact_error = exc.errors.get("contact", "")
+            # the first text to put right gets the keyboard (the category pills show above it anyway)
+            wrong = next((self.ids[n] for n in ("text", "contact") if n in exc.errors), None)
+            if wrong is not None:
+                wrong.focus = True
         else:
             # storage faults, the per-minute limit, bugs: the one handler; what was typed stays on screen
             self.show_failure(exc)
@@ -99,6 +131,7 @@ class ComplaintScreen(KioskScreen):
         for field in (self.ids.text, self.ids.contact):
             field.text = ""
         self.ids.category.value = ""
+        self.close_keyboard()
         self.step = DONE
         self.app.idle.touch()           # the count starts when the reference appears
         self._start_done_countdown()
@@ -106,14 +139,19 @@ class ComplaintScreen(KioskScreen):
     def finish(self) -> None:
         self.app.finish_visit()
 
-    screenshot_states = (DONE,)
+    #: "form": the keyboard down, the channels card shows (the plain state has the keyboard up, typing)
+    screenshot_states = (FORM, DONE)
 
     def screenshot_setup(self, state: str = "") -> None:
         self.on_pre_enter()
+        self.close_keyboard()
         if state == DONE:
             self.reference, self.step = "ADU-20261125-0003", DONE
             self.done_seconds_left = self.app.settings.kiosk.done_return_s
             return
+        self.step = FORM
         self.ids.category.value = "facility"
         self.ids.text.text = "AC di ruang baca mati sejak pagi, ruangan jadi panas."
         self.contact_error = ""
+        if state != FORM:
+            self.ids.text.focus = True
