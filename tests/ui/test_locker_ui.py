@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from kiosk.core import lockers
 from kiosk.core.clock import to_utc_naive
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
 from kiosk.core.models import Locker, LockerAssignment, Visit, Visitor
 from kiosk.i18n import gettext_for
 from ui.kiosk_ui import KioskUITest
 
 NIK = "3271014506900001"
+
+
+def dp_size(layout: str) -> tuple[int, int]:
+    width, height = TESTED_SIZES[layout]
+    w, h = form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
 
 
 class LockerUITest(KioskUITest):
@@ -65,3 +72,37 @@ class LockerUITest(KioskUITest):
         # the card is at the front office, never "in the locker"
         assert "ambil tas Anda di loker L01, lalu kartu identitas Anda di front office" in thanks
         assert "kartu identitas Anda di loker" not in thanks
+
+    # --- the ID card step at the three screen shapes (issue 14.5) ---
+
+    def check_card_step_with_the_letter_keys(self, layout: str):
+        """"Other" brings up the letter rows (472 dp high); with a mistake shown under the number, the whole
+        form — title, type, number, its error, "Get a locker" — still shows, clear of the keys and the header."""
+        from ui.screen_rules import button_problems, layout_problems, window_rect
+
+        size = dp_size(layout)
+        app = self.start(size=size)
+        locker = self.enter(app)
+        self.tap(locker.ids.want_locker)
+        other = next(p for p in locker.ids.id_type.children if p.code == "lainnya")
+        self.tap(other)
+        assert locker.ids.keyboard.layout == "text"
+        self.tap(locker.ids.get_locker)          # nothing typed: the mistake shows under the field
+        self.advance_frames(4)
+        assert locker.id_error and locker.ids.steps.current == "card"
+        assert layout_problems(app.root, size) == [] and button_problems(app.root, size) == []
+        kx1, ky1, kx2, ky2 = window_rect(locker.ids.keyboard)
+        title = self.find_text("Kartu identitas untuk loker")
+        for widget in (locker.ids.get_locker, locker.ids.id_number, title):
+            x1, y1, x2, y2 = window_rect(widget)
+            assert x2 <= kx1 or x1 >= kx2 or y1 >= ky2, f"{widget} lies under the keyboard"
+            assert y2 <= size[1] - app.root.ids.header.height, f"{widget} lies under the header"
+
+    def test_the_card_step_fits_with_the_letter_keys_in_landscape(self):
+        self.check_card_step_with_the_letter_keys(LANDSCAPE)
+
+    def test_the_card_step_fits_with_the_letter_keys_on_a_1366x768_panel(self):
+        self.check_card_step_with_the_letter_keys(COMPACT)
+
+    def test_the_card_step_fits_with_the_letter_keys_in_portrait(self):
+        self.check_card_step_with_the_letter_keys(PORTRAIT)
