@@ -1,22 +1,32 @@
 """The reader in a real window at 1920×1080 (issue 14.7): a table page fills the width by default and is
 legible; + / − / fit beside the page arrows; a double tap zooms into the touched point; a zoomed page is
-dragged but never past its edges. PDFs are made here with reportlab."""
+dragged but never past its edges. In portrait the page fills the width and the controls are one row at the
+bottom; at each size the reader with a page open passes the layout rules (issue 14.5). PDFs are made here
+with reportlab."""
 from __future__ import annotations
 
 from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
 
-from kiosk.core import catalog_import
+from kiosk.core import catalog_import, form_factor
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
 from kiosk.ui.widgets.reader import PAGE_MARGIN_DP
 from pdf_helpers import make_titled_pdf
 from ui.kiosk_ui import KioskUITest
 
 
+def dp_size(layout: str) -> tuple[int, int]:
+    """The window in dp for a layout's tested panel (the tests run at one pixel per dp)."""
+    width, height = form_factor.TESTED_SIZES[layout]
+    w, h = form_factor.form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
+
+
 class ReaderUITest(KioskUITest):
     wait_s = 5.0
 
-    def open_reader(self):
-        app = self.start()
+    def open_reader(self, size=(1920, 1080)):
+        app = self.start(size=size)
         src = self.tmp_path / "incoming"
         src.mkdir()
         pub = catalog_import.import_file(self.runtime.settings, self.runtime.clock,
@@ -46,7 +56,7 @@ class ReaderUITest(KioskUITest):
 
     def test_a_table_page_fills_the_width_and_is_drawn_sharp_enough_to_read(self):
         app, reader, view = self.open_reader()
-        assert view.fit == "width" and not view.zoomed
+        assert not view.zoomed
         x, y, w, h = self.page_bbox(view)
         # 1920 minus the arrow columns and paddings is the room for the page
         assert view.width >= 1920 - 2 * 132 - 2 * 28 - 2 * 24 - 1
@@ -110,3 +120,41 @@ class ReaderUITest(KioskUITest):
         self.advance_frames(2)
         x2, y2, w2, h2 = self.page_bbox(view)
         assert abs(x2 - view.x) < 1                                  # the page's left edge, no grey beyond
+
+    def test_in_portrait_the_page_fills_the_width_and_every_control_is_in_one_row_at_the_bottom(self):
+        """The portrait stand (1080×1920) is the best reader there is: the page takes the whole width (it sat
+        between two 132 px arrow columns, 700 px wide) and ← − fit + → and "Request softcopy" are in reach."""
+        app, reader, view = self.open_reader(size=dp_size(PORTRAIT))
+        ids = reader.ids
+        width, height = dp_size(PORTRAIT)
+        assert view.width >= width - 2 * 16 - 1
+        x, y, w, h = self.page_bbox(view)
+        assert w >= view.width - 2 * dp(PAGE_MARGIN_DP) - 1 and y + h >= view.top - 1
+        row = [ids.previous, ids.zoom_out, ids.zoom_fit, ids.zoom_in, ids.next, ids.request]
+        lefts = [b.to_window(b.x, b.y)[0] for b in row]
+        assert lefts == sorted(lefts)                                # one row, in this order
+        for button in row:
+            bx, by = button.to_window(*button.center)
+            assert by < height / 4 and button.width >= 80 and button.height >= 80, button
+        assert ids.previous.to_window(*ids.previous.pos)[1] + ids.previous.height <= view.to_window(*view.pos)[1]
+        self.tap(ids.next)
+        assert reader.page_index == 1
+        self.tap(ids.zoom_in)
+        assert view.zoomed
+
+    def test_with_a_page_open_the_reader_passes_the_layout_rules_at_each_size(self):
+        """Landscape, compact and portrait in turn (the controls move when the window turns): nothing outside
+        the window or cut, targets of 80 px, and the filled "Request softcopy" in reach, not in the top third
+        of the window as in the first wave's top bar."""
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        app, reader, view = self.open_reader()
+        for layout in (LANDSCAPE, COMPACT, PORTRAIT, LANDSCAPE):
+            size = dp_size(layout)
+            self.Window.size = size
+            self.advance_frames(4)
+            assert app.layout == layout
+            problems = (layout_problems(app.root, size) + target_problems(app.root, size)
+                        + button_problems(app.root, size))
+            assert not problems, (layout, problems)
+            assert reader.ids.request.to_window(*reader.ids.request.center)[1] < size[1] * 2 / 3

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.core import samples
+from kiosk.core import catalog, samples
 from kiosk.core.pdfrender import Document, PdfOpenError, RenderedPage
 from kiosk.ui.bootstrap import release_free_memory
 from kiosk.ui.i18n import _
@@ -40,6 +40,7 @@ class ReaderScreen(KioskScreen):
     refusal = StringProperty("")
     jump_open = BooleanProperty(False)
     jump_error = StringProperty("")
+    portrait = BooleanProperty(False)     # app.portrait, through the kv rule: where the page controls stand
 
     def on_kv_post(self, base_widget):
         self._doc: Document | None = None
@@ -48,6 +49,31 @@ class ReaderScreen(KioskScreen):
         self._pending: set[int] = set()
         self._aspect = 2 ** .5             # height / width of the last page drawn (A4 until one is)
         self.ids.jump_field.bind(on_text_validate=lambda *a: self.jump())
+        self.arrange()
+
+    def on_portrait(self, *args) -> None:
+        if "hint" in self.ids:             # not while the kv rule is still being applied
+            self.arrange()
+
+    def arrange(self) -> None:
+        """The page controls beside the page in landscape (previous on the left; next and + / − / fit on the
+        right; the hint in the bottom bar beside the softcopy button) or, in portrait, where the page takes the
+        whole width, in one row under it within reach: ← − fit + → and the softcopy button, the hint above."""
+        ids = self.ids
+        for widget in (ids.previous, ids.zoom_out, ids.zoom_fit, ids.zoom_in, ids.next, ids.hint):
+            if widget.parent is not None:
+                widget.parent.remove_widget(widget)
+        bar = ids.bottom_bar
+        if self.portrait:
+            ids.hint_row.add_widget(ids.hint)
+            for widget in (ids.next, ids.zoom_in, ids.zoom_fit, ids.zoom_out, ids.previous):
+                bar.add_widget(widget, index=len(bar.children))    # each before the last: right to left
+        else:
+            ids.left_column.add_widget(ids.previous)
+            ids.next_slot.add_widget(ids.next)
+            for widget in (ids.zoom_in, ids.zoom_out, ids.zoom_fit):
+                ids.zoom_slot.add_widget(widget)
+            bar.add_widget(ids.hint, index=len(bar.children))
 
     # --- opening and closing ---
 
@@ -105,14 +131,12 @@ class ReaderScreen(KioskScreen):
     # --- pages ---
 
     def render_height(self) -> int:
-        """As high as the page is shown at the default fit: the page's width over the view in landscape
-        (its shape known from the last page drawn, A4 until then), the window's height in portrait."""
+        """As high as the page is shown at the default fit, the view's width (its shape known from the last
+        page drawn, A4 until then), and at least the window's height."""
         view = self.ids.page_view
         # before the first layout (kiosk screenshot) the view is Kivy's default 100×100: judge by the window
-        width, height = (view.width, view.height) if view.width > 100 else (Window.width * .8, Window.height * .7)
-        want = Window.height
-        if width > height:
-            want = max(want, width * self._aspect)
+        width = view.width if view.width > 100 else Window.width * (.95 if self.portrait else .8)
+        want = max(Window.height, width * self._aspect)
         return int(min(max(want, MIN_RENDER_PX), MAX_RENDER_PX))
 
     def show_page(self, index: int) -> None:
@@ -242,8 +266,13 @@ class ReaderScreen(KioskScreen):
     def indicator_text(self, lang: str, index: int, count: int) -> str:
         return _("Page {page} / {count}").format(page=index + 1, count=count) if count else ""
 
+    # jump: the go-to-page dialog; read_only: no softcopy, the note where its button stands
+    screenshot_states = ("jump", "read_only")
+
     def screenshot_setup(self, state: str = "") -> None:
         pub = samples.publication_to_read()
+        if state == "read_only":
+            pub = next((p for p in map(catalog.get, samples.softcopy_choice()) if p.read_only), None)
         pubs = [pub] if pub is not None else []
         if pubs:
             # opened and drawn here and now (the capture comes soon), past the cover: a page of tables
@@ -255,3 +284,5 @@ class ReaderScreen(KioskScreen):
                 return
             self._textures[2] = texture_from(doc.render(2, self.render_height()))
             self._opened(generation, doc, page=2)
+            if state == "jump":
+                self.open_jump()

@@ -1,6 +1,5 @@
-"""The page of the on-screen reader: a rendered PDF page fitted to the width (landscape) or the whole page
-(portrait), with a light mark over it; + / − / fit buttons, pinch or double-tap to zoom, drag to pan, and a
-horizontal swipe to turn the page."""
+"""The page of the on-screen reader: a rendered PDF page fitted to the width, with a light mark over it;
++ / − / fit buttons, pinch or double-tap to zoom, drag to pan, and a horizontal swipe to turn the page."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -99,8 +98,8 @@ class Cover(Image):
 
 
 class PageView(StencilView):
-    """One page. In landscape it fills the width (a table page is legible at once) and the visitor
-    drags it up and down; in portrait it shows the whole page. +, − and fit buttons, a double tap or a
+    """One page. It fills the width (a table page is legible at once; on a portrait stand nearly the whole
+    page shows so) and the visitor drags it up and down. +, − and fit buttons, a double tap or a
     pinch zoom in, and a zoomed page is dragged in every direction, never past its edges. A
     horizontal swipe turns the page while it is not zoomed.
 
@@ -111,8 +110,6 @@ class PageView(StencilView):
     mark = StringProperty("")           # "Dibaca di kiosk PST — …", drawn over the page
     zoomed = BooleanProperty(False)     # larger than the default fit
     page_size = ListProperty([0, 0])    # the page at the default fit, in pixels
-    #: "width" (landscape: the page fills the width) or "page" (portrait: the whole page shows)
-    fit = StringProperty("width")
     __events__ = ("on_swipe", "on_zoom")
 
     def on_kv_post(self, base_widget):
@@ -123,16 +120,11 @@ class PageView(StencilView):
 
     def _fit(self, *args) -> None:
         tex = self.texture
-        self.fit = "width" if self.width > self.height else "page"
         if tex is None or not self.width or not self.height:
             self.page_size = [0, 0]
         else:
-            ratio = tex.width / tex.height
             w = self.width - 2 * dp(PAGE_MARGIN_DP)
-            h = w / ratio
-            if self.fit == "page" and h > self.height:
-                w, h = self.height * ratio, self.height
-            self.page_size = [w, h]
+            self.page_size = [w, w * tex.height / tex.width]
         scatter = self.ids.scatter
         # below the default fit only as far as the whole page shows (−)
         whole = min(1.0, self.height / self.page_size[1]) if self.page_size[1] else 1.0
