@@ -6,9 +6,38 @@ import sqlite3
 from kivy.clock import Clock
 
 from kiosk.core.config import sqlite_path
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
 from kiosk.core.models import StaffEvent
 from kiosk.core.staff import hash_pin
 from ui.kiosk_ui import KioskUITest
+
+
+def cut_off(app, name: str, size: tuple[int, int]) -> list[str]:
+    """The layout rules' problems, any part of screen ``name`` outside the window or under the header, and
+    a button's words wider than the button (a card wider than the window, or words running out of their
+    button, are what the rules alone miss)."""
+    from kiosk.ui.widgets.common import KButton
+    from ui.screen_rules import describe, layout_problems, shown, window_rect
+
+    top = size[1] - app.root.ids.header.height
+    problems = layout_problems(app.root, size)
+    for w in app.manager.get_screen(name).walk(restrict=True):
+        if not shown(w):
+            continue
+        x1, y1, x2, y2 = window_rect(w)
+        if x1 < -1 or y1 < -1 or x2 > size[0] + 1 or y2 > top + 1:
+            problems.append(f"{describe(w)} is cut off ({x1:.0f},{y1:.0f})-({x2:.0f},{y2:.0f})")
+        if isinstance(w.parent, KButton) and getattr(w, "text", ""):
+            bx1, _, bx2, _ = window_rect(w.parent)
+            if x1 < bx1 - 1 or x2 > bx2 + 1:
+                problems.append(f"{describe(w)} runs out of its button")
+    return problems
+
+
+def dp_size(layout: str) -> tuple[int, int]:
+    width, height = TESTED_SIZES[layout]
+    w, h = form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
 
 PIN = "846302"
 
@@ -57,3 +86,27 @@ class StaffPinUITest(KioskUITest):
         self.tap_and_wait(pin.ids.ok, pin)
         assert app.manager.current == "staff_pin"
         assert "Terlalu banyak PIN salah. Coba lagi dalam 30 detik." in self.all_texts()
+
+
+class StaffLayoutTest(KioskUITest):
+    """The staff screens are not walked by the visitor rules (tests/ui/test_layouts.py), but staff use them on
+    the same three screen shapes (issue 14.5): nothing cut off, nothing under the header."""
+
+    def check_staff_screens_fit(self, layout: str) -> None:
+        size = dp_size(layout)
+        app = self.start(size=size)
+        for name in ("staff_pin", "staff"):
+            app.go(name)
+            app.set_language("en")      # the longer words ("Back to the kiosk")
+            self.screen(name).screenshot_setup()     # the panel: its sample lines, not a doctor run's
+            self.advance_frames(4)
+            assert cut_off(app, name, size) == [], name
+
+    def test_the_staff_screens_fit_in_landscape(self):
+        self.check_staff_screens_fit(LANDSCAPE)
+
+    def test_the_staff_screens_fit_on_a_1366x768_panel(self):
+        self.check_staff_screens_fit(COMPACT)
+
+    def test_the_staff_screens_fit_in_portrait(self):
+        self.check_staff_screens_fit(PORTRAIT)
