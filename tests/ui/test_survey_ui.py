@@ -318,3 +318,45 @@ class ComplaintUITest(KioskUITest):
         self.advance_frames(2)
         assert Complaint.select().count() == 1                    # saved all the same
         assert app.manager.current == "welcome" and screen.step == "form" and screen.reference == ""
+
+
+class SurveyPortraitUITest(KioskUITest):
+    """Issue 14.5: on a portrait stand (1080×1920) the survey uses the height — the four answers a column of
+    wide cards, face beside its words; the comment's keyboard across the width below the buttons, and the
+    nine answers listed above them before sending."""
+
+    def test_the_answers_stack_and_the_comment_step_lists_them_above_a_full_width_keyboard(self):
+        app = self.start(size=(1080, 1920))
+        assert app.layout == "portrait"
+        visit = Visit.create(kiosk="kiosk-1", started_at=to_utc_naive(self.clock.now()))
+        app.session.visit_id = visit.id
+        app.go("survey")
+        self.advance_frames(3)
+        screen = self.screen("survey")
+        header_bottom = app.root.ids.header.y
+        answers = [screen.ids[f"a{n}"] for n in (1, 2, 3, 4)]
+        for upper, lower in zip(answers, answers[1:]):
+            assert upper.y >= lower.top, "the answers are not one below the other"
+        for button in answers:
+            x1, y1 = button.to_window(button.x, button.y)
+            x2, y2 = button.to_window(button.right, button.top)
+            assert x2 - x1 >= 900 and y2 - y1 >= 160 and y1 >= 0 and y2 <= header_bottom
+        hint = self.find_text("Sentuh wajah yang paling sesuai dengan pengalaman Anda.", screen)
+        assert hint.width >= 900
+        for score in (4, 3, 3, 4, 2, 4, 4, 3, 1):
+            before = screen.index, screen.step
+            self.tap(screen.ids[f"a{score}"])
+            self.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+        assert screen.step == "comment"
+        self.advance_frames(2)
+        keyboard, send = screen.ids.keyboard, screen.ids.send
+        assert keyboard.width >= 1040 and keyboard.top <= send.y and send.center_x > 540
+        recap = screen.ids.recap
+        assert recap.height > 0 and recap.y >= send.top and len(recap.ids.rows.children) == 9
+        shown = self.all_texts(recap)
+        assert "Jawaban Anda" in shown and {"Biaya/tarif", "Gratis", "Mudah", "Sangat sesuai"} <= set(shown)
+        self.tap(screen.ids.comment)
+        self.type_on_keyboard(keyboard, "Wifi putus")
+        self.tap_and_wait(send, screen)
+        row = SurveyResponse.get()
+        assert survey.scores_of(row) == (4, 3, 3, 4, 2, 4, 4, 3, 1) and row.comment == "Wifi putus"

@@ -72,6 +72,27 @@ class AnswerButton(ButtonBehavior, BoxLayout):
     selected = BooleanProperty(False)
 
 
+class RecapRow(BoxLayout):
+    """One answered element: its name, then the chosen face and words (msgids; translated in kv)."""
+    name = StringProperty("")
+    word = StringProperty("")
+    icon = StringProperty("")
+    tone = StringProperty("primary")
+
+
+class AnswerRecap(BoxLayout):
+    """The nine answers before sending, one line each (portrait's comment step has the height for them)."""
+    answers = ListProperty([])
+
+    def on_answers(self, *args) -> None:
+        rows = self.ids.rows
+        rows.clear_widgets()
+        for element, score in zip(survey.ELEMENTS, self.answers):
+            if score:
+                chosen = element.scale[score - 1]
+                rows.add_widget(RecapRow(name=element.name, word=chosen.label, icon=chosen.icon, tone=chosen.tone))
+
+
 class SurveyScreen(KioskScreen):
     screen_name = "survey"
     step = StringProperty(QUESTIONS)
