@@ -5,13 +5,11 @@ thread, so nothing here ever waits for a sound card.
   pressable — clicks softly: one place (the window), so a control added later clicks too, and a touch on
   text or a swipe that scrolls a list stays silent;
 - a finished step (a screen with the ``DoneBar``) plays two rising notes, a failure shown to the visitor
-  (``KioskScreen.show_failure``) a low double tone;
+  (``KioskScreen.show_failure``, the failsafe screen) a low double tone;
 - the new queue number is said in Indonesian when ``[sound] speak_ticket`` is on.
 ``[sound] cues = false`` silences the cues only; the spoken number has its own switch.
 """
 from __future__ import annotations
-
-import logging
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -19,9 +17,6 @@ from kivy.uix.behaviors import ButtonBehavior
 
 from kiosk.core import calls
 from kiosk.ui.widgets.common import LongPressArea
-
-log = logging.getLogger(__name__)
-
 
 def cue(name: str) -> None:
     """Play the cue ``name`` ("tap", "success", "error") if cues are on."""

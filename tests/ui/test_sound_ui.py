@@ -5,9 +5,12 @@ device boundary; the real player is tests/test_sound.py)."""
 from __future__ import annotations
 
 from kivy.clock import Clock
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.scrollview import ScrollView
 
 from kiosk.core import complaints
-from kiosk.ui.widgets.common import Tile
+from kiosk.ui.widgets.common import KButton, Tile
 from kiosk.ui.widgets.keyboard import Key
 from ui.kiosk_ui import KioskUITest
 
@@ -81,7 +84,7 @@ class SoundUITest(KioskUITest):
         assert self.speaker.heard == []
 
     def test_each_key_clicks_and_a_touch_beside_the_controls_does_not(self):
-        app = self.start_listening("complaint")
+        self.start_listening("complaint")
         screen = self.screen("complaint")
         self.tap(screen.ids.text)                  # a text field is no control: focusing it is silent
         assert self.speaker.heard == []
@@ -92,9 +95,7 @@ class SoundUITest(KioskUITest):
         assert self.speaker.heard == ["tap"] * 4
 
     def test_a_press_slid_off_the_control_is_not_clicked(self):
-        from kivy.tests.common import UnitTestTouch
-
-        app = self.start_listening("complaint")
+        self.start_listening("complaint")
         key = next(w for w in self.screen("complaint").ids.keyboard.walk(restrict=True)
                    if isinstance(w, Key) and w.key == "q")
         self.advance_frames(1)
@@ -108,11 +109,6 @@ class SoundUITest(KioskUITest):
 
     def scrolling_list(self, app):
         """A real ScrollView of buttons laid over the screen (as the library's results and long choices are)."""
-        from kivy.uix.boxlayout import BoxLayout
-        from kivy.uix.scrollview import ScrollView
-
-        from kiosk.ui.widgets.common import KButton
-
         view = ScrollView(size_hint=(None, None), size=(600, 400), pos=(100, 100))
         column = BoxLayout(orientation="vertical", size_hint_y=None, height=2000)
         pressed = []
@@ -124,8 +120,6 @@ class SoundUITest(KioskUITest):
         return view, pressed
 
     def test_a_quick_tap_in_a_scrolling_list_clicks_and_a_swipe_does_not(self):
-        from kivy.tests.common import UnitTestTouch
-
         app = self.start_listening()
         view, pressed = self.scrolling_list(app)
         x, y = view.to_window(*view.center)
@@ -167,7 +161,7 @@ class SoundUITest(KioskUITest):
         assert self.speaker.heard == ["error"]
 
     def test_a_finished_complaint_plays_the_done_notes_after_the_click(self):
-        app = self.start_listening("complaint")
+        self.start_listening("complaint")
         screen = self.screen("complaint")
         self.tap(self.find_text("Petugas", screen))
         screen.ids.text.text = "Petugas kurang ramah"
