@@ -12,8 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from kiosk.core import scan
+from kiosk.core.form_factor import COMPACT, PORTRAIT, TESTED_SIZES, form_factor
 from kiosk.core.models import OutboxMail, SoftcopyItem, SoftcopyRequest
 from kiosk.ui.widgets.common import Tile
+from kiosk.ui.widgets.keyboard import Key
 from pg_server import free_port
 from smtp_helpers import Server, mail_config
 from sane_helpers import sane_test_device
@@ -24,6 +26,26 @@ pytestmark = pytest.mark.skipif(shutil.which("scanimage") is None, reason="apt-g
 SANE = {'kind = "none"': 'kind = "sane"', 'device = ""\n# sane: dots': 'device = "test:0"\n# sane: dots'}
 
 
+def window_size(layout: str) -> tuple[int, int]:
+    """The test window in dp for one of the screen shapes (kiosk.core.form_factor)."""
+    width, height = TESTED_SIZES[layout]
+    w, h = form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
+
+
+def rect(widget) -> tuple[float, float, float, float]:
+    """Where a widget is in the window: left, bottom, right, top."""
+    x1, y1 = widget.to_window(widget.x, widget.y)
+    x2, y2 = widget.to_window(widget.right, widget.top)
+    return x1, y1, x2, y2
+
+
+def narrow_keys(keyboard) -> list[str]:
+    """Keys under 80 dp either way (issue 14.4: 80 px at 1920×1080)."""
+    return [f"{k.text or k.icon} {k.width:.0f}x{k.height:.0f}" for k in keyboard.walk(restrict=True)
+            if isinstance(k, Key) and (k.width < 79.5 or k.height < 79.5)]
+
+
 class ScanUITest(KioskUITest):
 
     @pytest.fixture(autouse=True)
@@ -31,8 +53,8 @@ class ScanUITest(KioskUITest):
         self.sane_dir = sane_test_device(tmp_path / "sane", monkeypatch, test_picture='"Grid"')
         self.monkeypatch = monkeypatch
 
-    def open_scan(self, port: int):
-        app = self.start("welcome", replace={**SANE, **mail_config(port)})
+    def open_scan(self, port: int, size: tuple[int, int] | None = None):
+        app = self.start("welcome", replace={**SANE, **mail_config(port)}, **({"size": size} if size else {}))
         app.session.visitor_name, app.session.visitor_email = "Siti Rahmawati", "siti.rahmawati@gmail.com"
         tile = next(w for w in app.root.walk(restrict=True) if isinstance(w, Tile) and w.journey == "scan")
         assert tile.title == "Pindai dari buku"
@@ -129,5 +151,87 @@ class ScanUITest(KioskUITest):
             assert any("hak cipta" in t for t in self.all_texts())
             assert isinstance(app.runtime.scanner, object) and len(scan.ScanBatch.load(
                 app.settings, screen.batch.id).pages) == 1
+        finally:
+            server.stop()
+
+    def test_in_portrait_each_step_is_stacked_and_the_next_step_is_bottom_right(self):
+        """1080×1920 (issue 14.5, 14.12): the keyboard spans the width below the form with 80 dp keys, Back is
+        bottom left, Scan sits below the pages (out of the top third), the next step is green, bottom right."""
+        server = Server(free_port()).start()
+        try:
+            screen = self.open_scan(server.port, size=window_size(PORTRAIT))
+            assert self.app.portrait
+            width, height = self.Window.size
+            ids = screen.ids
+            keyboard = ids.source_keyboard
+            assert narrow_keys(keyboard) == []
+            assert rect(keyboard)[2] - rect(keyboard)[0] >= 1024
+            assert rect(keyboard)[3] <= rect(ids.use_title)[1]          # below the form
+            assert rect(ids.leave)[3] <= rect(keyboard)[1]              # Back to the start: bottom left
+            assert rect(ids.leave)[2] < width / 2
+            self.type_title(screen, "Statistik Daerah 1998")
+            self.scan_one(screen)
+            self.scan_one(screen)
+            pages = ids.page_grid.parent                                # the pages' scroll area
+            scan_button, next_step = rect(ids.scan_button), rect(ids.to_send)
+            assert scan_button[3] <= rect(pages)[1]                     # Scan below the pages
+            assert (scan_button[1] + scan_button[3]) / 2 < height * 2 / 3
+            assert ids.to_send.style == "success" and next_step[0] > width / 2 and next_step[3] <= scan_button[1]
+            assert rect(ids.pages_back)[2] < width / 2 and rect(ids.pages_back)[3] <= scan_button[1]
+            self.tap(ids.to_send)
+            keyboard = ids.send_keyboard
+            assert narrow_keys(keyboard) == []
+            assert rect(ids.email)[1] >= rect(keyboard)[3]              # the fields above the keyboard
+            send = rect(ids.send)
+            assert ids.send.style == "success" and send[0] > width / 2 and send[3] <= rect(keyboard)[1]
+            assert send[1] >= 0
+            self.tap(ids.terms)
+            self.tap(ids.send, frames=1)
+            self.wait_for(lambda: self.app.manager.current == "softcopy_done", what="the done screen")
+            assert SoftcopyRequest.get().status == "sent"
+        finally:
+            server.stop()
+
+    def test_on_a_1366x768_panel_the_keyboard_keeps_80_dp_keys_beside_the_form(self):
+        """≈1708×960 dp: the keyboard keeps its 1,040 dp; "use the title I typed" sits above it, whole; name and
+        e-mail side by side above the keyboard so the step fits 960 dp without scrolling."""
+        server = Server(free_port()).start()
+        try:
+            screen = self.open_scan(server.port, size=window_size(COMPACT))
+            assert self.app.compact
+            ids = screen.ids
+            keyboard = ids.source_keyboard
+            assert narrow_keys(keyboard) == []
+            use_title = rect(ids.use_title)
+            assert use_title[1] >= rect(keyboard)[3] and use_title[0] >= rect(keyboard)[0] - 1
+            label = next(w for w in ids.use_title.children if getattr(w, "text", "") == ids.use_title.text)
+            assert label.texture_size[0] <= ids.use_title.width
+            self.type_title(screen, "Statistik Daerah 1998")
+            self.scan_one(screen)
+            self.tap(ids.to_send)
+            keyboard = ids.send_keyboard
+            assert narrow_keys(keyboard) == []
+            name, email = rect(ids.name), rect(ids.email)
+            assert name[1] == email[1] and name[2] < email[0]           # side by side
+            assert name[1] >= rect(keyboard)[3]
+            assert rect(screen.ids.send)[1] >= 0 and rect(keyboard)[1] >= 0
+        finally:
+            server.stop()
+
+    def test_the_next_step_is_the_one_green_button_bottom_right(self):
+        """Landscape (issue 14.12): "Next: your e-mail" on the right half, Back on the left; on the last step
+        "Send softcopy" is the green one and the terms are a checkbox, not a second green button."""
+        server = Server(free_port()).start()
+        try:
+            screen = self.open_scan(server.port)
+            ids = screen.ids
+            width = self.Window.width
+            self.type_title(screen, "Buku lama")
+            self.scan_one(screen)
+            assert rect(ids.to_send)[0] > width / 2 and rect(ids.pages_back)[2] < width / 2
+            self.tap(ids.to_send)
+            assert ids.send.style == "success" and not hasattr(ids.terms, "style")
+            self.tap(ids.terms)
+            assert ids.terms.active and screen.agreed
         finally:
             server.stop()

@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core import scan, search, softcopy
 from kiosk.core.errors import ValidationError
 from kiosk.core.statuses import RequestStatus
+from kiosk.core.text_fit import fit_lines
 from kiosk.ui.screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
@@ -25,12 +28,25 @@ SEARCH_DELAY_S = 0.15
 STEPS = ("source", "pages", "send")
 
 
-class ScanSourceRow(BoxLayout):
-    """One catalogue publication the pages may come from."""
+class ScanSourceRow(ButtonBehavior, BoxLayout):
+    """One catalogue publication the pages may come from; the whole row is the button."""
     pub_id = NumericProperty(0)
     title = StringProperty("")
     year = StringProperty("")
     chosen = BooleanProperty(False)
+
+    def fitted(self, title: str, width: float, font_size: float, font_name: str, bold: bool) -> str:
+        """The title in two lines at most, ending with "…" when longer: two long titles that begin alike stay
+        apart (Kivy's ``shorten`` cuts one line only, ``max_lines`` without a sign)."""
+        if width < 2:
+            return title
+        font = CoreLabel(font_size=font_size, font_name=font_name, bold=bold)
+        return fit_lines(title, 2, width - 2, lambda text: font.get_extents(text)[0])
+
+
+class ScanCheck(ButtonBehavior, BoxLayout):
+    """"I agree to the terms of use" as a checkbox (the softcopy form's look, issue 14.11)."""
+    active = BooleanProperty(False)
 
 
 class ScanPageCard(BoxLayout):
@@ -55,12 +71,45 @@ class ScanScreen(KioskScreen):
     email_error = StringProperty("")
     terms_error = StringProperty("")
     screenshot_states = ("pages", "send")
+    shape = StringProperty("")                # kv: app.layout (a kv binding: the app keeps no hold on us)
+    pad = NumericProperty(0)                  # kv: the side margin of this shape
 
     def on_kv_post(self, base_widget):
         self.batch: scan.ScanBatch | None = None
         self._serial = 0
         self._search_trigger = Clock.create_trigger(lambda dt: self.search_now(), SEARCH_DELAY_S)
         self.ids.search.bind(text=lambda *a: self._search_trigger())
+        self.on_shape()
+
+    def on_shape(self, *args) -> None:
+        """Three pieces change place with the screen's shape. Compact: "use the title I typed" goes above the
+        keyboard (the form column beside the 1,040 dp keyboard is too narrow for the sentence). Portrait
+        stacks each step: "Back to the start" goes below the keyboard (bottom left, where every step's Back
+        is), and Scan with its page count below the pages (a filled button stays out of the top third, in
+        reach from a wheelchair, next to the next step)."""
+        if "leave" not in self.ids:           # kv sets ``shape`` before the rule's children exist
+            return
+        ids, portrait = self.ids, self.shape == "portrait"
+        if portrait:
+            self._move(ids.use_title, ids.source_form, index=0)
+            self._move(ids.leave, ids.source_keys, index=0)
+            self._move(ids.scan_block, ids.pages_main, index=0)
+        else:
+            self._move(ids.leave, ids.source_form, index=0)
+            if self.shape == "compact":
+                self._move(ids.use_title, ids.source_keys, index=1)       # just above the keyboard
+            else:
+                self._move(ids.use_title, ids.source_form, index=1)       # below the list, above Back
+            self._move(ids.scan_block, ids.pages_side, index=1)           # above the spacer
+
+    @staticmethod
+    def _move(widget, parent, index: int) -> None:
+        """Into ``parent`` at Kivy's ``index``, which counts from the end (0: the last child)."""
+        if widget.parent is parent:
+            return
+        if widget.parent is not None:
+            widget.parent.remove_widget(widget)
+        parent.add_widget(widget, index=index)
 
     def on_pre_enter(self, *args):
         self.limit = self.app.settings.scanner.max_pages
@@ -90,7 +139,7 @@ class ScanScreen(KioskScreen):
         box.clear_widgets()
         for pub_id, title, year in self.results:
             row = ScanSourceRow(pub_id=pub_id, title=title, year=year, chosen=pub_id == self.publication_id)
-            row.ids.choose.bind(on_release=lambda _w, p=pub_id, t=title: self.choose(p, t))
+            row.bind(on_release=lambda _w, p=pub_id, t=title: self.choose(p, t))
             box.add_widget(row)
 
     def choose(self, pub_id: int, title: str) -> None:
