@@ -23,6 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
+	scripts/ensure-run-system.sh
 	$(BIN)/kiosk --config $(CONFIG) setup
 	$(BIN)/kiosk --config $(CONFIG) run
 
