@@ -7,17 +7,30 @@ from pathlib import Path
 from kivy.tests.common import UnitTestTouch
 
 from kiosk.core import catalog_import
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
 from kiosk.ui.widgets.keyboard import Key
 from pdf_helpers import make_titled_pdf
 from ui.kiosk_ui import KioskUITest
+
+
+def dp_size(layout: str) -> tuple[int, int]:
+    """The window of a layout in dp (the tests run at one pixel per dp)."""
+    width, height = TESTED_SIZES[layout]
+    w, h = form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
+
+
+def window_rect(widget) -> tuple[float, float, float, float]:
+    return (*widget.to_window(widget.x, widget.y), *widget.to_window(widget.right, widget.top))
 
 
 
 class LibraryUITest(KioskUITest):
     wait_s = 5.0        # searches and pages arrive from the worker in well under a second
 
-    def start_with_catalogue(self, screen: str = "welcome"):
-        app = self.start(screen)
+    def start_with_catalogue(self, screen: str = "welcome", size=None, more: int = 0):
+        """Three publications (two subjects); ``more``: that many again, each of its own subject."""
+        app = self.start(screen, **({"size": size} if size else {}))
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
@@ -29,6 +42,9 @@ class LibraryUITest(KioskUITest):
         self.inflasi = add("inflasi.pdf", "Indikator Inflasi Kota 2024", 3, subject="Harga", year=2024,
                            read_only="ya")
         self.ipm = add("ipm.pdf", "Indeks Pembangunan Manusia 2023", 4, subject="Sosial", year=2023)
+        for n in range(more):
+            add(f"more{n}.pdf", f"Statistik Kecamatan Nomor {n + 1} Dalam Angka 2022", 1,
+                subject=f"Subjek Nomor {n + 1}", year=2022, hardcopy_location=f"Rak D-{n + 1}")
         return app
 
     def swipe(self, widget, dx: float) -> None:
@@ -43,6 +59,9 @@ class LibraryUITest(KioskUITest):
 
     def press_key(self, keyboard, label: str) -> None:
         self.tap(next(k for k in keyboard.walk(restrict=True) if isinstance(k, Key) and k.key == label), frames=1)
+
+    def press_action_key(self, keyboard) -> None:
+        self.tap(next(k for k in keyboard.walk(restrict=True) if isinstance(k, Key) and k.action == "done"))
 
     # --- the visit ---
 
@@ -60,8 +79,11 @@ class LibraryUITest(KioskUITest):
         assert lib.keyboard_open
         self.type_on_keyboard(lib.ids.keyboard, "kesej")
         self.wait_for(lambda: lib.searched_text == "kesej", what="the answer to the whole word")
-        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert [r.title for r in lib.rows()] == ["Statistik Kesejahteraan Rakyat 2024"]   # a list while typing
         assert lib.ids.status_line.text == "1 publikasi ditemukan untuk “kesej”"
+        self.press_action_key(lib.ids.keyboard)      # "Cari": the keyboard goes, the cards come back
+        assert not lib.keyboard_open and lib.ids.keyboard.height == 0
+        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
         # one result keeps the width of one of six columns (it was stretched to ~1,700 px), its shelf ≥ 24 px
         self.advance_frames(2)
         card = lib.cards()[0]
@@ -214,7 +236,12 @@ class LibraryUITest(KioskUITest):
         self.tap(lib.ids.search)
         self.type_on_keyboard(lib.ids.keyboard, "zzq")
         self.wait_for(lambda: lib.status == "empty" and lib.searched_text == "zzq", what="no results")
+        # while typing the status line says it (the card with its hint did not fit above the keyboard) …
+        assert lib.ids.status_line.text == "Publikasi tidak ditemukan" and lib.ids.empty_card.opacity == 0
+        self.press_action_key(lib.ids.keyboard)
+        # … and the keyboard closed, the card with the hint and a way back to everything
         assert lib.ids.empty_card.opacity == 1 and lib.ids.empty_title.text == "Publikasi tidak ditemukan"
+        assert lib.ids.status_line.text == ""
         self.tap(lib.ids.empty_clear)
         self.wait_for(lambda: len(lib.cards()) == 3, what="all again")
         assert lib.subject == "" and lib.ids.search.text == ""
@@ -247,7 +274,7 @@ class LibraryUITest(KioskUITest):
         self.tap(lib.ids.search)
         self.type_on_keyboard(lib.ids.keyboard, "kesejahtran")           # two letters left out
         self.wait_for(lambda: lib.searched_text == "kesejahtran" and lib.status == "results", what="typo results")
-        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert [r.title for r in lib.rows()] == ["Statistik Kesejahteraan Rakyat 2024"]     # keyboard up: rows
         assert lib.suggestion == "kesejahteraan"
         assert lib.ids.suggestion.text == "Maksud Anda: kesejahteraan" and lib.ids.suggestion.opacity == 1
         app.set_language("en")
@@ -256,7 +283,7 @@ class LibraryUITest(KioskUITest):
         self.tap(lib.ids.suggestion)
         assert lib.ids.search.text == "kesejahteraan"
         self.wait_for(lambda: lib.searched_text == "kesejahteraan", what="the spelled search")
-        assert [c.title for c in lib.cards()] == ["Statistik Kesejahteraan Rakyat 2024"]
+        assert [r.title for r in lib.rows()] == ["Statistik Kesejahteraan Rakyat 2024"]
         assert lib.suggestion == "" and lib.ids.suggestion.opacity == 0
         app.finish_visit()
         assert lib.suggestion == ""
@@ -282,3 +309,95 @@ class LibraryUITest(KioskUITest):
         assert label(pdrb).texture_size[1] < 3 * one_line
         kesra = next(c for c in lib.cards() if c.title.startswith("Statistik Kesejahteraan"))
         assert label(kesra).text == "Statistik Kesejahteraan Rakyat 2024"     # a title that fits stays whole
+
+    # --- three screen shapes (issue 14.5) and the rest of 14.8 ---
+
+    def results_in_sight(self, lib) -> list:
+        """The results a visitor sees whole: cards or rows inside their scrolling view, above the keyboard."""
+        keyboard_top = window_rect(lib.ids.keyboard)[3] if lib.keyboard_open else 0
+        seen = []
+        for w in lib.walk(restrict=True):
+            if type(w).__name__ not in ("CoverCard", "ResultRow") or w.width < 2 or w.height < 2:
+                continue
+            view = w.parent
+            while view is not None and type(view).__name__ != "ScrollView":
+                view = view.parent
+            if view is None or view.opacity == 0 or view.width < 2:
+                continue
+            x1, y1, x2, y2 = window_rect(w)
+            vx1, vy1, vx2, vy2 = window_rect(view)
+            if x1 >= vx1 - 1 and x2 <= vx2 + 1 and y1 >= max(vy1, keyboard_top) - 1 and y2 <= vy2 + 1:
+                seen.append(w)
+        return seen
+
+    def typing_shows_several_results(self, layout: str, at_least: int) -> None:
+        app = self.start_with_catalogue(size=dp_size(layout), more=9)
+        assert app.layout == layout
+        app.session.visit_id = 1                 # a lobby visit: the next step waits at the bottom right
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.cards()) == 12, what="newest first")
+        self.advance_frames(2)
+        x1, y1, x2, y2 = window_rect(lib.ids.next_step)
+        # the next step: bottom right like on every screen, in reach from a wheelchair (it was at the top)
+        assert (x1 + x2) / 2 > app.root.width / 2 and (y1 + y2) / 2 < app.root.height / 3
+        self.tap(lib.ids.search)
+        self.type_on_keyboard(lib.ids.keyboard, "statistik")
+        self.wait_for(lambda: lib.searched_text == "statistik", what="the answer")
+        self.advance_frames(2)
+        assert lib.result_count == 10 and lib.keyboard_open and lib.ids.next_step.disabled
+        seen = self.results_in_sight(lib)
+        # several results above the keyboard, one line each (less than one row of cards showed)
+        assert len(seen) >= at_least, f"{len(seen)} results in sight while typing"
+        row = next(r for r in seen if r.location)       # its shelf as large as on the cards
+        assert any(w.text == row.location and w.font_size >= 24 for w in row.walk(restrict=True) if hasattr(w, "text"))
+        self.tap(row)                            # a row opens its publication, as a card does
+        assert app.manager.current == "publication" and not lib.keyboard_open
+        self.tap(self.screen("publication").ids.back)
+        self.advance_frames(2)
+        assert len(self.results_in_sight(lib)) >= 1 and all(type(w).__name__ == "CoverCard"
+                                                            for w in self.results_in_sight(lib))
+
+    def test_typing_shows_results_as_a_list_above_the_keyboard_in_landscape(self):
+        self.typing_shows_several_results(LANDSCAPE, 6)
+
+    def test_typing_shows_results_as_a_list_above_the_keyboard_on_a_1366x768_panel(self):
+        self.typing_shows_several_results(COMPACT, 4)
+
+    def test_typing_shows_results_as_a_list_above_the_keyboard_in_portrait(self):
+        self.typing_shows_several_results(PORTRAIT, 8)
+
+    def test_subject_chips_cut_off_show_it_and_an_arrow_scrolls_them(self):
+        """Issue 14.8: chips cut off at the edge with no sign that they scroll; now a fade where they are cut
+        and arrows that scroll on, dimmed (and not tappable) for a way with nothing more."""
+        app = self.start_with_catalogue(size=dp_size(PORTRAIT), more=9)
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.ids.subjects.children) == 12, what="the subject chips")
+        self.advance_frames(3)
+        chips = lambda: [p for p in reversed(lib.ids.subjects.children)]    # noqa: E731
+        view = window_rect(lib.ids.chips_scroll)
+        inside = lambda p: view[0] - 1 <= window_rect(p)[0] and window_rect(p)[2] <= view[2] + 1   # noqa: E731
+        assert not inside(chips()[-1])                                     # the last one is cut off …
+        assert lib.ids.fade_right.opacity == 1 and lib.ids.fade_left.opacity == 0      # … and it shows
+        right, left = lib.ids.chips_right, lib.ids.chips_left
+        assert right.opacity == 1 and not right.disabled and right.width >= 80
+        assert left.disabled                                              # nothing to the left yet
+        self.tap(right)
+        self.wait_for(lambda: not left.disabled, what="the chips to scroll on")
+        assert lib.ids.fade_left.opacity == 1 and left.opacity == 1
+        for _ in range(8):
+            if right.disabled:
+                break
+            self.tap(right)
+            self.advance_frames(20)
+        self.wait_for(lambda: right.disabled and inside(chips()[-1]), what="the last chip in sight")
+        assert lib.ids.fade_right.opacity == 0
+        self.tap(chips()[-1], frames=0)
+        self.wait_for(lambda: lib.subject == "Subjek Nomor 9", what="the last subject chosen")
+        app.finish_visit()
+        app.go("library")
+        lib = self.screen("library")
+        self.wait_for(lambda: len(lib.ids.subjects.children) == 12, what="the chips again")
+        self.advance_frames(3)
+        assert lib.ids.chips_scroll.scroll_x == 0 and lib.ids.chips_left.disabled

@@ -1,4 +1,5 @@
-"""Library home: search as you type, subject chips and a grid of covers (newest first).
+"""Library home: search as you type, subject chips and a grid of covers (newest first); while the keyboard is
+up the same results as a list of one line each, so several show above the keyboard.
 
 The search itself is ``kiosk.core.search.find`` (typos corrected, with a "Maksud Anda: …" chip); it runs in the worker a moment after the
 last key (a fast typist does not queue one query per key) and only the answer to the latest
@@ -9,11 +10,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
+from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk.core import catalog, search
 from kiosk.core.subjects import subject_name
@@ -29,7 +33,20 @@ SEARCH_DELAY_S = 0.15   # after the last key: one query per pause, not one per k
 RESULT_LIMIT = 60
 
 
-class CoverCard(ButtonBehavior, BoxLayout):
+class FittedTitle:
+    """A title cut by words to its label's lines, ending with "…" (Kivy's ``max_lines`` cuts without a sign,
+    its ``shorten`` a single line only)."""
+    title_lines = 1
+
+    def fitted_title(self, title: str, width: float, font_size: float, font_name: str, bold: bool) -> str:
+        if width < 2:
+            return title
+        font = CoreLabel(font_size=font_size, font_name=font_name, bold=bold)
+        # a pixel to spare: a label sums its words' widths, which can round apart from a whole line's
+        return fit_lines(title, self.title_lines, width - 2, lambda text: font.get_extents(text)[0])
+
+
+class CoverCard(FittedTitle, ButtonBehavior, BoxLayout):
     """One publication in the grid: its cover, title and year."""
     publication = ObjectProperty(None, allownone=True)
     title = StringProperty("")
@@ -38,13 +55,42 @@ class CoverCard(ButtonBehavior, BoxLayout):
     location = StringProperty("")
     title_lines = 3         # as many as the card's title label shows (max_lines in library.kv)
 
-    def fitted_title(self, title: str, width: float, font_size: float, font_name: str, bold: bool) -> str:
-        """The title as it fits the card's lines, measured with the label's own font."""
-        if width < 2:
-            return title
-        font = CoreLabel(font_size=font_size, font_name=font_name, bold=bold)
-        # a pixel to spare: a label sums its words' widths, which can round apart from a whole line's
-        return fit_lines(title, self.title_lines, width - 2, lambda text: font.get_extents(text)[0])
+
+class ResultRow(FittedTitle, ButtonBehavior, BoxLayout):
+    """One publication on one line (title, year, shelf): the results while the keyboard is up."""
+    publication = ObjectProperty(None, allownone=True)
+    title = StringProperty("")
+    year = StringProperty("")
+    location = StringProperty("")
+
+
+_FADES: dict[bool, Texture] = {}
+
+
+def fade_texture(rising: bool) -> Texture:
+    """A white strip from transparent to opaque (``rising``: left to right), tinted by the canvas colour."""
+    if rising not in _FADES:
+        steps = 64
+        alphas = [round(255 * (i / (steps - 1)) ** 0.8) for i in range(steps)]
+        if not rising:
+            alphas.reverse()
+        texture = Texture.create(size=(steps, 1), colorfmt="rgba")
+        texture.blit_buffer(bytes(v for a in alphas for v in (255, 255, 255, a)), colorfmt="rgba",
+                            bufferfmt="ubyte")
+        _FADES[rising] = texture
+    return _FADES[rising]
+
+
+class ChipFade(Widget):
+    """The chips fading out where the strip cuts them off: there is more that way."""
+    rising = BooleanProperty(True)
+    texture = ObjectProperty(None, allownone=True)
+
+    def on_kv_post(self, base_widget):
+        self.on_rising()
+
+    def on_rising(self, *args):
+        self.texture = fade_texture(self.rising)
 
 
 class LibraryScreen(KioskScreen):
@@ -56,11 +102,16 @@ class LibraryScreen(KioskScreen):
     suggestion = StringProperty("")       # the query as the catalogue spells it, when a typo was corrected
     keyboard_open = BooleanProperty(False)
     in_visit = BooleanProperty(False)     # lobby journey: show the "next step" button
+    chips_overflow = BooleanProperty(False)     # more subjects than the strip shows: arrows beside it
+    chips_more_left = BooleanProperty(False)    # chips cut off on that side (a fade, and its arrow)
+    chips_more_right = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
         self._search_trigger = Clock.create_trigger(lambda dt: self.search_now(), SEARCH_DELAY_S)
         self._serial = 0
         self._subjects: list[str] = []
+        self._found: list = []          # the publications shown, as cards or (keyboard up) as rows
+        self._filled = {"grid": -1, "list": -1}     # which answer (serial) each view holds
         self.ids.search.bind(text=lambda *a: self._search_trigger(), focus=self._on_search_focus)
         self.ids.search.bind(on_text_validate=lambda *a: self.close_keyboard())
 
@@ -121,26 +172,67 @@ class LibraryScreen(KioskScreen):
         self.suggestion = suggestion
         self.result_count = len(pubs)
         self.status = "results" if pubs else "empty"
-        grid = self.ids.grid
-        grid.clear_widgets()
-        for pub in pubs:
-            cover = pub.thumbnail_path if pub.thumbnail_path and Path(pub.thumbnail_path).exists() else ""
-            card = CoverCard(publication=pub, title=pub.title, year=str(pub.year or ""), cover=cover,
-                             location=pub.hardcopy_location)
-            card.bind(on_release=self.open_card)
-            grid.add_widget(card)
-        self.ids.results_scroll.scroll_y = 1
+        self._found = pubs
+        self._filled = {"grid": -1, "list": -1}
+        self._fill()
+
+    def on_keyboard_open(self, *args) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Build the view in use only: cards with the keyboard closed, rows while typing (the other is
+        built when the keyboard opens or closes, from the same answer)."""
+        view = "list" if self.keyboard_open else "grid"
+        if self._filled[view] == self._serial:
+            return
+        self._filled[view] = self._serial
+        box = self.ids.result_list if view == "list" else self.ids.grid
+        box.clear_widgets()
+        for pub in self._found:
+            year, location = str(pub.year or ""), pub.hardcopy_location
+            if view == "list":
+                item = ResultRow(publication=pub, title=pub.title, year=year, location=location)
+            else:
+                cover = pub.thumbnail_path if pub.thumbnail_path and Path(pub.thumbnail_path).exists() else ""
+                item = CoverCard(publication=pub, title=pub.title, year=year, cover=cover, location=location)
+            item.bind(on_release=self.open_card)
+            box.add_widget(item)
+        (self.ids.list_scroll if view == "list" else self.ids.results_scroll).scroll_y = 1
 
     def _failed(self, serial: int, exc: BaseException) -> None:
         if serial != self._serial:
             return
         log.error("catalogue search failed", exc_info=exc)
+        self._found = []
+        self._filled = {"grid": -1, "list": -1}
         self.ids.grid.clear_widgets()
+        self.ids.result_list.clear_widgets()
         self.suggestion = ""
         self.status = "error"
 
     def cards(self) -> list[CoverCard]:
         return [w for w in reversed(self.ids.grid.children) if isinstance(w, CoverCard)]
+
+    def rows(self) -> list[ResultRow]:
+        return [w for w in reversed(self.ids.result_list.children) if isinstance(w, ResultRow)]
+
+    # --- subject chips ---
+
+    def update_chip_hints(self, *args) -> None:
+        scroll, chips, strip = self.ids.chips_scroll, self.ids.subjects, self.ids.chip_strip
+        room_without_arrows = strip.width - strip.padding[0] - strip.padding[2] - 2 * strip.spacing
+        self.chips_overflow = chips.width > room_without_arrows + 1
+        hidden = chips.width - scroll.width
+        self.chips_more_left = hidden > 1 and scroll.scroll_x > .01
+        self.chips_more_right = hidden > 1 and scroll.scroll_x < .99
+
+    def scroll_chips(self, direction: int) -> None:
+        """An arrow beside the chips: most of a strip's width on that way (a swipe works as well)."""
+        scroll = self.ids.chips_scroll
+        step, _ = scroll.convert_distance_to_scroll(scroll.width * .8, 0)
+        Animation.cancel_all(scroll, "scroll_x")
+        Animation(scroll_x=min(1.0, max(0.0, scroll.scroll_x + direction * step)), d=.25,
+                  t="out_quad").start(scroll)
 
     # --- leaving ---
 
@@ -178,13 +270,18 @@ class LibraryScreen(KioskScreen):
         self.search_now()
 
     def show_all(self) -> None:
+        self.close_keyboard()       # to browse: the cards, not the typing list
         self.ids.search.text = ""
         self.choose_subject("")
 
-    def status_text(self, lang: str, status: str, count: int, text: str, subject: str) -> str:
-        """The line above the grid: what the visitor is looking at."""
+    def status_text(self, lang: str, status: str, count: int, text: str, subject: str, typing: bool = False) -> str:
+        """The line above the grid: what the visitor is looking at (while typing, also that nothing was found)."""
         if status == "loading":
             return _("Searching…")
+        if typing and status == "empty":
+            return _("No publications found")
+        if typing and status == "error":
+            return _("The catalogue cannot be searched right now. Please ask the staff.")
         if status != "results":
             return ""
         if not text:
@@ -202,7 +299,11 @@ class LibraryScreen(KioskScreen):
         self.subject, self.status, self.searched_text, self.result_count = "", "", "", 0
         self.suggestion = ""
         self.keyboard_open = False
+        self._found = []
+        self._filled = {"grid": -1, "list": -1}
         self.ids.grid.clear_widgets()
+        self.ids.result_list.clear_widgets()
+        self.ids.chips_scroll.scroll_x = 0
         for pill in self.ids.subjects.children:
             pill.selected = pill.code == ""
 
@@ -210,14 +311,17 @@ class LibraryScreen(KioskScreen):
         if self._subjects or self.ids.subjects.children:
             self._build_pills()     # "All subjects" is set from Python
 
-    screenshot_states = ("typo",)
+    screenshot_states = ("typo", "typing", "visit")
 
     def screenshot_setup(self, state: str = "") -> None:
         # what a visitor sees first: the newest publications, every subject, the keyboard closed;
-        # "typo": a mistyped word answered with its results and the "Maksud Anda" chip
+        # "typo": a mistyped word answered with its results and the "Maksud Anda" chip; "typing": the
+        # keyboard up, the results as a list above it; "visit": a lobby visit's next step, bottom right
         self._serial += 1       # answered here and now, covers included: the capture comes soon
         self._show_subjects(catalog.subjects())
-        text = ""
+        self.ids.chips_scroll.scroll_x = 0
+        self.in_visit = state == "visit"
+        text = {"typing": "kota"}.get(state, "")
         if state == "typo":
             word = next((w for p in search.search(self.app.runtime.db, "", limit=20)
                          for w in search.query_terms(p.title) if len(w) >= 8 and w.isalpha()), "statistik")
@@ -226,6 +330,10 @@ class LibraryScreen(KioskScreen):
         for pub in found.publications:
             if pub.thumbnail_path and Path(pub.thumbnail_path).exists():
                 Cover.load_now(pub.thumbnail_path)
+        if state == "typing":
+            self.open_keyboard()
+        else:
+            self.close_keyboard()
         self.ids.search.text = text
         self._search_trigger.cancel()
         self._show(self._serial, text, found.publications, found.suggestion)
