@@ -134,3 +134,32 @@ class EndScreensTest(KioskUITest):
 
     def test_the_failsafe_screen_fits_in_portrait(self):
         self.check_failsafe_fits(PORTRAIT)
+
+    def test_the_number_screens_in_the_larger_text_mode_at_every_size(self):
+        """"Aa" (text × 1.3, issue 14.12) on the screens with a huge number, the bag question and the failsafe:
+        nothing spills, overlaps or runs under the header at the three sizes (the huge numbers keep their size)."""
+        from kiosk.ui import accessibility
+        from ui.screen_rules import describe, layout_problems, shown, window_rect
+
+        app = self.start()
+        accessibility.set_large_text(app, True)
+        found = []
+        for layout in (LANDSCAPE, COMPACT, PORTRAIT):
+            size = dp_size(layout)
+            self.Window.size = size
+            self.advance_frames(2)
+            assert app.layout == layout
+            for name, states in (("ticket", ("", "failed")), ("locker", ("", "ask")), ("failsafe", ("",))):
+                for lang in ("id", "en"):
+                    app.go(name)
+                    app.set_language(lang)
+                    screen = self.screen(name)
+                    for state in states:
+                        screen.screenshot_setup(state)
+                        self.advance_frames(4)
+                        top = size[1] - app.root.ids.header.height
+                        problems = layout_problems(screen, size)
+                        problems += [f"{describe(w)} runs under the header" for w in screen.walk(restrict=True)
+                                     if shown(w) and getattr(w, "text", "") and window_rect(w)[3] > top + 1]
+                        found += [f"{layout} {name}:{state} [{lang}]: {p}" for p in problems]
+        assert not found, "\n".join(found)
