@@ -103,6 +103,9 @@ class DoneBar(BoxLayout):
     sets ``returns_home_after = True`` and binds ``seconds_left: root.done_seconds_left``
     (kiosk.ui.countdown counts)."""
     seconds_left = NumericProperty(0)
+    #: green when leaving is the screen's next step; "light" where another button is (the ticket's
+    #: "Continue to the guestbook"): one green next step per screen (issue 14.12)
+    done_style = StringProperty("success")
 
 
 class LongPressArea(ButtonBehavior, BoxLayout):
