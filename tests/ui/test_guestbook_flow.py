@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.core import guestbook as gb
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
 from kiosk.core.models import Visit
 from ui.kiosk_ui import KioskUITest
 
@@ -169,6 +170,16 @@ class GuestbookFlowTest(KioskUITest):
         and with the keyboard down every chip of the step is between the title and the buttons."""
         self.check_no_scrolling(large_text=False)
 
+    def test_no_step_needs_scrolling_in_portrait(self):
+        """On a 1080×1920 stand the fields go full width one above the other, the keyboard spans the width
+        below them, and "Kembali"/"Lanjut" sit just above it: all on screen at once (issue 14.5)."""
+        self.check_no_scrolling(large_text=False, layout=PORTRAIT)
+
+    def test_no_step_needs_scrolling_on_a_1366x768_panel(self):
+        """960 dp of height: with the keys up the step title moves between the buttons, so the fields keep
+        their room above the keyboard and nothing overlaps (the title used to lie over the labels)."""
+        self.check_no_scrolling(large_text=False, layout=COMPACT)
+
     def test_no_step_needs_scrolling_with_larger_text(self):
         try:
             self.check_no_scrolling(large_text=True)
@@ -176,22 +187,32 @@ class GuestbookFlowTest(KioskUITest):
             from kiosk.ui import accessibility
             accessibility.set_large_text(self.app, False)
 
-    def check_no_scrolling(self, large_text: bool):
+    def check_no_scrolling(self, large_text: bool, layout: str = LANDSCAPE):
         from kiosk.ui import accessibility
         from kiosk.ui.widgets.common import Pill
 
         app, form = self.at_guestbook()
+        if layout != LANDSCAPE:
+            width, height = TESTED_SIZES[layout]
+            self.Window.size = form_factor(width, height).dp_size(width, height)     # the tests run 1 px a dp
+            self.advance_frames(3)
+        assert app.layout == layout
         if large_text:
             accessibility.set_large_text(app, True)
             self.advance_frames(2)
             form = self.screen("guestbook")
         ids = form.ids
         kb = ids.keyboard
-        height = self.Window.size[1]
+        width, height = self.Window.size
 
         def window_box(w):
             x, y = w.to_window(w.x, w.y)
             return y, y + w.height
+
+        def inside_window(w, what):
+            x, y = w.to_window(w.x, w.y)
+            assert 0 <= x and x + w.width <= width + 1 and 0 <= y and y + w.height <= height + 1, \
+                f"{what} is (partly) outside the window: {(x, y, w.width, w.height)} in {(width, height)}"
 
         def inside_above_keyboard(w, what):
             bottom, top = window_box(w)
@@ -209,14 +230,17 @@ class GuestbookFlowTest(KioskUITest):
                 inside_above_keyboard(ids[f"{name}_field"], f"{name}'s label and message")
                 inside_above_keyboard(ids.submit, f"'Lanjut' while typing into {name}")
                 inside_above_keyboard(ids.back, f"'Kembali' while typing into {name}")
+                for widget, what in ((kb, "the keyboard"), (ids.submit, "'Lanjut'"), (ids[f"{name}_field"], name)):
+                    inside_window(widget, f"{what} while typing into {name}")
 
         def check_chips():
             self.close_keyboard(form)
-            bar_top = window_box(ids.action_bar)[1]
+            bar_top = max(window_box(ids.submit)[1], window_box(ids.back)[1])
             holder_top = window_box(ids.step_holder)[1]
             for pill in [w for w in ids.step_holder.walk(restrict=True) if isinstance(w, Pill)]:
                 bottom, top = window_box(pill)
                 assert bottom >= bar_top and top <= holder_top + 1, f"chip {pill.text!r} is cut off"
+                inside_window(pill, f"chip {pill.text!r}")
 
         # step 1, with every message and the e-mail suggestion showing: the tallest it gets
         self.tap(ids.full_name)

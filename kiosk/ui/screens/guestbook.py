@@ -44,6 +44,7 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
     step = NumericProperty(1)                         # 1 … steps_total
     steps_total = NumericProperty(len(STEPS))
     keyboard_up = BooleanProperty(False)              # a text field has focus: the keyboard shows
+    title_in_bar = BooleanProperty(False)             # kv: the step title sits between the buttons (1366×768)
 
     def on_kv_post(self, base_widget):
         # the steps are built once by the kv rule and swapped in and out of the holder
