@@ -369,7 +369,7 @@ class LibraryUITest(KioskUITest):
 
     def test_subject_chips_cut_off_show_it_and_an_arrow_scrolls_them(self):
         """Issue 14.8: chips cut off at the edge with no sign that they scroll; now a fade where they are cut
-        and arrows that scroll on, dimmed (and not tappable) for a way with nothing more."""
+        and an arrow that scrolls them on, and at their end back to the first."""
         app = self.start_with_catalogue(size=dp_size(PORTRAIT), more=9)
         app.go("library")
         lib = self.screen("library")
@@ -380,24 +380,22 @@ class LibraryUITest(KioskUITest):
         inside = lambda p: view[0] - 1 <= window_rect(p)[0] and window_rect(p)[2] <= view[2] + 1   # noqa: E731
         assert not inside(chips()[-1])                                     # the last one is cut off …
         assert lib.ids.fade_right.opacity == 1 and lib.ids.fade_left.opacity == 0      # … and it shows
-        right, left = lib.ids.chips_right, lib.ids.chips_left
-        assert right.opacity == 1 and not right.disabled and right.width >= 80
-        assert left.disabled                                              # nothing to the left yet
-        self.tap(right)
-        self.wait_for(lambda: not left.disabled, what="the chips to scroll on")
-        assert lib.ids.fade_left.opacity == 1 and left.opacity == 1
+        arrow = lib.ids.chips_more
+        assert arrow.opacity == 1 and not arrow.disabled and arrow.icon == "arrow-right"
+        assert arrow.width >= 80 and arrow.height >= 80
+        self.tap(arrow)
+        self.wait_for(lambda: lib.chips_more_left, what="the chips to scroll on")
+        assert lib.ids.fade_left.opacity == 1
         for _ in range(8):
-            if right.disabled:
+            if arrow.icon == "arrow-left":
                 break
-            self.tap(right)
+            self.tap(arrow)
             self.advance_frames(20)
-        self.wait_for(lambda: right.disabled and inside(chips()[-1]), what="the last chip in sight")
+        self.wait_for(lambda: arrow.icon == "arrow-left" and inside(chips()[-1]), what="the last chip in sight")
         assert lib.ids.fade_right.opacity == 0
         self.tap(chips()[-1], frames=0)
         self.wait_for(lambda: lib.subject == "Subjek Nomor 9", what="the last subject chosen")
-        app.finish_visit()
-        app.go("library")
-        lib = self.screen("library")
-        self.wait_for(lambda: len(lib.ids.subjects.children) == 12, what="the chips again")
-        self.advance_frames(3)
-        assert lib.ids.chips_scroll.scroll_x == 0 and lib.ids.chips_left.disabled
+        self.tap(arrow)                                        # at the end: back to the first chips
+        self.wait_for(lambda: lib.ids.chips_scroll.scroll_x == 0 and arrow.icon == "arrow-right",
+                      what="the first chips again")
+        assert inside(chips()[0]) and lib.ids.fade_left.opacity == 0

@@ -102,8 +102,8 @@ class LibraryScreen(KioskScreen):
     suggestion = StringProperty("")       # the query as the catalogue spells it, when a typo was corrected
     keyboard_open = BooleanProperty(False)
     in_visit = BooleanProperty(False)     # lobby journey: show the "next step" button
-    chips_overflow = BooleanProperty(False)     # more subjects than the strip shows: arrows beside it
-    chips_more_left = BooleanProperty(False)    # chips cut off on that side (a fade, and its arrow)
+    chips_overflow = BooleanProperty(False)     # more subjects than the strip shows: an arrow beside it
+    chips_more_left = BooleanProperty(False)    # chips cut off on that side (a fade there)
     chips_more_right = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
@@ -220,19 +220,19 @@ class LibraryScreen(KioskScreen):
 
     def update_chip_hints(self, *args) -> None:
         scroll, chips, strip = self.ids.chips_scroll, self.ids.subjects, self.ids.chip_strip
-        room_without_arrows = strip.width - strip.padding[0] - strip.padding[2] - 2 * strip.spacing
-        self.chips_overflow = chips.width > room_without_arrows + 1
+        room_without_arrow = strip.width - strip.padding[0] - strip.padding[2] - strip.spacing
+        self.chips_overflow = chips.width > room_without_arrow + 1
         hidden = chips.width - scroll.width
         self.chips_more_left = hidden > 1 and scroll.scroll_x > .01
         self.chips_more_right = hidden > 1 and scroll.scroll_x < .99
 
-    def scroll_chips(self, direction: int) -> None:
-        """An arrow beside the chips: most of a strip's width on that way (a swipe works as well)."""
+    def scroll_chips(self) -> None:
+        """The arrow beside the chips: most of a strip's width on, or back to the first at their end."""
         scroll = self.ids.chips_scroll
         step, _ = scroll.convert_distance_to_scroll(scroll.width * .8, 0)
+        target = min(1.0, scroll.scroll_x + step) if self.chips_more_right else 0.0
         Animation.cancel_all(scroll, "scroll_x")
-        Animation(scroll_x=min(1.0, max(0.0, scroll.scroll_x + direction * step)), d=.25,
-                  t="out_quad").start(scroll)
+        Animation(scroll_x=target, d=.25, t="out_quad").start(scroll)
 
     # --- leaving ---
 
