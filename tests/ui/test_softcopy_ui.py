@@ -161,10 +161,11 @@ class SoftcopyUITest(KioskUITest):
 
 
 class SoftcopyFormTest(KioskUITest):
-    """Issue 14.11: the form's terms checkbox, refused publications, errors and the walk-in's privacy notice."""
+    """Issue 14.11: the form's terms checkbox, refused publications, errors and the walk-in's privacy notice;
+    issue 14.2 and 14.5: the keyboard only while a field has focus, and each size keeps it 1,040 dp wide."""
 
-    def open_form(self, read_only: bool = False, visit: bool = False):
-        app = self.start("welcome")
+    def open_form(self, read_only: bool = False, visit: bool = False, size=(1920, 1080)):
+        app = self.start("welcome", size=size)
         src = self.tmp_path / "incoming"
         src.mkdir()
         settings, clock = self.runtime.settings, self.runtime.clock
@@ -216,6 +217,7 @@ class SoftcopyFormTest(KioskUITest):
         assert not any(isinstance(w, KButton) for w in row.walk(restrict=True)) and "Hapus" not in self.all_texts(row)
         kept = next(r for r in form.ids.publications.children if r.title == "Statistik Kesejahteraan Rakyat 2024")
         assert kept.ids.remove_button.get_root_window() is not None      # a sendable one can still be removed
+        assert kept.ids.remove_button.height >= 80                       # a touch target (it was 64 dp)
         assert app.session.chosen_publications == [self.pub.id]
 
     def test_errors_never_push_the_left_column_under_the_header(self):
@@ -250,3 +252,48 @@ class SoftcopyFormTest(KioskUITest):
     def test_a_guestbook_visitor_already_agreed_and_sees_no_repeat(self):
         app, form = self.open_form(visit=True)
         assert form.ids.privacy_box.height == 0 and form.ids.privacy_box.opacity == 0
+
+    def check_typing_fits(self, size) -> None:
+        """A visitor touches the name field: the keyboard comes up at least 1,040 dp wide (keys of 80 dp) and
+        the fields, the purpose text and "Send softcopy" stay in the window, clear of it, without scrolling;
+        "Done" puts it away and the purpose choices are back."""
+        from kiosk.ui.widgets.keyboard import Key
+
+        app, form = self.open_form(visit=False, size=size)
+        keyboard, ids = form.ids.keyboard, form.ids
+
+        def keyboard_shown() -> bool:       # drawn, and with room for its keys, in every widget around it
+            node, chain = keyboard, []
+            while node is not form:
+                chain.append(node)
+                node = node.parent
+            return all(n.opacity > 0 for n in chain) and min(n.height for n in chain) > 0
+
+        assert not keyboard_shown() and not form.keyboard_up                 # nothing typed yet: no keyboard
+        assert ids.purpose.height > 0
+        self.tap(ids.name)
+        self.advance_frames(3)
+        assert form.keyboard_up and keyboard_shown() and keyboard.width >= 1040
+        keys = [k for k in keyboard.walk(restrict=True) if isinstance(k, Key)]
+        assert min(k.width for k in keys) >= 80 - .5
+        kx1, ky1 = keyboard.to_window(keyboard.x, keyboard.y)
+        kx2, ky2 = keyboard.to_window(keyboard.right, keyboard.top)
+        for widget in (ids.name, ids.email, ids.purpose_text, ids.send, ids.back):
+            x1, y1 = widget.to_window(widget.x, widget.y)
+            x2, y2 = widget.to_window(widget.right, widget.top)
+            assert x1 >= 0 and y1 >= 0 and x2 <= size[0] and y2 <= size[1], (widget, size)
+            assert x2 <= kx1 or x1 >= kx2 or y2 <= ky1 or y1 >= ky2, ("under the keyboard", widget)
+        self.type_on_keyboard(keyboard, "Siti")
+        assert ids.name.text == "Siti"
+        self.tap(next(k for k in keyboard.walk(restrict=True) if isinstance(k, Key) and k.action == "done"))
+        self.advance_frames(3)
+        assert not form.keyboard_up and not keyboard_shown() and ids.purpose.height > 0
+
+    def test_in_portrait_the_keyboard_spans_the_width_and_comes_only_with_a_field(self):
+        self.check_typing_fits((1080, 1920))
+
+    def test_on_a_1366x768_panel_the_keyboard_keeps_its_1040_dp(self):
+        self.check_typing_fits((1708, 960))
+
+    def test_in_landscape_the_keyboard_comes_only_with_a_field(self):
+        self.check_typing_fits((1920, 1080))

@@ -18,6 +18,7 @@ from kiosk.core.statuses import RequestStatus
 from kiosk.i18n import N_
 from kiosk.ui.i18n import _, pick
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.widgets.reader import Hideable
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,13 @@ class CheckRow(ButtonBehavior, BoxLayout):
     checked, and its sentence beside it; the whole row is the touch target."""
     text = StringProperty("")         # msgid
     active = BooleanProperty(False)
+
+
+class Fold(Hideable, BoxLayout):
+    """A part of the form folded away while the keyboard is up (or the keyboard itself while it is down).
+    Folded to height 0, what it holds still stands where the layout left it, over its neighbours: hidden,
+    the fold lets those touches through (a disabled keyboard took them, so the name field could not be
+    touched to bring the keyboard back)."""
 
 
 class PrivacyNotice(ModalView):
@@ -52,6 +60,8 @@ class SoftcopyScreen(KioskScreen):
     sendable = BooleanProperty(False)
     #: no guestbook visit: nobody showed this visitor the privacy notice before they type name and e-mail
     walk_in = BooleanProperty(False)
+    keyboard_up = BooleanProperty(False)   # a text field has focus: the keyboard shows
+    folded = BooleanProperty(False)        # the purpose choices fold away while it shows (kv: compact, portrait)
 
     # --- showing ---
 
@@ -115,11 +125,21 @@ class SoftcopyScreen(KioskScreen):
     def on_purpose_chosen(self) -> None:
         self.purpose_error = ""
 
+    def focus_changed(self) -> None:
+        ids = self.ids
+        self.keyboard_up = any(field.focus for field in (ids.name, ids.email, ids.purpose_text))
+
+    def done_typing(self) -> None:
+        """The keyboard's "Selesai", and "Kirim": the keyboard goes, every message and choice in view."""
+        for field in (self.ids.name, self.ids.email, self.ids.purpose_text):
+            field.focus = False
+
     # --- sending ---
 
     def submit(self) -> None:
         if self.busy:
             return      # before the checks: a second tap must not clear the messages of the first
+        self.done_typing()
         app = self.app
         self.name_error = self.email_error = self.purpose_error = self.terms_error = self.message = ""
         ids = [pub_id for pub_id, _t, reason in self.rows if not reason]
@@ -185,12 +205,18 @@ class SoftcopyScreen(KioskScreen):
     def back(self) -> None:
         self.app.go("library")
 
+    def on_leave(self, *args) -> None:
+        self.done_typing()     # back here later, the keyboard is down until a field is touched
+
     def clear(self) -> None:
         super().clear()
         self.name_error = self.email_error = self.purpose_error = self.terms_error = self.message = ""
-        self.agreed = self.busy = False
+        self.agreed = self.busy = self.keyboard_up = False
         self.rows = []
         self.ids.purpose.value = ""
+
+    # typing: the e-mail field focused, the keyboard up (compact and portrait fold the choices away)
+    screenshot_states = ("typing",)
 
     def screenshot_setup(self, state: str = "") -> None:
         session = self.app.session
@@ -201,6 +227,8 @@ class SoftcopyScreen(KioskScreen):
         self.ids.purpose.value = "skripsi"
         self.ids.purpose_text.text = "Bab 4 skripsi tentang kemiskinan"
         self.agreed = True
+        self.ids.email.focus = state == "typing"
+        self.focus_changed()
 
 
 __all__ = ["SoftcopyScreen", "_"]
