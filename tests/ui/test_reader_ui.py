@@ -158,3 +158,23 @@ class ReaderUITest(KioskUITest):
                         + button_problems(app.root, size))
             assert not problems, (layout, problems)
             assert reader.ids.request.to_window(*reader.ids.request.center)[1] < size[1] * 2 / 3
+
+    def test_the_publication_page_passes_the_layout_rules_at_each_size(self):
+        """Its cover, details and actions at each size: in portrait the cover above and the details across
+        the width (beside a 500 dp cover they broke one digit per line, and "Read" was off the window),
+        "Read" and "Request softcopy" in the lower two thirds."""
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        app, reader, view = self.open_reader()
+        page = self.screen("publication")
+        page.show(reader.publication)
+        app.go("publication")
+        for layout in (LANDSCAPE, COMPACT, PORTRAIT):
+            size = dp_size(layout)
+            self.Window.size = size
+            self.advance_frames(4)
+            problems = (layout_problems(app.root, size) + target_problems(app.root, size)
+                        + button_problems(app.root, size))
+            assert not problems, (layout, problems)
+            for button in (page.ids.read, page.ids.request):
+                assert 0 <= button.to_window(*button.center)[1] < size[1] * 2 / 3
