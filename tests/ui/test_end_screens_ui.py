@@ -163,3 +163,25 @@ class EndScreensTest(KioskUITest):
                                      if shown(w) and getattr(w, "text", "") and window_rect(w)[3] > top + 1]
                         found += [f"{layout} {name}:{state} [{lang}]: {p}" for p in problems]
         assert not found, "\n".join(found)
+
+    def test_the_next_step_is_the_one_green_button_and_leaving_is_light(self):
+        """One button system (issue 14.12): on the ticket and the locker number the visitor's next step
+        ("Continue to the guestbook", "Continue") is the green button, at the bottom / on the right; "Selesai"
+        (leave now) is light, so a first-time visitor is not led away from the guestbook."""
+        from ui.screen_rules import button_problems, window_rect
+
+        app = self.start()
+        app.go("ticket")
+        ticket = self.screen("ticket")
+        ticket.screenshot_setup()
+        self.advance_frames(3)
+        assert ticket.ids.next.style == "success" and ticket.ids.done_bar.ids.done.style == "light"
+        assert window_rect(ticket.ids.next)[3] <= window_rect(ticket.ids.done_bar)[1]      # below "Selesai"
+        assert button_problems(app.root, self.Window.size) == []
+        app.go("locker")
+        locker = self.screen("locker")
+        locker.screenshot_setup()
+        self.advance_frames(3)
+        assert locker.ids.done.style == "success" and locker.ids.done_bar.ids.done.style == "light"
+        assert window_rect(locker.ids.done)[0] >= window_rect(locker.ids.done_bar)[2]      # right of "Selesai"
+        assert button_problems(app.root, self.Window.size) == []
