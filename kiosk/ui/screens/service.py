@@ -43,7 +43,6 @@ class ServiceScreen(KioskScreen):
                                counter=s.counter)
             tile.bind(on_release=lambda t: self.choose(t.code))
             grid.add_widget(tile)
-        grid.cols = 1 if len(self.app.settings.services) <= 2 else 2
 
     def tiles(self) -> list[ServiceTile]:
         return [w for w in reversed(self.ids.tiles.children) if isinstance(w, ServiceTile)]
