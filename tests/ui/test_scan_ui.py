@@ -235,3 +235,43 @@ class ScanUITest(KioskUITest):
             assert ids.terms.active and screen.agreed
         finally:
             server.stop()
+
+    def two_pages_then_larger_text(self, port: int):
+        screen = self.open_scan(port)
+        self.type_title(screen, "Statistik Daerah 1998")
+        self.scan_one(screen)
+        self.scan_one(screen)
+        folder = screen.batch.folder
+        self.tap(self.app.root.ids.header.ids.large_text, frames=3)
+        assert self.app.large_text
+        again = self.screen("scan")
+        assert again is not screen
+        return again, folder
+
+    def test_larger_text_keeps_the_step_and_the_scanned_pages(self):
+        """"Aa" makes the screen again at the new text size (kiosk.ui.accessibility): the visitor stays on their
+        step with their pages, and goes on to send them."""
+        server = Server(free_port()).start()
+        try:
+            screen, folder = self.two_pages_then_larger_text(server.port)
+            assert (screen.step, screen.source_title, len(screen.pages)) == ("pages", "Statistik Daerah 1998", 2)
+            assert len(screen.ids.page_grid.children) == 2 and folder.exists()
+            self.tap(screen.ids.to_send)
+            self.tap(screen.ids.terms)
+            self.tap(screen.ids.send, frames=1)
+            self.wait_for(lambda: self.app.manager.current == "softcopy_done", what="the done screen")
+            assert SoftcopyRequest.get().status == "sent" and not folder.exists()
+        finally:
+            server.stop()
+
+    def test_a_reset_with_larger_text_on_still_deletes_the_pages(self):
+        """The idle reset turns larger text off first, which makes the screen again before it is cleared: the
+        page images must not outlive the visit in a screen that was let go."""
+        server = Server(free_port()).start()
+        try:
+            _screen, folder = self.two_pages_then_larger_text(server.port)
+            self.app.finish_visit()
+            self.wait_for(lambda: not folder.exists(), what="the pages deleted")
+            assert not self.app.large_text and self.app.manager.current == "welcome"
+        finally:
+            server.stop()

@@ -300,6 +300,33 @@ class ScanScreen(KioskScreen):
         if self.manager is not None and self.manager.current != "softcopy_done":
             self.clear()
 
+    def on_manager(self, _screen, manager) -> None:
+        """Let go while still holding pages: "Aa" made the screen again (kiosk.ui.accessibility), or the visit
+        ended with larger text on (the reset makes the screens again before clearing them). Which one is
+        known once the manager has settled, on the next frame."""
+        if manager is None and self.batch is not None:
+            Clock.schedule_once(lambda _dt: self._hand_over())
+
+    def _hand_over(self) -> None:
+        """The screen made in our place takes the visitor's step and pages; with none (the visit is over),
+        the page images are deleted like on any leaving."""
+        batch, self.batch = self.batch, None
+        if batch is None:
+            return
+        manager = self.app.manager
+        successor = manager.current_screen if manager is not None else None
+        if isinstance(successor, ScanScreen) and successor is not self and successor.batch is None:
+            successor.take_over(batch, self.step, self.publication_id, self.source_title, self.agreed)
+        else:
+            self.app.worker.submit(batch.discard, lambda _r: None,
+                                   lambda exc: log.error("scan: deleting a batch failed", exc_info=exc))
+
+    def take_over(self, batch: scan.ScanBatch, step: str, publication_id: int, title: str, agreed: bool) -> None:
+        self.batch = batch
+        self.publication_id, self.source_title, self.agreed = publication_id, title, agreed
+        self.pages = [str(p) for p in batch.thumbnails()]
+        self.step = step
+
     # --- kiosk screenshot ---
 
     def screenshot_setup(self, state: str = "") -> None:
