@@ -388,7 +388,7 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
 
     # --- sample content for `kiosk screenshot` ---
 
-    screenshot_states = ("work", "about")
+    screenshot_states = ("work", "about", "returning")
 
     def screenshot_setup(self, state: str = "") -> None:
         self.fill_choices()
@@ -407,6 +407,14 @@ class GuestbookScreen(PhoneCheckin, KioskScreen):
             return
         if state == "about":        # step 3
             self.show_step(3)
+            return
+        if state == "returning":    # typing the phone number of a visitor seen before: the offer shows
+            self.show_step(1)
+            self.ids.email.text = "siti.nurhaliza@gmail.com"
+            self._show_errors({})
+            self._prefill, self._offered_for = {"institution_name": "Universitas Indonesia"}, self._who()
+            self.returning = True
+            self.ids.phone.focus = True
             return
         self._errors = {"email": gb.MSG_EMAIL_BAD}
         self._set_error("email", gb.MSG_EMAIL_BAD)
