@@ -275,3 +275,24 @@ class ScanUITest(KioskUITest):
             assert not self.app.large_text and self.app.manager.current == "welcome"
         finally:
             server.stop()
+
+    def test_larger_text_on_a_1366x768_panel_keeps_every_control_whole(self):
+        """"Aa" (× 1.3) in the 1366×768 column beside the keyboard: 'Back' and 'Send softcopy' no longer fit
+        side by side, so Back goes above; nothing is cut at the window's edge, every control stays 80 dp."""
+        from kiosk.ui import accessibility
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        size = window_size(COMPACT)
+        app = self.start("scan", size=size)
+        for lang in ("id", "en"):
+            app.set_language(lang)
+            accessibility.set_large_text(app, True)
+            screen = self.screen("scan")
+            screen.screenshot_setup("send")
+            self.advance_frames(4)
+            problems = (target_problems(app.root, size) + layout_problems(app.root, size)
+                        + button_problems(app.root, size))
+            assert problems == [], lang
+            assert rect(screen.ids.send)[2] <= size[0] and screen.ids.send.style == "success"
+            app.finish_visit()
+            app.go("scan")
