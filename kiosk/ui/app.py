@@ -203,8 +203,10 @@ class KioskApp(App):
         }.get(style, (c["primary"], c["surface"]))
         if pressed:
             bg = tuple(v * 0.82 for v in bg[:3]) + (bg[3] if bg[3] else 0.12,)
-        if disabled:   # faded, but still in the theme's colours
-            bg, fg = bg[:3] + (bg[3] * .4,), fg[:3] + (fg[3] * .5,)
+        if disabled:   # faded, but still in the theme's colours; on a faded fill, white words would be 1.4:1
+            filled = fg == c["surface"]
+            bg = bg[:3] + (bg[3] * .4,)
+            fg = c["text"][:3] + (.7,) if filled else fg[:3] + (fg[3] * .5,)
         return bg, fg
 
     # --- building ---

@@ -146,3 +146,27 @@ class KeyboardTest(KioskUITest):
                         assert right.x - left.right >= 12 - 1e-6, (layout, left.text, right.text)
                 ys = sorted(row.y for row in rows)
                 assert all(b - a >= 80 + 12 - 1e-6 for a, b in zip(ys, ys[1:])), (layout, ys)
+
+
+class ButtonTest(KioskUITest):
+
+    def test_a_disabled_button_still_shows_its_words_in_the_theme_colour(self):
+        """Kivy draws a disabled Label in its own faint white (disabled_color): the disabled "Kirim" showed no words
+        on the pale screen. It now shows them in the theme's text colour, softened, over its faded fill."""
+        from kivy.uix.label import Label
+
+        from kiosk.core.contrast import over, ratio
+        from kiosk.ui.widgets.common import Icon, KButton
+
+        app = self.start()
+        button = KButton(text="Kirim", icon="check", style="success", disabled=True)
+        app.manager.current_screen.add_widget(button)
+        self.advance_frames(2)
+        fill, faded = app.button_colors("success", False, True, app.colors)
+        parts = [w for w in button.children if isinstance(w, Label)]
+        assert {type(w) for w in parts} == {Label, Icon}
+        for part in parts:
+            assert tuple(part.disabled_color) == tuple(faded)
+        behind = over(fill, app.colors["background"])
+        # readable though plainly not active (the old white at half strength was 1.4:1; Kivy's default 1.2:1)
+        assert ratio(faded, behind) >= 3 > 1.5 > ratio((1, 1, 1, .5), behind) > ratio((1, 1, 1, .3), behind)
