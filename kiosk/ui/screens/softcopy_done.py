@@ -7,7 +7,7 @@ sender tells it after every attempt, on the UI thread — so "will be sent" turn
 entering covers an attempt that finished just before the screen started listening."""
 from __future__ import annotations
 
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.core import outbox, softcopy
 from kiosk.core.statuses import MailStatus, RequestStatus
@@ -47,6 +47,7 @@ class SoftcopyDoneScreen(KioskScreen):
     status = StringProperty("")
     email = StringProperty("")
     request_id = NumericProperty(0)
+    tight = BooleanProperty(False)     # kv: the sizes of the 1,366×768 panel
 
     def on_pre_enter(self, *args):
         info = self.app.session.scratch.get("softcopy") or {}
