@@ -187,6 +187,15 @@ class GuestbookFlowTest(KioskUITest):
             from kiosk.ui import accessibility
             accessibility.set_large_text(self.app, False)
 
+    def test_no_step_needs_scrolling_with_larger_text_on_a_1366x768_panel(self):
+        """The tightest case: "Aa" on 960 dp of height, every message showing (step 3's chips wrapped higher
+        than the step under a title row of its own)."""
+        try:
+            self.check_no_scrolling(large_text=True, layout=COMPACT)
+        finally:
+            from kiosk.ui import accessibility
+            accessibility.set_large_text(self.app, False)
+
     def check_no_scrolling(self, large_text: bool, layout: str = LANDSCAPE):
         from kiosk.ui import accessibility
         from kiosk.ui.widgets.common import Pill
