@@ -44,11 +44,6 @@ class ScanSourceRow(ButtonBehavior, BoxLayout):
         return fit_lines(title, 2, width - 2, lambda text: font.get_extents(text)[0])
 
 
-class ScanCheck(ButtonBehavior, BoxLayout):
-    """"I agree to the terms of use" as a checkbox (the softcopy form's look, issue 14.11)."""
-    active = BooleanProperty(False)
-
-
 class ScanPageCard(BoxLayout):
     """A scanned page: its preview and what may be done with it."""
     number = NumericProperty(0)

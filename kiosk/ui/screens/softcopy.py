@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
@@ -27,13 +26,6 @@ class SoftcopyPubRow(BoxLayout):
     pub_id = StringProperty("")
     title = StringProperty("")
     reason = StringProperty("")       # msgid; empty = will be sent
-
-
-class CheckRow(ButtonBehavior, BoxLayout):
-    """A checkbox as people know it: a square box (border >= 3:1 against the card) that shows a tick when
-    checked, and its sentence beside it; the whole row is the touch target."""
-    text = StringProperty("")         # msgid
-    active = BooleanProperty(False)
 
 
 class Fold(Hideable, BoxLayout):

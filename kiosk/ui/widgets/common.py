@@ -85,6 +85,13 @@ class KTextInput(TextInput):
         return super().insert_text(substring, from_undo=from_undo)
 
 
+class CheckRow(ButtonBehavior, BoxLayout):
+    """A checkbox as people know it: a square box (border >= 3:1 against the card) that shows a tick when
+    checked, and its sentence beside it; the whole row is the touch target (softcopy and scan terms)."""
+    text = StringProperty("")         # msgid
+    active = BooleanProperty(False)
+
+
 class Field(BoxLayout):
     """Label above, input, and the validation message below in the visitor's language."""
     label = StringProperty("")
