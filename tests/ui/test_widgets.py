@@ -147,6 +147,27 @@ class KeyboardTest(KioskUITest):
                 ys = sorted(row.y for row in rows)
                 assert all(b - a >= 80 + 12 - 1e-6 for a, b in zip(ys, ys[1:])), (layout, ys)
 
+    def test_word_keys_fit_their_keys_with_larger_text(self):
+        """With "Aa" (text x1.3) "@gmail.com" was 158 dp of text in a 130 dp key on a 1,040 dp keyboard (the
+        narrowest a screen gives it, at every size)."""
+        from kivy.metrics import Metrics
+
+        from kiosk.ui.accessibility import LARGE_TEXT_SCALE
+
+        base = Metrics.fontscale
+        try:
+            Metrics.fontscale = base * LARGE_TEXT_SCALE        # what the header's "Aa" sets
+            app, form, keyboard = self.open_form()
+            keyboard.size_hint_x = None
+            keyboard.width = 1040
+            keyboard.layout = "email"
+            self.advance_frames(4)
+            spilled = [(k.text, round(k.texture_size[0]), round(k.width)) for k in keyboard.walk(restrict=True)
+                       if isinstance(k, Key) and k.texture_size[0] > k.width]
+            assert keyboard.layout == "email" and not spilled, spilled
+        finally:
+            Metrics.fontscale = base
+
 
 class ButtonTest(KioskUITest):
 
