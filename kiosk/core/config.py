@@ -202,7 +202,7 @@ class PrivacySettings:
     retention_days: int = setting(365, Int(30, 3650),
                                   "Days personal data is kept before `kiosk privacy purge` anonymises it")
     notice_version: str = setting("2026-1", Text(), "Version of the privacy notice; change it when the text changes")
-    contact: str = setting("Petugas PST / PST staff", Text(), "Who visitors contact about their data")
+    contact: str = setting("", Text(), "Who visitors contact about their data; empty: \"Petugas PST\" / \"PST staff\"")
 
 
 @dataclass(frozen=True)

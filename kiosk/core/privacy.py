@@ -39,12 +39,15 @@ NOTICE: tuple[tuple[str, str], ...] = (
     (N_("Who to contact"),
      N_("Questions or a request to see or delete your data: {contact}, {office}.")),
 )
+#: who to contact when ``[privacy] contact`` is empty, in the visitor's language (one name per language: the
+#: old default "Petugas PST / PST staff" put both on every notice)
+DEFAULT_CONTACT = N_("PST staff")
 
 
 def notice(settings: Settings, lang: str) -> list[tuple[str, str]]:
     """The notice in ``lang`` with this office's figures filled in."""
-    values = {"days": settings.privacy.retention_days, "contact": settings.privacy.contact,
-              "office": settings.office.name}
+    values = {"days": settings.privacy.retention_days,
+              "contact": settings.privacy.contact or gettext_for(lang, DEFAULT_CONTACT), "office": settings.office.name}
     return [(gettext_for(lang, head), gettext_for(lang, body).format(**values)) for head, body in NOTICE]
 
 
