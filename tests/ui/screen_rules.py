@@ -187,8 +187,9 @@ def _texts(root, size):
 
 
 def layout_problems(root, window_size, slack: float = 2) -> list[str]:
-    """What a visitor would see as broken: a control or text outside the window, text spilling out of its box
-    or over another text, a word broken over two lines ("one letter per line"), a scroll area off-screen."""
+    """What a visitor would see as broken: a control or text outside the window, text spilling out of its box,
+    out of its button or over another text, a word broken over two lines ("one letter per line"), a scroll area
+    off-screen."""
     width, height = window_size
     problems = []
 
@@ -216,6 +217,12 @@ def layout_problems(root, window_size, slack: float = 2) -> list[str]:
         in_scroll = any(isinstance(a, StencilView) for a in list(_chain(w))[1:])
         if not in_scroll and outside(_text_rect(w)):
             problems.append(f"{describe(w)} text is outside the window")
+        button = next((a for a in _chain(w) if isinstance(a, ButtonBehavior)), None)
+        if button is not None and button is not w:
+            tx1, ty1, tx2, ty2 = _text_rect(w)
+            bx1, by1, bx2, by2 = window_rect(button)
+            if tx1 < bx1 - slack or tx2 > bx2 + slack or ty1 < by1 - slack or ty2 > by2 + slack:
+                problems.append(f"{describe(w)} text runs out of its button {describe(button)}")
     rects = [(w, _text_rect(w)) for w in texts]
     for i, (a, ra) in enumerate(rects):
         for b, rb in rects[i + 1:]:
