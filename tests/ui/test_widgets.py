@@ -191,3 +191,24 @@ class ButtonTest(KioskUITest):
         behind = over(fill, app.colors["background"])
         # readable though plainly not active (the old white at half strength was 1.4:1; Kivy's default 1.2:1)
         assert ratio(faded, behind) >= 3 > 1.5 > ratio((1, 1, 1, .5), behind) > ratio((1, 1, 1, .3), behind)
+
+    def test_a_buttons_words_stay_inside_it(self):
+        """With "Aa" or a long translation a button's words ran out over its edge ("Kembali ke perpustakaan" on
+        the softcopy-done screen, "Pertanyaan sebelumnya" on the survey): they shrink a little, then wrap."""
+        from kiosk.ui.widgets.common import SMALLEST_WORDS, KButton
+        from ui.screen_rules import layout_problems
+
+        app = self.start()
+        screen = app.manager.current_screen
+        roomy = KButton(text="Lanjut", icon="arrow-right", size_hint=(None, None), size=(400, 96), pos=(40, 600))
+        tight = KButton(text="Kembali ke perpustakaan", icon="book", font_size=39, size_hint=(None, None),
+                        size=(420, 96), pos=(40, 400))
+        word = KButton(text="Rekomendasi", icon="rotate", font_size=39, size_hint=(None, None), size=(200, 96),
+                       pos=(40, 200))
+        for button in (roomy, tight, word):
+            screen.add_widget(button)
+        self.advance_frames(4)
+        assert not [p for p in layout_problems(app.root, self.Window.size) if "KButton" in p]
+        assert (roomy.words_font_size, roomy.words_width) == (roomy.font_size, 0)        # nothing changes
+        assert tight.words_width > 0 and tight.words_font_size <= 39 * SMALLEST_WORDS    # two lines
+        assert word.words_font_size < 39 * SMALLEST_WORDS                                # one word, smaller

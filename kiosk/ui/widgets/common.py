@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty, ColorProperty, ListProperty, NumericProperty, OptionProperty, StringProperty,
 )
@@ -20,13 +22,48 @@ class Icon(Label):
     icon = StringProperty("")
 
 
+#: a button's words shrink to this share of their size at most, then wrap onto a second line
+SMALLEST_WORDS = .8
+
+
 class KButton(ButtonBehavior, BoxLayout):
-    """A large rounded button with an optional icon; ``style`` picks the theme colours."""
+    """A large rounded button with an optional icon; ``style`` picks the theme colours.
+
+    Its words always stay inside it: with "Aa" (x1.3) or a long translation they shrink a little, then wrap
+    onto two lines (``fit_words``) — they used to run out over the button's edge ("Kembali ke perpustakaan")."""
     text = StringProperty("")
     icon = StringProperty("")
     style = StringProperty("primary")     # primary | accent | success | danger | light | soft | ghost
     font_size = NumericProperty(0)
     radius = NumericProperty(0)
+    #: the words as drawn: their font size and the width they wrap at (0: one line), from ``fit_words``
+    words_font_size = NumericProperty(0)
+    words_width = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        self.refit = Clock.create_trigger(self.fit_words, -1)
+        super().__init__(**kwargs)
+        for name in ("size", "text", "font_size", "icon", "padding", "spacing"):
+            self.fbind(name, self.refit)
+        self.refit()            # what the constructor and the kv rules set already
+
+    def fit_words(self, *args) -> None:
+        size = self.font_size
+        # the box lays out [spacer, icon, words, spacer] with its spacing between each, from the left padding;
+        # the right padding may give way (down to a few dp) before the words do
+        room = self.width - self.padding[0] - 2 * self.spacing - dp(6)
+        if self.icon:
+            room -= size * 1.05 * 1.2              # the glyph is about 1.1 em wide
+        measure = CoreLabel(font_size=size, bold=True, font_name="Roboto")
+        wide = measure.get_extents(self.text)[0] if self.text else 0
+        if not wide or wide <= room or room <= 0:
+            self.words_font_size, self.words_width = size, 0
+        elif wide * SMALLEST_WORDS <= room:
+            self.words_font_size, self.words_width = size * room / wide, 0
+        else:       # two lines; smaller still if even one word would not fit a line
+            longest = max(measure.get_extents(word)[0] for word in self.text.split())
+            self.words_font_size = size * min(SMALLEST_WORDS, room / longest)
+            self.words_width = room
 
 
 class Tile(ButtonBehavior, BoxLayout):
