@@ -13,6 +13,16 @@ from helpers import make_runtime
 WIDTH, HEIGHT = 1920, 1080
 
 
+def dp_size(layout: str) -> tuple[int, int]:
+    """The window, in dp, of one of the layouts' tested panels (kiosk.core.form_factor): the tests run at one
+    pixel per dp, so ``start(size=dp_size(PORTRAIT))`` is the 1080×1920 stand, COMPACT the 1366×768 panel."""
+    from kiosk.core.form_factor import TESTED_SIZES, form_factor
+
+    width, height = TESTED_SIZES[layout]
+    w, h = form_factor(width, height).dp_size(width, height)
+    return round(w), round(h)
+
+
 class KioskUITest(GraphicUnitTest):
     """Subclasses call ``self.start(...)`` and then tap, type and assert."""
 

@@ -259,3 +259,24 @@ def button_problems(root, window_size) -> list[str]:
         if (x1 + x2) / 2 < width / 2:
             problems.append(f"{describe(w)}, the next step, is on the left half")
     return problems
+
+
+def cut_off(app, name: str, size: tuple[int, int]) -> list[str]:
+    """The layout rules' problems, any part of screen ``name`` outside the window or under the header, and
+    a button's words wider than the button (a card wider than the window, or words running out of their
+    button, are what the rules alone miss)."""
+    from kiosk.ui.widgets.common import KButton
+
+    top = size[1] - app.root.ids.header.height
+    problems = layout_problems(app.root, size)
+    for w in app.manager.get_screen(name).walk(restrict=True):
+        if not shown(w):
+            continue
+        x1, y1, x2, y2 = window_rect(w)
+        if x1 < -1 or y1 < -1 or x2 > size[0] + 1 or y2 > top + 1:
+            problems.append(f"{describe(w)} is cut off ({x1:.0f},{y1:.0f})-({x2:.0f},{y2:.0f})")
+        if isinstance(w.parent, KButton) and getattr(w, "text", ""):
+            bx1, _, bx2, _ = window_rect(w.parent)
+            if x1 < bx1 - 1 or x2 > bx2 + 1:
+                problems.append(f"{describe(w)} runs out of its button")
+    return problems

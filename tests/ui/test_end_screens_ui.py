@@ -4,37 +4,10 @@ reference, the locker number — shows a countdown and "Selesai", and goes back 
 from __future__ import annotations
 
 from kiosk.core.clock import to_utc_naive
-from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
 from kiosk.core.models import Visit, Visitor
-from ui.kiosk_ui import KioskUITest
-
-
-def cut_off(app, name: str, size: tuple[int, int]) -> list[str]:
-    """The layout rules' problems, any part of screen ``name`` outside the window or under the header, and
-    a button's words wider than the button (a card wider than the window, or words running out of their
-    button, are what the rules alone miss)."""
-    from kiosk.ui.widgets.common import KButton
-    from ui.screen_rules import describe, layout_problems, shown, window_rect
-
-    top = size[1] - app.root.ids.header.height
-    problems = layout_problems(app.root, size)
-    for w in app.manager.get_screen(name).walk(restrict=True):
-        if not shown(w):
-            continue
-        x1, y1, x2, y2 = window_rect(w)
-        if x1 < -1 or y1 < -1 or x2 > size[0] + 1 or y2 > top + 1:
-            problems.append(f"{describe(w)} is cut off ({x1:.0f},{y1:.0f})-({x2:.0f},{y2:.0f})")
-        if isinstance(w.parent, KButton) and getattr(w, "text", ""):
-            bx1, _, bx2, _ = window_rect(w.parent)
-            if x1 < bx1 - 1 or x2 > bx2 + 1:
-                problems.append(f"{describe(w)} runs out of its button")
-    return problems
-
-
-def dp_size(layout: str) -> tuple[int, int]:
-    width, height = TESTED_SIZES[layout]
-    w, h = form_factor(width, height).dp_size(width, height)
-    return round(w), round(h)
+from ui.kiosk_ui import KioskUITest, dp_size
+from ui.screen_rules import cut_off
 
 
 class EndScreensTest(KioskUITest):

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import itertools
 
-from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
-from ui.kiosk_ui import KioskUITest
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
+from ui.kiosk_ui import KioskUITest, dp_size
 
 VISITOR_SCREENS_SKIPPED = {"staff", "staff_pin"}     # staff only: not measured against the visitor rules
-
-
-def dp_size(layout: str) -> tuple[int, int]:
-    width, height = TESTED_SIZES[layout]
-    w, h = form_factor(width, height).dp_size(width, height)
-    return round(w), round(h)
 
 
 class LayoutTest(KioskUITest):
@@ -103,6 +97,13 @@ class LayoutTest(KioskUITest):
         self.Window.size = dp_size(COMPACT)
         self.advance_frames(3)
         assert (app.layout, app.compact, header.orientation) == (COMPACT, True, "horizontal")
+        # turned back, nothing of the portrait arrangement stays (the gap before Home kept its stretched 576 dp
+        # and pushed "Aa" under the clock)
+        from ui.screen_rules import layout_problems
+
+        app.go("library")
+        self.advance_frames(4)
+        assert not layout_problems(header, dp_size(COMPACT))
 
     def test_the_walk_finds_what_broke_the_portrait_screens(self):
         """The rules' own check, with the first wave's faults: the one-row header at 1080 dp put Home off the

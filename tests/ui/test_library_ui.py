@@ -7,18 +7,11 @@ from pathlib import Path
 from kivy.tests.common import UnitTestTouch
 
 from kiosk.core import catalog_import
-from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
+from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
 from kiosk.ui.widgets.keyboard import Key
 from pdf_helpers import make_titled_pdf
-from ui.kiosk_ui import KioskUITest
+from ui.kiosk_ui import KioskUITest, dp_size
 from ui.screen_rules import button_problems, layout_problems, target_problems
-
-
-def dp_size(layout: str) -> tuple[int, int]:
-    """The window of a layout in dp (the tests run at one pixel per dp)."""
-    width, height = TESTED_SIZES[layout]
-    w, h = form_factor(width, height).dp_size(width, height)
-    return round(w), round(h)
 
 
 def window_rect(widget) -> tuple[float, float, float, float]:

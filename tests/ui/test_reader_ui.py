@@ -8,18 +8,11 @@ from __future__ import annotations
 from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
 
-from kiosk.core import catalog_import, form_factor
+from kiosk.core import catalog_import
 from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
 from kiosk.ui.widgets.reader import PAGE_MARGIN_DP
 from pdf_helpers import make_titled_pdf
-from ui.kiosk_ui import KioskUITest
-
-
-def dp_size(layout: str) -> tuple[int, int]:
-    """The window in dp for a layout's tested panel (the tests run at one pixel per dp)."""
-    width, height = form_factor.TESTED_SIZES[layout]
-    w, h = form_factor.form_factor(width, height).dp_size(width, height)
-    return round(w), round(h)
+from ui.kiosk_ui import KioskUITest, dp_size
 
 
 class ReaderUITest(KioskUITest):
