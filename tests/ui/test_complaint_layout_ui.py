@@ -1,7 +1,8 @@
 """The complaint screen at the three screen shapes (issue 14.5) with its one next step, green and bottom right
 (issue 14.12): the keyboard shows while a text field has focus and the step fits the window with it up — beside
 the contact column on a landscape screen, below the whole form in portrait, where it takes the place of the
-channels card — and "Selesai" after the reference sits bottom right."""
+channels card — and "Selesai" after the reference sits bottom right. With "Aa" (larger text, x1.3, issue 14.12)
+the same holds, and the rules of tests/ui/screen_rules.py too."""
 from __future__ import annotations
 
 from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT, TESTED_SIZES, form_factor
@@ -19,13 +20,31 @@ def dp_size(layout: str) -> tuple[int, int]:
 
 class ComplaintLayoutTest(KioskUITest):
 
-    def open(self, layout: str):
+    def open(self, layout: str, large_text: bool = False):
+        from kiosk.ui import accessibility
+
         self.size = dp_size(layout)
         app = self.start(size=self.size)
         assert app.layout == layout
         app.go("complaint")
+        if large_text:
+            accessibility.set_large_text(app, True)      # makes the screen again: look it up after
         self.advance_frames(3)
         return app, self.screen("complaint")
+
+    def tearDown(self, fake=False):
+        from kiosk.ui import accessibility
+
+        app = getattr(self, "app", None)
+        if app is not None and app.large_text and not fake:
+            accessibility.set_large_text(app, False)     # the font scale is the process's, not the app's
+        super().tearDown(fake)
+
+    def rule_problems(self) -> list[str]:
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        root = self.app.root
+        return target_problems(root, self.size) + layout_problems(root, self.size) + button_problems(root, self.size)
 
     def rect(self, widget):
         x1, y1 = widget.to_window(widget.x, widget.y)
@@ -122,3 +141,45 @@ class ComplaintLayoutTest(KioskUITest):
 
     def test_done_is_bottom_right_on_a_1366x768_panel(self):
         self.done_at(COMPACT)
+
+    def larger_text_at(self, layout: str) -> None:
+        """"Aa" on a landscape screen: while typing, the five categories stay on one row above a writing box
+        with room for two lines (the pills wrapped and left it 29 dp, 10 dp on 1366x768); with the keyboard down
+        the contact field stays under the header (it ran up under the ID/EN buttons) and the channels scroll in
+        their card; a whole complaint goes through and its reference shows on one line."""
+        app, screen = self.open(layout, large_text=True)
+        self.tap(screen.ids.text, frames=4)      # the column widens for the keys: the pills settle over frames
+        assert screen.keyboard_up
+        rows = {round(pill.y) for pill in screen.ids.category.children}
+        assert len(rows) == 1, "the categories wrap onto a second row while typing"
+        box = screen.ids.text
+        assert box.height >= 2 * box.line_height, f"the writing box is {box.height:.0f} dp tall"
+        assert not self.rule_problems()
+        screen.close_keyboard()
+        self.advance_frames(3)
+        for widget in (screen.ids.contact, screen.ids.channels_card, screen.ids.send):
+            assert self.inside_window(widget), f"{widget!r} is not wholly in the window with the keyboard down"
+        assert screen.ids.channels_card.height > 0 and not self.rule_problems()
+        self.type_a_complaint(app, screen)
+        self.advance_frames(3)
+        reference = screen.ids.reference
+        assert reference.texture_size[1] < 1.6 * reference.font_size, "the reference breaks onto two lines"
+        self.assert_bottom_right(screen.ids.finish)
+        assert not self.rule_problems()
+
+    def test_larger_text_in_landscape(self):
+        self.larger_text_at(LANDSCAPE)
+
+    def test_larger_text_on_a_1366x768_panel(self):
+        self.larger_text_at(COMPACT)
+
+    def test_larger_text_in_portrait_keeps_the_reference_on_one_line(self):
+        app, screen = self.open(PORTRAIT, large_text=True)
+        self.tap(self.find_text("Petugas", screen))
+        screen.ids.text.text = "Petugas kurang ramah"
+        self.tap_and_wait(screen.ids.send, screen)
+        self.advance_frames(3)
+        reference = screen.ids.reference
+        assert reference.text == "ADU-20261124-0001"
+        assert reference.texture_size[1] < 1.6 * reference.font_size, "the reference breaks onto two lines"
+        assert self.inside_window(reference) and not self.rule_problems()

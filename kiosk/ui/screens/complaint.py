@@ -43,6 +43,9 @@ class ComplaintScreen(KioskScreen):
     channels = ListProperty([])              # [(name, contact), …] from [complaints] channels
     keyboard_up = BooleanProperty(False)     # a text field has focus: the keyboard shows
     stacked = BooleanProperty(False)         # portrait: one column, the keyboard at its foot (kv: app.portrait)
+    #: side by side with little room (1366x768, or larger text on a landscape screen): the title and the channels
+    #: card fold away while typing (kv: app.compact, app.large_text)
+    tight = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
         # "finish" named the done step's own button before the DoneBar
