@@ -5,8 +5,9 @@ import time
 
 from kiosk.core import complaints, queue, survey
 from kiosk.core.clock import to_utc_naive
+from kiosk.core.form_factor import COMPACT, LANDSCAPE
 from kiosk.core.models import Complaint, ResponseSource, SurveyResponse, Visit
-from ui.kiosk_ui import KioskUITest
+from ui.kiosk_ui import KioskUITest, dp_size
 
 ANSWER_IDS = {1: "a1", 2: "a2", 3: "a3", 4: "a4"}
 
@@ -360,3 +361,63 @@ class SurveyPortraitUITest(KioskUITest):
         self.tap_and_wait(send, screen)
         row = SurveyResponse.get()
         assert survey.scores_of(row) == (4, 3, 3, 4, 2, 4, 4, 3, 1) and row.comment == "Wifi putus"
+
+
+class SurveyLargerTextUITest(KioskUITest):
+    """"Aa" (larger text, x1.3, issue 14.12) on a landscape screen: the comment step keeps its title under the
+    header (it ran up under the clock and the office's name) with the box, both buttons and the keyboard in the
+    window; the "optional" line becomes the empty box's hint; the questions meet the layout rules too."""
+
+    def tearDown(self, fake=False):
+        from kiosk.ui import accessibility
+
+        app = getattr(self, "app", None)
+        if app is not None and app.large_text and not fake:
+            accessibility.set_large_text(app, False)     # the font scale is the process's, not the app's
+        super().tearDown(fake)
+
+    def comment_step_at(self, layout: str) -> None:
+        from kiosk.ui import accessibility
+        from ui.screen_rules import button_problems, layout_problems, target_problems
+
+        size = dp_size(layout)
+        app = self.start(size=size)
+        assert app.layout == layout
+        visit = Visit.create(kiosk="kiosk-1", started_at=to_utc_naive(self.clock.now()))
+        app.session.visit_id = visit.id
+        app.go("survey")
+        accessibility.set_large_text(app, True)          # makes the screen again: look it up after
+        self.advance_frames(3)
+        screen = self.screen("survey")
+
+        def problems() -> list[str]:
+            return (target_problems(app.root, size) + layout_problems(app.root, size)
+                    + button_problems(app.root, size))
+
+        assert not problems()
+        for score in (4, 3, 3, 4, 2, 4, 4, 3, 1):
+            before = screen.index, screen.step
+            self.tap(screen.ids[f"a{score}"])
+            self.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+        assert screen.step == "comment"
+        self.advance_frames(3)
+        header_bottom = app.root.ids.header.y
+        title = self.find_text("Ada lagi yang ingin Anda sampaikan?", screen)
+        comment, keyboard = screen.ids.comment, screen.ids.keyboard
+        for widget in (title, comment, screen.ids.back_to_questions, screen.ids.send, keyboard):
+            x1, y1 = widget.to_window(widget.x, widget.y)
+            x2, y2 = widget.to_window(widget.right, widget.top)
+            assert x1 >= 0 and y1 >= 0 and x2 <= size[0] and y2 <= header_bottom, f"{widget!r} is not in the window"
+        assert comment.hint_text.startswith("Tidak wajib")     # the "optional" line, folded into the box
+        assert keyboard.width >= 1040 and not problems()
+        self.tap(comment)
+        self.type_on_keyboard(keyboard, "Wifi putus")
+        self.tap_and_wait(screen.ids.send, screen)
+        row = SurveyResponse.get()
+        assert survey.scores_of(row) == (4, 3, 3, 4, 2, 4, 4, 3, 1) and row.comment == "Wifi putus"
+
+    def test_comment_step_in_landscape(self):
+        self.comment_step_at(LANDSCAPE)
+
+    def test_comment_step_on_a_1366x768_panel(self):
+        self.comment_step_at(COMPACT)

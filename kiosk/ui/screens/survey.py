@@ -99,6 +99,9 @@ class SurveyScreen(KioskScreen):
     index = NumericProperty(0)                    # 0 … 8: which question is shown
     answers = ListProperty([0] * survey.ELEMENT_COUNT)
     _moving_on = None           # the scheduled move to the next question while the chosen face shows
+    #: larger text beside a keyboard on a landscape screen: the comment step folds its "optional" line into
+    #: the box's hint (kv: app.large_text)
+    brief = BooleanProperty(False)
 
     def on_pre_enter(self, *args):
         self.restart()
