@@ -12,6 +12,7 @@ named for what the focused field does next: "Berikutnya / Next", "Selesai / Done
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.core.text import Label as CoreLabel
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -57,6 +58,14 @@ class Key(ButtonBehavior, Label):
     def on_icon(self, *args):
         if self.icon:
             self.text = glyph(self.icon)
+
+    def fitted(self, size: float, width: float, text: str, bold: bool) -> float:
+        """``size``, or less if the key's word would not fit its key (kv: ``font_size: self.fitted(…)``)."""
+        room = width - dp(10)
+        if len(text) <= 2 or room <= 0:
+            return size
+        wide = CoreLabel(font_size=size, font_name=self.font_name, bold=bold).get_extents(text)[0]
+        return size if wide <= room else size * room / wide
 
 
 class OnScreenKeyboard(BoxLayout):
