@@ -183,3 +183,15 @@ class ComplaintLayoutTest(KioskUITest):
         assert reference.text == "ADU-20261124-0001"
         assert reference.texture_size[1] < 1.6 * reference.font_size, "the reference breaks onto two lines"
         assert self.inside_window(reference) and not self.rule_problems()
+
+    def test_larger_text_on_a_1366x768_panel_with_both_errors_keeps_room_to_write(self):
+        """Sent with no category and no text: both errors show and the keyboard comes up for the text; the fields
+        in error give their labels' lines to the writing box (it was 40 dp tall)."""
+        app, screen = self.open(COMPACT, large_text=True)
+        self.tap_and_wait(screen.ids.send, screen)
+        self.advance_frames(4)
+        assert screen.keyboard_up and screen.ids.text.focus
+        assert screen.ids.category_field.error and screen.ids.text_field.error
+        box = screen.ids.text
+        assert box.height >= 80, f"the writing box is {box.height:.0f} dp tall"
+        assert not self.rule_problems()
