@@ -213,3 +213,24 @@ def test_hashes_made_before_fingerprints_still_refuse_a_new_key(runtime):
     (data / identity.KEY_FILE).unlink()
     with pytest.raises(identity.KeyMissing, match="1 visit"):
         identity.load_or_create_key(data)
+
+
+def test_a_kiosk_starting_at_the_same_moment_is_not_taken_for_a_lost_key(runtime, tmp_path, monkeypatch):
+    """The interleaving that failed CI once (4 processes, one KeyMissing): this kiosk finds no file, then the other
+    kiosk links its file and records its fingerprint, then this one reads the fingerprints. Its key is the one to
+    use — not "the database has a key but the file is missing"."""
+    IdentityKey.delete().execute()
+    folder = tmp_path / "fresh"
+    seen = identity._known_fingerprints
+    other = []
+
+    def the_other_kiosk_finishes_first():
+        if not other:
+            other.append(1)
+            monkeypatch.setattr(identity, "_known_fingerprints", seen)
+            identity.load_or_create_key(folder)         # the other kiosk, between our two looks
+        return seen()
+
+    monkeypatch.setattr(identity, "_known_fingerprints", the_other_kiosk_finishes_first)
+    key = identity.load_or_create_key(folder)
+    assert key == identity.load_key(folder) and IdentityKey.select().count() == 1

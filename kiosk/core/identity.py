@@ -206,11 +206,13 @@ def load_or_create_key(data_dir: Path, now: dt.datetime | None = None) -> bytes:
     path = Path(data_dir) / KEY_FILE
     if not path.exists():
         in_use = _hashes_in_use()
-        if _known_fingerprints() or in_use:
+        # looked again after the database: a kiosk starting at the same moment links its file before it
+        # records the fingerprint, so a fingerprint seen here with the file there is theirs, not a lost key
+        if (_known_fingerprints() or in_use) and not path.exists():
             cards = f" ({in_use} visit(s) hold an ID hash made with it)" if in_use else ""
             raise KeyMissing(f"{path}: the database has an identity key but this file is missing{cards}; "
                              f"{_restore_hint(path)}")
-        _create(path)
+        _create(path)           # a no-op when the other kiosk's file is there now
     key = _read_key(path)
     _check(key, path)
     (IdentityKey.insert(fingerprint=fingerprint(key), created_at=to_utc_naive(now or dt.datetime.now(UTC)))
