@@ -212,7 +212,7 @@ def layout_problems(root, window_size, slack: float = 2) -> list[str]:
                 problems.append(f"{describe(w)} is cut to {w.width:.0f} px: too narrow to read")
         elif tw > w.width + slack or th > w.height + slack:
             problems.append(f"{describe(w)} text {tw:.0f}x{th:.0f} spills out of its {w.width:.0f}x{w.height:.0f} box")
-        if w.text_size[0] is not None and _longest_word_px(w) > w.text_size[0] + slack:
+        if w.text_size[0] is not None and not w.shorten and _longest_word_px(w) > w.text_size[0] + slack:
             problems.append(f"{describe(w)} breaks a word: {w.text_size[0]:.0f} px wide")
         in_scroll = any(isinstance(a, StencilView) for a in list(_chain(w))[1:])
         if not in_scroll and outside(_text_rect(w)):

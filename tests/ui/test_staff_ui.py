@@ -84,3 +84,10 @@ class StaffLayoutTest(KioskUITest):
 
     def test_the_staff_screens_fit_in_portrait(self):
         self.check_staff_screens_fit(PORTRAIT)
+
+    def test_a_long_config_path_stays_on_one_line(self):
+        """A config path is one long word: in CI's deep temporary folder it broke over lines in portrait (the
+        layout rules: "breaks a word"). It is cut at its start instead, on one line."""
+        self.tmp_path = self.tmp_path / ("kiosk-configs-of-the-office-" * 4).rstrip("-")
+        self.tmp_path.mkdir()
+        self.check_staff_screens_fit(PORTRAIT)
