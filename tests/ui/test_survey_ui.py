@@ -321,6 +321,14 @@ class ComplaintUITest(KioskUITest):
         assert app.manager.current == "welcome" and screen.step == "form" and screen.reference == ""
 
 
+def _answer_by_taps(test, screen, scores) -> None:
+    """Tap one face per question, each time waiting for the next question (the debounce holds the screen)."""
+    for score in scores:
+        before = screen.index, screen.step
+        test.tap(screen.ids[f"a{score}"])
+        test.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+
+
 class SurveyPortraitUITest(KioskUITest):
     """Issue 14.5: on a portrait stand (1080×1920) the survey uses the height — the four answers a column of
     wide cards, face beside its words; the comment's keyboard across the width below the buttons, and the
@@ -344,10 +352,7 @@ class SurveyPortraitUITest(KioskUITest):
             assert x2 - x1 >= 900 and y2 - y1 >= 160 and y1 >= 0 and y2 <= header_bottom
         hint = self.find_text("Sentuh wajah yang paling sesuai dengan pengalaman Anda.", screen)
         assert hint.width >= 900
-        for score in (4, 3, 3, 4, 2, 4, 4, 3, 1):
-            before = screen.index, screen.step
-            self.tap(screen.ids[f"a{score}"])
-            self.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+        _answer_by_taps(self, screen, (4, 3, 3, 4, 2, 4, 4, 3, 1))
         assert screen.step == "comment"
         self.advance_frames(2)
         keyboard, send = screen.ids.keyboard, screen.ids.send
@@ -395,10 +400,7 @@ class SurveyLargerTextUITest(KioskUITest):
                     + button_problems(app.root, size))
 
         assert not problems()
-        for score in (4, 3, 3, 4, 2, 4, 4, 3, 1):
-            before = screen.index, screen.step
-            self.tap(screen.ids[f"a{score}"])
-            self.wait_for(lambda: (screen.index, screen.step) != before, what="the next question")
+        _answer_by_taps(self, screen, (4, 3, 3, 4, 2, 4, 4, 3, 1))
         assert screen.step == "comment"
         self.advance_frames(3)
         header_bottom = app.root.ids.header.y
