@@ -142,12 +142,14 @@ def claim_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _claim(mail_id: int, clock: Clock, token: str) -> bool:
+def _claim(mail_id: int, clock: Clock, token: str, first: bool = False) -> bool:
     m = models.OutboxMail
+    claimable = (m.id == mail_id) & (m.status == MailStatus.QUEUED)
+    if first:
+        claimable &= m.attempts == 0
     with write_transaction(models.database.obj):
         return m.update(status=MailStatus.SENDING, claimed_by=token, claimed_at=to_utc_naive(clock.now()),
-                        attempts=m.attempts + 1).where((m.id == mail_id) & (m.status == MailStatus.QUEUED)
-                                                       ).execute() == 1
+                        attempts=m.attempts + 1).where(claimable).execute() == 1
 
 
 def _set(mail_id: int, token: str, expected: str, **fields) -> bool:
@@ -175,10 +177,12 @@ class Attempt:
 HELD_NOTE = "maybe delivered, so not resent automatically (kiosk mail retry {id} after checking)"
 
 
-def send_one(settings: Settings, clock: Clock, sender: MailSender, mail_id: int) -> Attempt | None:
-    """Claim and send one queued message; None when someone else has it or it is not queued."""
+def send_one(settings: Settings, clock: Clock, sender: MailSender, mail_id: int,
+             first: bool = False) -> Attempt | None:
+    """Claim and send one queued message; None when someone else has it or it is not queued
+    (``first``: or when it was tried already)."""
     token = claim_token()
-    if not _claim(mail_id, clock, token):
+    if not _claim(mail_id, clock, token, first):
         return None
     mail = models.OutboxMail.get_by_id(mail_id)
     try:
@@ -282,15 +286,19 @@ def due(settings: Settings, clock: Clock, force: bool = False) -> list[int]:
     return [row.id for row in q.order_by(m.next_attempt_at, m.id) if ours(settings, row)]
 
 
-def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool = False,
-             only: int | None = None) -> list[Attempt]:
+def send_first(settings: Settings, clock: Clock, sender: MailSender, mail_id: int) -> Attempt | None:
+    """The first attempt at a message someone is waiting for, at once; None when it was tried already.
+    A background round may get there between storing and this call: trying again at once would only
+    count a second failure and double the wait the visitor is told (the backoff counts attempts)."""
+    return send_one(settings, clock, sender, mail_id, first=True)
+
+
+def send_due(settings: Settings, clock: Clock, sender: MailSender, force: bool = False) -> list[Attempt]:
     """Send this kiosk's due messages (``force``: ignore the backoff). Stops at the first message
     not sent or held: the others would only wait for the same timeout (and a server that never
     answers the end of DATA would otherwise get, and maybe deliver, every one of them)."""
     done: list[Attempt] = []
     for mail_id in due(settings, clock, force):
-        if only is not None and mail_id != only:
-            continue
         attempt = send_one(settings, clock, sender, mail_id)
         if attempt is None:
             continue

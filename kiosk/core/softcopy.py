@@ -314,9 +314,10 @@ def set_status(request_id: int, status: RequestStatus) -> int:
 
 
 def deliver_now(settings: Settings, clock: Clock, sender: MailSender, outcome: Outcome) -> RequestStatus:
-    """Try to send the request's message at once (the visitor is waiting); its status after."""
+    """Try to send the request's message at once (the visitor is waiting), unless a background round
+    has just tried it; its status after."""
     if outcome.mail_id is not None and outcome.status == RequestStatus.QUEUED:
-        outbox.send_due(settings, clock, sender, force=True, only=outcome.mail_id)
+        outbox.send_first(settings, clock, sender, outcome.mail_id)
     return request_status(outcome.request_id)
 
 

@@ -52,7 +52,7 @@ async def send_now(request: Request, sent: accounts.Sent) -> bool:
         return True          # nothing was due; the page answers as if sent (a guesser learns nothing)
     rt = request.app.state.rt
     try:
-        attempt = await run_in_threadpool(outbox.send_one, rt.settings, rt.clock, rt.mailer, sent.mail_id)
+        attempt = await run_in_threadpool(outbox.send_first, rt.settings, rt.clock, rt.mailer, sent.mail_id)
     except KioskError as exc:
         log.warning("account mail %d not sent now: %s", sent.mail_id, exc)
         return False
