@@ -9,6 +9,7 @@ from kiosk.core import catalog_import
 from kiosk.core.clock import to_utc_naive
 from kiosk.core.models import MailStatus, OutboxMail, SoftcopyRequest, Visit
 from kiosk.core.outbox import Attempt
+from kiosk.ui import countdown
 from kiosk.ui.widgets.common import KButton, Pill
 from pg_server import free_port
 from smtp_helpers import Server, mail_config
@@ -109,6 +110,10 @@ class SoftcopyUITest(KioskUITest):
         server = Server(port).start()
         try:
             self.clock.advance(61)      # past the first backoff
+            # the app's one-second tick may come before the sender: after 61 s untouched the visitor has
+            # gone and the step returns to the start (CI met it). Here the visitor is still there and touches.
+            app.idle.touch()
+            assert not countdown.tick(app)
             app.mail_sender.wake()      # the app's own sender thread; it tells the screen, nobody polls
             self.wait_for(lambda: done.ids.status.text == "Terkirim ke s***@gmail.com", what="the sender's event")
             assert len(server.sink.received) == 1 and OutboxMail.get().status == "sent"
@@ -303,7 +308,7 @@ class SoftcopyFormTest(KioskUITest):
         done screen's longest status pass the layout rules (the right column ran under the header in landscape,
         "Selesai" off the window, the request number broke in portrait)."""
         from kiosk.ui import accessibility
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         app, form = self.open_form(read_only=True)
         for size in ((1920, 1080), (1708, 960), (1080, 1920)):
@@ -316,6 +321,5 @@ class SoftcopyFormTest(KioskUITest):
                 screen.screenshot_setup(state)
                 self.advance_frames(4)
                 # (the keyboard's own '@gmail.com' key outgrows its key with larger text: the keyboard's matter)
-                problems = [p for p in layout_problems(app.root, size) + target_problems(app.root, size)
-                            + button_problems(app.root, size) if "Key('@gmail.com')" not in p]
+                problems = [p for p in screen_problems(app.root, size) if "Key('@gmail.com')" not in p]
                 assert not problems, (size, name, state, problems)
