@@ -312,7 +312,6 @@ class KioskApp(App):
         """Back to welcome with nothing of this visitor left on any screen or in memory."""
         self.session = VisitorSession(language=self.settings.kiosk.language)
         self.lang = self.settings.kiosk.language
-        accessibility.reset(self)      # the next visitor starts with the usual text size and colours
         self._keyboard_target = None
         for screen in self.manager.screens:
             screen.clear()
@@ -324,6 +323,9 @@ class KioskApp(App):
         for screen in list(self.manager.screens):
             if screen.name not in KEPT_SCREENS:
                 self.manager.remove_widget(screen)
+        # the next visitor starts with the usual text size and colours; after the screens went, so
+        # that only the kept ones are made again at the usual size
+        accessibility.reset(self)
         self.manager.transition = NoTransition()    # the old one still names the screen just left
 
     # --- language ---

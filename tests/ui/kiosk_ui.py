@@ -65,6 +65,10 @@ class KioskUITest(GraphicUnitTest):
     def tearDown(self, fake=False):
         app = getattr(self, "app", None)
         if app is not None and not fake:
+            from kiosk.ui import accessibility
+
+            # "Aa" sets Kivy's font scale, which outlives the app: the next test starts at the usual size
+            accessibility.reset(app)
             app.dispatch("on_stop")   # also clears kv's cached `app` (ProxyApp)
             self.runtime.close()
         if tuple(self.Window.size) != (WIDTH, HEIGHT):

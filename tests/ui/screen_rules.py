@@ -261,6 +261,11 @@ def button_problems(root, window_size) -> list[str]:
     return problems
 
 
+def screen_problems(root, window_size) -> list[str]:
+    """Every rule a visitor screen is held to: touch targets, layout and the one button system."""
+    return target_problems(root, window_size) + layout_problems(root, window_size) + button_problems(root, window_size)
+
+
 def cut_off(app, name: str, size: tuple[int, int]) -> list[str]:
     """The layout rules' problems, any part of screen ``name`` outside the window or under the header, and
     a button's words wider than the button (a card wider than the window, or words running out of their

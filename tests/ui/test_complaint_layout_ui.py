@@ -41,10 +41,10 @@ class ComplaintLayoutTest(KioskUITest):
         super().tearDown(fake)
 
     def rule_problems(self) -> list[str]:
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         root = self.app.root
-        return target_problems(root, self.size) + layout_problems(root, self.size) + button_problems(root, self.size)
+        return screen_problems(root, self.size)
 
     def rect(self, widget):
         x1, y1 = widget.to_window(widget.x, widget.y)

@@ -18,7 +18,7 @@ class LayoutTest(KioskUITest):
 
     def measure(self, layout: str, only=None, large_text: bool = False) -> dict[str, list[str]]:
         from kiosk.ui import accessibility
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         size = dp_size(layout)
         app = self.start(size=size)
@@ -28,16 +28,17 @@ class LayoutTest(KioskUITest):
             if name in VISITOR_SCREENS_SKIPPED or (only and name not in only):
                 continue
             for lang in ("id", "en"):
+                # "Aa" first, on the welcome screen: the screen is then made once, with the larger text
+                # (turning it on over a screen makes that screen again: tests/ui/test_shell.py)
+                accessibility.set_large_text(app, large_text)
                 app.go(name)
                 app.set_language(lang)
-                accessibility.set_large_text(app, large_text)     # "Aa" remakes the screen: look it up after
                 screen = app.manager.get_screen(name)
                 for state in ("",) + tuple(screen.screenshot_states):
                     screen.screenshot_setup(state)
                     self.advance_frames(4)
                     where = f"{name}{':' + state if state else ''} [{lang}]"
-                    for problem in (target_problems(app.root, size) + layout_problems(app.root, size)
-                                    + button_problems(app.root, size)):
+                    for problem in screen_problems(app.root, size):
                         found.setdefault(name, []).append(f"{where}: {problem}")
                 app.finish_visit()
         return found
@@ -70,7 +71,7 @@ class LayoutTest(KioskUITest):
         self.check(PORTRAIT, large_text=True)
 
     def test_the_start_again_and_still_there_questions_at_each_size(self):
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         app = self.start()
         app.go("library")
@@ -83,7 +84,7 @@ class LayoutTest(KioskUITest):
             shown.visible = True
             self.advance_frames(3)
             # the question covers the screen (it takes every touch): only what it shows counts
-            problems = layout_problems(shown, size) + target_problems(shown, size) + button_problems(shown, size)
+            problems = screen_problems(shown, size)
             assert not problems, (layout, overlay, lang, problems)
             shown.visible = False
 

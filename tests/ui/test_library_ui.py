@@ -11,7 +11,7 @@ from kiosk.core.form_factor import COMPACT, LANDSCAPE, PORTRAIT
 from kiosk.ui.widgets.keyboard import Key
 from pdf_helpers import make_titled_pdf
 from ui.kiosk_ui import KioskUITest, dp_size
-from ui.screen_rules import button_problems, layout_problems, target_problems
+from ui.screen_rules import screen_problems
 
 
 def window_rect(widget) -> tuple[float, float, float, float]:
@@ -344,7 +344,7 @@ class LibraryUITest(KioskUITest):
         # several results above the keyboard, one line each (less than one row of cards showed)
         assert len(seen) >= at_least, f"{len(seen)} results in sight while typing"
         size = dp_size(layout)      # and the rows meet the rules (the layout walk sees no catalogue)
-        assert not target_problems(app.root, size) + layout_problems(app.root, size) + button_problems(app.root, size)
+        assert not screen_problems(app.root, size)
         row = next(r for r in seen if r.location)       # its shelf as large as on the cards
         assert any(w.text == row.location and w.font_size >= 24 for w in row.walk(restrict=True) if hasattr(w, "text"))
         self.tap(row)                            # a row opens its publication, as a card does
@@ -353,7 +353,7 @@ class LibraryUITest(KioskUITest):
         self.advance_frames(2)
         assert len(self.results_in_sight(lib)) >= 1 and all(type(w).__name__ == "CoverCard"
                                                             for w in self.results_in_sight(lib))
-        assert not target_problems(app.root, size) + layout_problems(app.root, size) + button_problems(app.root, size)
+        assert not screen_problems(app.root, size)
 
     def test_typing_shows_results_as_a_list_above_the_keyboard_in_landscape(self):
         self.typing_shows_several_results(LANDSCAPE, 6)

@@ -139,7 +139,7 @@ class ReaderUITest(KioskUITest):
         """Landscape, compact and portrait in turn (the controls move when the window turns): nothing outside
         the window or cut, targets of 80 px, and the filled "Request softcopy" in reach, not in the top third
         of the window as in the first wave's top bar."""
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         app, reader, view = self.open_reader()
         for layout in (LANDSCAPE, COMPACT, PORTRAIT, LANDSCAPE):
@@ -147,8 +147,7 @@ class ReaderUITest(KioskUITest):
             self.Window.size = size
             self.advance_frames(4)
             assert app.layout == layout
-            problems = (layout_problems(app.root, size) + target_problems(app.root, size)
-                        + button_problems(app.root, size))
+            problems = screen_problems(app.root, size)
             assert not problems, (layout, problems)
             assert reader.ids.request.to_window(*reader.ids.request.center)[1] < size[1] * 2 / 3
 
@@ -156,7 +155,7 @@ class ReaderUITest(KioskUITest):
         """Its cover, details and actions at each size: in portrait the cover above and the details across
         the width (beside a 500 dp cover they broke one digit per line, and "Read" was off the window),
         "Read" and "Request softcopy" in the lower two thirds."""
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         app, reader, view = self.open_reader()
         page = self.screen("publication")
@@ -166,8 +165,7 @@ class ReaderUITest(KioskUITest):
             size = dp_size(layout)
             self.Window.size = size
             self.advance_frames(4)
-            problems = (layout_problems(app.root, size) + target_problems(app.root, size)
-                        + button_problems(app.root, size))
+            problems = screen_problems(app.root, size)
             assert not problems, (layout, problems)
             for button in (page.ids.read, page.ids.request):
                 assert 0 <= button.to_window(*button.center)[1] < size[1] * 2 / 3

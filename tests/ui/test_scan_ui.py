@@ -280,7 +280,7 @@ class ScanUITest(KioskUITest):
         """"Aa" (× 1.3) in the 1366×768 column beside the keyboard: 'Back' and 'Send softcopy' no longer fit
         side by side, so Back goes above; nothing is cut at the window's edge, every control stays 80 dp."""
         from kiosk.ui import accessibility
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         size = window_size(COMPACT)
         app = self.start("scan", size=size)
@@ -290,8 +290,7 @@ class ScanUITest(KioskUITest):
             screen = self.screen("scan")
             screen.screenshot_setup("send")
             self.advance_frames(4)
-            problems = (target_problems(app.root, size) + layout_problems(app.root, size)
-                        + button_problems(app.root, size))
+            problems = screen_problems(app.root, size)
             assert problems == [], lang
             assert rect(screen.ids.send)[2] <= size[0] and screen.ids.send.style == "success"
             app.finish_visit()

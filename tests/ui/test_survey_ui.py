@@ -383,7 +383,7 @@ class SurveyLargerTextUITest(KioskUITest):
 
     def comment_step_at(self, layout: str) -> None:
         from kiosk.ui import accessibility
-        from ui.screen_rules import button_problems, layout_problems, target_problems
+        from ui.screen_rules import screen_problems
 
         size = dp_size(layout)
         app = self.start(size=size)
@@ -396,8 +396,7 @@ class SurveyLargerTextUITest(KioskUITest):
         screen = self.screen("survey")
 
         def problems() -> list[str]:
-            return (target_problems(app.root, size) + layout_problems(app.root, size)
-                    + button_problems(app.root, size))
+            return screen_problems(app.root, size)
 
         assert not problems()
         _answer_by_taps(self, screen, (4, 3, 3, 4, 2, 4, 4, 3, 1))
