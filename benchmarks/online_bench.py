@@ -6,7 +6,7 @@
 
 The real ``kiosk serve`` runs in its own process (SQLite WAL in a temporary folder, ``[online]
 attempts_per_address_per_hour`` raised: every reader logs in from 127.0.0.1); this process plays the browsers with
-httpx on one asyncio loop.
+httpx2 on one asyncio loop.
 
 1. *Readers.* ``--readers`` verified accounts log in, then each turns the pages of one of ``--publications``
    publications (``--pages`` pages each) one after the other — request a marked page, read it for ``--think``
@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -116,18 +116,18 @@ def free_port() -> int:
 
 
 async def wait_up(base: str) -> None:
-    async with httpx.AsyncClient() as c:
+    async with httpx2.AsyncClient() as c:
         for _ in range(300):
             try:
                 if (await c.get(f"{base}/healthz")).status_code == 200:
                     return
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             await asyncio.sleep(0.05)
     raise SystemExit("kiosk serve did not start")
 
 
-async def login(client: httpx.AsyncClient, email: str) -> None:
+async def login(client: httpx2.AsyncClient, email: str) -> None:
     page = await client.get("/account/login")
     r = await client.post("/account/login", data={"csrf": CSRF.search(page.text).group(1), "email": email,
                                                   "password": PASSWORD})
@@ -137,8 +137,8 @@ async def login(client: httpx.AsyncClient, email: str) -> None:
 
 async def readers_phase(base: str, readers: int, pub_ids: list[int], pages: int, seconds: float,
                         think: float, server_pid: int) -> tuple[list[float], float]:
-    limits = httpx.Limits(max_connections=readers * 2, max_keepalive_connections=readers * 2)
-    clients = [httpx.AsyncClient(base_url=base, timeout=30, limits=limits) for _ in range(readers)]
+    limits = httpx2.Limits(max_connections=readers * 2, max_keepalive_connections=readers * 2)
+    clients = [httpx2.AsyncClient(base_url=base, timeout=30, limits=limits) for _ in range(readers)]
     try:
         sem = asyncio.Semaphore(8)      # logging in is argon2 work on the server; not what is measured
 
@@ -194,7 +194,7 @@ def stamp_vs_qpdf(folder: Path, big: Path, runs: int) -> tuple[float, float]:
 
 
 async def download_over_http(base: str, big_id: int, runs: int) -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with httpx2.AsyncClient(base_url=base, timeout=60) as client:
         await login(client, "pembaca0@example.com")
         took = []
         for _ in range(runs):

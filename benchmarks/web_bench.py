@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/web_bench.py --displays 100 --calls 60 --phone-seconds 20
 
 The real ``kiosk serve`` runs in its own process (SQLite WAL in a temporary folder); this process
-plays the browsers with httpx on one asyncio loop:
+plays the browsers with httpx2 on one asyncio loop:
 
 1. ``--displays`` event streams (``/events``, what ``/display`` opens) and ``--desks`` logged-in desks.
    The desks call in turn, one call at a time; for each call the time from sending "Call next" to
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -69,12 +69,12 @@ def free_port() -> int:
 
 
 async def wait_up(base: str) -> None:
-    async with httpx.AsyncClient() as c:
+    async with httpx2.AsyncClient() as c:
         for _ in range(300):
             try:
                 if (await c.get(f"{base}/healthz")).text == "ok":
                     return
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             await asyncio.sleep(0.05)
     raise SystemExit("kiosk serve did not start")
@@ -87,7 +87,7 @@ class Display:
         self.seen: dict[int, float] = {}
         self.ready = asyncio.Event()
 
-    async def run(self, client: httpx.AsyncClient, base: str) -> None:
+    async def run(self, client: httpx2.AsyncClient, base: str) -> None:
         async with client.stream("GET", f"{base}/events", timeout=None) as r:
             event = ""
             async for line in r.aiter_lines():
@@ -100,8 +100,8 @@ class Display:
                     self.ready.set()
 
 
-async def desk_login(base: str, name: str) -> tuple[httpx.AsyncClient, str]:
-    c = httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=30)
+async def desk_login(base: str, name: str) -> tuple[httpx2.AsyncClient, str]:
+    c = httpx2.AsyncClient(base_url=base, follow_redirects=False, timeout=30)
     token = CSRF.search((await c.get("/login")).text).group(1)
     r = await c.post("/login", data={"name": name, "password": PASSWORD, "csrf": token, "next": "/desk"})
     assert r.status_code == 303, r.text[:300]
@@ -113,14 +113,14 @@ async def desk_login(base: str, name: str) -> tuple[httpx.AsyncClient, str]:
 
 
 async def current_call_id(base: str) -> int:
-    async with httpx.AsyncClient() as c:
+    async with httpx2.AsyncClient() as c:
         return 0 if not (d := (await c.get(f"{base}/display")).text) else int(
             re.search(r'data-last-call="(\d+)"', d).group(1))
 
 
 async def bench(args, base: str, tokens: list[str]) -> None:
-    limits = httpx.Limits(max_connections=args.displays + 50, max_keepalive_connections=args.displays + 50)
-    stream_client = httpx.AsyncClient(limits=limits, timeout=None)
+    limits = httpx2.Limits(max_connections=args.displays + 50, max_keepalive_connections=args.displays + 50)
+    stream_client = httpx2.AsyncClient(limits=limits, timeout=None)
     displays = [Display() for _ in range(args.displays)]
     tasks = [asyncio.create_task(d.run(stream_client, base)) for d in displays]
     await asyncio.wait_for(asyncio.gather(*(d.ready.wait() for d in displays)), 30)
@@ -152,7 +152,7 @@ async def bench(args, base: str, tokens: list[str]) -> None:
     # 2. the phone page at a fixed rate
     phone_times: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=50), timeout=10) as phone:
+    async with httpx2.AsyncClient(base_url=base, limits=httpx2.Limits(max_connections=50), timeout=10) as phone:
         async def one(path: str) -> None:
             nonlocal errors
             t = time.perf_counter()

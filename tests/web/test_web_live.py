@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-import httpx
+import httpx2
 import pytest
 
 from kiosk.core import calls, queue
@@ -27,7 +27,7 @@ def states(response):
 def test_a_call_made_elsewhere_reaches_the_event_stream(web_rt):
     queue.issue_ticket(web_rt.settings, web_rt.clock, "B")
     with live_server(web_rt, poll=True) as base:
-        with httpx.stream("GET", f"{base}/events", timeout=10) as r:
+        with httpx2.stream("GET", f"{base}/events", timeout=10) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
             stream = states(r)
             first = next(stream)

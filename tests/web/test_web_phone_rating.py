@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -187,7 +187,7 @@ def test_in_a_phone_sized_chromium_the_offer_appears_when_the_desk_marks_the_tic
             assert not phone.is_visible("#rate-offer")
             phone.wait_for_timeout(300)                         # its event stream opens
             # the desk works in the live server (its push reaches the phone's event stream)
-            with httpx.Client(base_url=base) as staff:
+            with httpx2.Client(base_url=base) as staff:
                 token = csrf_of(staff.get("/login").text)
                 staff.post("/login", data={"name": "budi", "password": PASSWORD, "csrf": token,
                                            "next": "/desk"})
