@@ -178,7 +178,8 @@ class LibraryUITest(KioskUITest):
         lib = self.screen("library")
         self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
         pills = lambda: {p.text: p for p in lib.ids.subjects.children}     # noqa: E731
-        assert {"Semua subjek", "Sosial", "Harga"} <= set(pills())
+        # the chips come by their own look-up, maybe after the cards
+        self.wait_for(lambda: {"Semua subjek", "Sosial", "Harga"} <= set(pills()), what="the subject chips")
         self.tap(app.root.ids.header.ids.lang_toggle.ids.lang_en)
         assert {"All subjects", "Social", "Prices"} <= set(pills()) and "Harga" not in pills()
         self.tap(pills()["Prices"], frames=0)
@@ -224,6 +225,8 @@ class LibraryUITest(KioskUITest):
         self.wait_for(lambda: len(lib.cards()) == 3, what="newest first")
         assert lib.ids.next_step.opacity == 1 and lib.ids.next_step.text == "Lanjut: nilai layanan kami"
 
+        # the chips come by their own look-up, maybe after the cards (CI met it)
+        self.wait_for(lambda: any(p.code == "Harga" for p in lib.ids.subjects.children), what="the subject chips")
         harga = next(p for p in lib.ids.subjects.children if p.code == "Harga")
         self.tap(harga)
         self.wait_for(lambda: [c.title for c in lib.cards()] == ["Indikator Inflasi Kota 2024"], what="subject")
