@@ -258,7 +258,8 @@ class ShellTest(KioskUITest):
         source.write_text(source.read_text().replace("idle_timeout_s = 120", 'idle_timeout_s = "abc"'))
         self.tap(self.screen("staff").ids.reload)
         staff = self.screen("staff")
-        assert staff.message.startswith("Konfigurasi TIDAK dimuat ulang")
+        # read in the worker: its answer may take longer than the tap's frames (a loaded machine)
+        self.wait_for(lambda: staff.message.startswith("Konfigurasi TIDAK dimuat ulang"), what="the refusal")
         assert any('kiosk.idle_timeout_s: must be an integer between 15 and 3600, got "abc"' in p
                    for p in staff.problems)
         assert app.settings.kiosk.idle_timeout_s == 120
